@@ -1,0 +1,43 @@
+package io.rlrf.generator.grpc;
+
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import io.rlrf.api.generator.v1.DescribeModelRequest;
+import io.rlrf.api.generator.v1.DescribeModelResponse;
+import io.rlrf.api.generator.v1.GenerateRequest;
+import io.rlrf.api.generator.v1.GenerateResponse;
+import io.rlrf.api.generator.v1.GeneratorGrpc;
+import io.rlrf.api.generator.v1.LoadCheckpointRequest;
+import io.rlrf.api.generator.v1.LoadCheckpointResponse;
+import io.rlrf.generator.service.GenerationService;
+import io.smallrye.common.annotation.Blocking;
+
+/** Thin gRPC adapter: errors thrown here are mapped by the shared GrpcErrorMapper. */
+@GrpcService
+@Blocking
+public class GeneratorGrpcService extends GeneratorGrpc.GeneratorImplBase {
+
+    private final GenerationService generation;
+
+    public GeneratorGrpcService(GenerationService generation) {
+        this.generation = generation;
+    }
+
+    @Override
+    public void generate(GenerateRequest request, StreamObserver<GenerateResponse> response) {
+        response.onNext(generation.generate(request));
+        response.onCompleted();
+    }
+
+    @Override
+    public void loadCheckpoint(LoadCheckpointRequest request, StreamObserver<LoadCheckpointResponse> response) {
+        response.onNext(generation.loadCheckpoint(request));
+        response.onCompleted();
+    }
+
+    @Override
+    public void describeModel(DescribeModelRequest request, StreamObserver<DescribeModelResponse> response) {
+        response.onNext(generation.describeModel());
+        response.onCompleted();
+    }
+}

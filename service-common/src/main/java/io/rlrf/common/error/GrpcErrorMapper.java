@@ -1,0 +1,90 @@
+package io.rlrf.common.error;
+
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.ExceptionHandler;
+import io.quarkus.grpc.ExceptionHandlerProvider;
+
+/**
+ * The one place where a service's exceptions become gRPC statuses. {@link ServiceException}s keep
+ * their message; gRPC statuses pass through; anything else is a bug on our side and becomes
+ * INTERNAL with a generic message and an error id, while the detail goes to the log under that id
+ * (never a Java class name on the wire).
+ */
+@ApplicationScoped
+public class GrpcErrorMapper implements ExceptionHandlerProvider {
+
+    private static final Logger LOG = Logger.getLogger(GrpcErrorMapper.class);
+
+    /** Maps any throwable to the status the caller receives. */
+    public static Status toStatus(Throwable error) {
+        Throwable t = unwrap(error);
+        if (t instanceof ServiceException se) {
+            return statusOf(se.kind()).withDescription(se.getMessage());
+        }
+        if (t instanceof StatusRuntimeException sre) {
+            return sre.getStatus();
+        }
+        if (t instanceof StatusException se) {
+            return se.getStatus();
+        }
+        String errorId = UUID.randomUUID().toString();
+        LOG.errorf(t, "Unexpected failure while serving a gRPC call (error id %s)", errorId);
+        return Status.INTERNAL.withDescription(
+                "internal error; the service log has the details under error id " + errorId);
+    }
+
+    static Status statusOf(ServiceException.Kind kind) {
+        return switch (kind) {
+            case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+            case LIMIT_EXCEEDED -> Status.RESOURCE_EXHAUSTED;
+            case NOT_FOUND -> Status.NOT_FOUND;
+            case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+            case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+            case UNAVAILABLE -> Status.UNAVAILABLE;
+            case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
+            case NOT_IMPLEMENTED -> Status.UNIMPLEMENTED;
+        };
+    }
+
+    /** Quarkus and CDI interceptors may wrap the exception a service threw; the cause is what counts. */
+    private static Throwable unwrap(Throwable t) {
+        Throwable current = t;
+        while (!(current instanceof ServiceException) && !(current instanceof StatusRuntimeException)
+                && !(current instanceof StatusException) && current.getCause() != null
+                && current.getCause() != current) {
+            if (!(current instanceof java.util.concurrent.CompletionException)
+                    && !(current instanceof java.lang.reflect.InvocationTargetException)
+                    && !(current instanceof java.util.concurrent.ExecutionException)) {
+                break;
+            }
+            current = current.getCause();
+        }
+        return current;
+    }
+
+    @Override
+    public <ReqT, RespT> ExceptionHandler<ReqT, RespT> createHandler(ServerCall.Listener<ReqT> listener,
+            ServerCall<ReqT, RespT> call, Metadata metadata) {
+        return new ExceptionHandler<>(listener, call, metadata) {
+            @Override
+            protected void handleException(Throwable error, ServerCall<ReqT, RespT> serverCall, Metadata trailers) {
+                serverCall.close(toStatus(error), trailers);
+            }
+        };
+    }
+
+    @Override
+    public Throwable transform(Throwable error) {
+        return toStatus(error).asException();
+    }
+}

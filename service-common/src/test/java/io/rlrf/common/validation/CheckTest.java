@@ -1,0 +1,81 @@
+package io.rlrf.common.validation;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+import io.rlrf.api.generator.v1.SamplingParams;
+import io.rlrf.common.error.ServiceException;
+import io.rlrf.common.error.ServiceException.Kind;
+
+class CheckTest {
+
+    private static final SamplingValidation.Limits LIMITS = new SamplingValidation.Limits(
+            new Limit("x.max-new-tokens", 128), new Limit("x.max-stop-strings", 2), new Limit("x.max-stop-chars", 5));
+
+    private static ServiceException rejected(SamplingParams params) {
+        return assertThrows(ServiceException.class, () -> SamplingValidation.validate("sampling", params, LIMITS));
+    }
+
+    @Test
+    void blankTextIsRejectedWithTheFieldName() {
+        var e = assertThrows(ServiceException.class, () -> Check.notBlank("prompts[2].text", "  "));
+        assertEquals(Kind.INVALID_ARGUMENT, e.kind());
+        assertEquals("prompts[2].text must not be empty", e.getMessage());
+    }
+
+    @Test
+    void rangesRejectNaN() {
+        assertThrows(ServiceException.class, () -> Check.inClosedRange("delta", Double.NaN, 0, 1));
+        assertThrows(ServiceException.class, () -> Check.positive("beta", Double.NaN));
+    }
+
+    @Test
+    void unsetSamplingFieldsAreNotChecked() {
+        assertDoesNotThrow(() -> SamplingValidation.validate("sampling", SamplingParams.getDefaultInstance(), LIMITS));
+    }
+
+    @Test
+    void negativeTemperatureIsInvalid() {
+        var e = rejected(SamplingParams.newBuilder().setTemperature(-0.1f).build());
+        assertEquals(Kind.INVALID_ARGUMENT, e.kind());
+        assertEquals("sampling.temperature must be a finite number >= 0, got -0.10000000149011612", e.getMessage());
+    }
+
+    @Test
+    void zeroTemperatureMeansGreedyAndIsValid() {
+        assertDoesNotThrow(() -> SamplingValidation.validate("sampling",
+                SamplingParams.newBuilder().setTemperature(0f).build(), LIMITS));
+    }
+
+    @Test
+    void topPOutsideUnitIntervalIsInvalid() {
+        assertEquals(Kind.INVALID_ARGUMENT, rejected(SamplingParams.newBuilder().setTopP(0f).build()).kind());
+        assertEquals(Kind.INVALID_ARGUMENT, rejected(SamplingParams.newBuilder().setTopP(1.5f).build()).kind());
+    }
+
+    @Test
+    void maxNewTokensAboveTheLimitIsResourceExhausted() {
+        var e = rejected(SamplingParams.newBuilder().setMaxNewTokens(129).build());
+        assertEquals(Kind.LIMIT_EXCEEDED, e.kind());
+        assertEquals("sampling.max_new_tokens is 129, above the limit of 128 (set by x.max-new-tokens)", e.getMessage());
+    }
+
+    @Test
+    void tooManyOrEmptyOrLongStopStringsAreRejected() {
+        assertEquals(Kind.LIMIT_EXCEEDED, rejected(SamplingParams.newBuilder().addStop("a").addStop("b").addStop("c").build()).kind());
+        assertEquals("sampling.stop[0] must not be empty", rejected(SamplingParams.newBuilder().addStop("").build()).getMessage());
+        assertEquals(Kind.LIMIT_EXCEEDED, rejected(SamplingParams.newBuilder().addStop("toolong").build()).kind());
+    }
+
+    @Test
+    void relativePathsCannotEscapeTheRoot() {
+        assertDoesNotThrow(() -> Check.relativePath("version", "runs/r-1/iter-2"));
+        for (String bad : new String[] {"/etc/passwd", "../x", "runs/../../x", "runs//x", "a\\b", "C:x", "./x", ""}) {
+            var e = assertThrows(ServiceException.class, () -> Check.relativePath("version", bad), bad);
+            assertEquals(Kind.INVALID_ARGUMENT, e.kind(), bad);
+        }
+    }
+}

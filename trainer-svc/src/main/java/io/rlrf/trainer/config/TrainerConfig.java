@@ -1,0 +1,213 @@
+package io.rlrf.trainer.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Typed configuration of trainer-svc (prefix {@code rlrf.trainer}). The run defaults are the
+ * method's defaults from {@code method.md} (n = 8, k = 2, m = 8, delta = 0.25, beta = 0.1, sampling
+ * temperature 0.8 and top-p 0.95, reflection temperature 0.7); a StartRun call overrides any of them.
+ */
+@ConfigMapping(prefix = "rlrf.trainer")
+public interface TrainerConfig {
+
+    String PREFIX = "rlrf.trainer";
+
+    /** Limits a run configuration must respect; above one, StartRun gets RESOURCE_EXHAUSTED. */
+    Limits limits();
+
+    /** Values for the RunConfig fields a StartRun call leaves unset. */
+    RunDefaults defaults();
+
+    interface Limits {
+        /** Most iterations per run. Default 20. */
+        @WithDefault("20")
+        int maxIterations();
+
+        /** Most samples per prompt (n). Default 64. */
+        @WithDefault("64")
+        int maxN();
+
+        /** Most rewrites per prompt (m). Default 64. */
+        @WithDefault("64")
+        int maxM();
+
+        /** Most training or evaluation prompts per iteration. Default 100000. */
+        @WithDefault("100000")
+        int maxPrompts();
+
+        /** Largest max_new_tokens for sampling, reflection and evaluation. Default 1024. */
+        @WithDefault("1024")
+        int maxNewTokens();
+
+        /** Most labels on a run. Default 32. */
+        @WithDefault("32")
+        int maxLabels();
+
+        /** Largest ListRuns page. Default 100. */
+        @WithDefault("100")
+        int maxPageSize();
+    }
+
+    interface RunDefaults {
+        /** Default "arith", the built-in task world. */
+        @WithDefault("arith")
+        String task();
+
+        /** Default 1234. */
+        @WithDefault("1234")
+        long seed();
+
+        /** Default 2 (the paper's setting). */
+        @WithDefault("2")
+        int iterations();
+
+        Data data();
+
+        Sampling sampling();
+
+        Reflection reflection();
+
+        Pairing pairing();
+
+        Dpo dpo();
+
+        Sft sft();
+
+        Eval eval();
+    }
+
+    interface Data {
+        /** Default 256. */
+        @WithDefault("256")
+        int trainPrompts();
+
+        /** Default 200. */
+        @WithDefault("200")
+        int evalPrompts();
+
+        /** Default "train". */
+        @WithDefault("train")
+        String trainSplit();
+
+        /** Default "test". */
+        @WithDefault("test")
+        String evalSplit();
+    }
+
+    interface Sampling {
+        /** Default 8. */
+        @WithDefault("8")
+        int n();
+
+        /** Default 0.8. */
+        @WithDefault("0.8")
+        float temperature();
+
+        /** Default 0.95. */
+        @WithDefault("0.95")
+        float topP();
+
+        /** Default 0 (off). */
+        @WithDefault("0")
+        int topK();
+
+        /** Default 256. */
+        @WithDefault("256")
+        int maxNewTokens();
+    }
+
+    interface Reflection {
+        /** Default 2. */
+        @WithDefault("2")
+        int k();
+
+        /** Default 8 (4 rewrites for each of the k answers). */
+        @WithDefault("8")
+        int m();
+
+        /** Default 0.7. */
+        @WithDefault("0.7")
+        float temperature();
+
+        /** Default 0.95. */
+        @WithDefault("0.95")
+        float topP();
+
+        /** Default 256. */
+        @WithDefault("256")
+        int maxNewTokens();
+    }
+
+    interface Pairing {
+        /** Default 0.25 on the normalised score. */
+        @WithDefault("0.25")
+        double delta();
+
+        /** Default 1. */
+        @WithDefault("1")
+        int pairsPerPrompt();
+    }
+
+    interface Dpo {
+        /** Default 0.1. */
+        @WithDefault("0.1")
+        double beta();
+
+        /** Default 1e-4 (small models need more than the 1e-5 of LLM recipes). */
+        @WithDefault("1e-4")
+        double learningRate();
+
+        /** Default 1. */
+        @WithDefault("1")
+        int epochs();
+
+        /** Default 8 pairs. */
+        @WithDefault("8")
+        int batchSize();
+
+        /** Default 1. */
+        @WithDefault("1")
+        int gradAccumulation();
+
+        /** Default 0.1. */
+        @WithDefault("0.1")
+        double warmupRatio();
+
+        /** Default 1.0. */
+        @WithDefault("1.0")
+        double maxGradNorm();
+
+        /** Default 0. */
+        @WithDefault("0")
+        double weightDecay();
+
+        /** Default 0 (no RPO-style NLL term). */
+        @WithDefault("0")
+        double nllWeight();
+    }
+
+    interface Sft {
+        /** Default 1e-3. */
+        @WithDefault("1e-3")
+        double learningRate();
+
+        /** Default 1. */
+        @WithDefault("1")
+        int epochs();
+
+        /** Default 16. */
+        @WithDefault("16")
+        int batchSize();
+    }
+
+    interface Eval {
+        /** Default 0 (greedy). */
+        @WithDefault("0")
+        float temperature();
+
+        /** Default 256. */
+        @WithDefault("256")
+        int maxNewTokens();
+    }
+}

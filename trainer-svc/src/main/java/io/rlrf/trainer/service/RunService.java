@@ -12,7 +12,9 @@ import io.rlrf.api.trainer.v1.ListRunsRequest;
 import io.rlrf.api.trainer.v1.ListRunsResponse;
 import io.rlrf.api.trainer.v1.ResumeRunRequest;
 import io.rlrf.api.trainer.v1.Run;
+import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.api.trainer.v1.RunEvent;
+import io.rlrf.api.trainer.v1.RunState;
 import io.rlrf.api.trainer.v1.StartRunRequest;
 import io.rlrf.api.trainer.v1.WatchRunRequest;
 import io.rlrf.common.error.ServiceException;
@@ -20,9 +22,9 @@ import io.rlrf.trainer.config.TrainerConfig;
 import io.rlrf.trainer.mapping.RunConfigValidation;
 
 /**
- * Owns runs. This build resolves and validates run configurations completely; executing runs and
- * the run store are not part of it yet, so valid requests answer UNIMPLEMENTED rather than report
- * runs that do not exist.
+ * Owns runs. This build resolves and validates run configurations completely (StartRun with
+ * validate_only answers with the resolved config); executing runs and the run store are not part of
+ * it yet, so other valid requests answer UNIMPLEMENTED rather than report runs that do not exist.
  */
 @ApplicationScoped
 public class RunService {
@@ -38,9 +40,17 @@ public class RunService {
         this.config = config;
     }
 
+    /**
+     * Starts a run; with {@code validate_only}, returns the run that would be created (resolved
+     * config, state PENDING) and creates nothing.
+     */
     public Run start(StartRunRequest request) {
         RunConfigValidation.runId("run_id", request.getRunId(), false);
-        resolver.resolve(request.getConfig());
+        RunConfig resolved = resolver.resolve(request.getConfig());
+        if (request.getValidateOnly()) {
+            return Run.newBuilder().setRunId(request.getRunId()).setConfig(resolved)
+                    .setState(RunState.RUN_STATE_PENDING).build();
+        }
         throw ServiceException.notImplemented(SERVICE + "StartRun", NO_RUNS);
     }
 

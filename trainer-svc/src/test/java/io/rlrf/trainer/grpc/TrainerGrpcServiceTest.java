@@ -1,5 +1,7 @@
 package io.rlrf.trainer.grpc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -16,7 +18,9 @@ import io.rlrf.api.trainer.v1.Mode;
 import io.rlrf.api.trainer.v1.PairingConfig;
 import io.rlrf.api.trainer.v1.ReflectionConfig;
 import io.rlrf.api.trainer.v1.ResumeRunRequest;
+import io.rlrf.api.trainer.v1.Run;
 import io.rlrf.api.trainer.v1.RunConfig;
+import io.rlrf.api.trainer.v1.RunState;
 import io.rlrf.api.trainer.v1.SamplingConfig;
 import io.rlrf.api.trainer.v1.StartRunRequest;
 import io.rlrf.api.trainer.v1.TrainerGrpc;
@@ -52,6 +56,24 @@ class TrainerGrpcServiceTest extends ServiceConformanceTests {
     void validStartRunIsUnimplementedNotInvented() {
         assertStatus(Code.UNIMPLEMENTED, "StartRun is not implemented yet",
                 () -> stub().startRun(StartRunRequest.newBuilder().setConfig(rlrf()).setRunId("r-1").build()));
+    }
+
+    @Test
+    void validateOnlyReturnsTheResolvedConfigAndStartsNothing() {
+        Run run = stub().startRun(StartRunRequest.newBuilder().setRunId("r-2").setValidateOnly(true)
+                .setConfig(rlrf().setSampling(SamplingConfig.newBuilder().setN(4))).build());
+        assertEquals("r-2", run.getRunId());
+        assertEquals(RunState.RUN_STATE_PENDING, run.getState());
+        assertEquals(4, run.getConfig().getSampling().getN());
+        assertEquals(8, run.getConfig().getReflection().getM());
+        // Nothing was created: the run store does not exist in this build, so GetRun cannot find it.
+        assertStatus(Code.UNIMPLEMENTED, "GetRun", () -> stub().getRun(GetRunRequest.newBuilder().setRunId("r-2").build()));
+    }
+
+    @Test
+    void validateOnlyStillRejectsABadConfig() {
+        assertStatus(Code.INVALID_ARGUMENT, "config.mode is required", () -> stub().startRun(
+                StartRunRequest.newBuilder().setValidateOnly(true).setConfig(RunConfig.newBuilder()).build()));
     }
 
     @Test

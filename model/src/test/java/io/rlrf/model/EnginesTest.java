@@ -1,0 +1,40 @@
+package io.rlrf.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+
+/** The pinned DJL + libtorch load offline and compute, including autograd, which training needs. */
+class EnginesTest {
+
+    @Test
+    void pytorchEngineLoadsOfflineWithThePinnedLibtorch() {
+        Engine engine = Engines.pytorch();
+        assertEquals("PyTorch", engine.getEngineName());
+        assertEquals("2.7.1", engine.getVersion());
+    }
+
+    @Test
+    void matmulAndGradientAreCorrect() {
+        try (NDManager manager = Engines.pytorch().newBaseManager()) {
+            NDArray a = manager.create(new float[] {1, 2, 3, 4}, new Shape(2, 2)); // (2, 2)
+            NDArray b = manager.create(new float[] {5, 6}, new Shape(2, 1)); // (2, 1)
+            assertArrayEquals(new float[] {17, 39}, a.matMul(b).toFloatArray()); // (2, 1)
+
+            // d/dx sum(x^2) = 2x
+            NDArray x = manager.create(new float[] {1, -2, 3});
+            x.setRequiresGradient(true);
+            try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                collector.backward(x.mul(x).sum());
+            }
+            assertArrayEquals(new float[] {2, -4, 6}, x.getGradient().toFloatArray());
+        }
+    }
+}

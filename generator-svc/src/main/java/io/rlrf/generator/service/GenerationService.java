@@ -2,6 +2,8 @@ package io.rlrf.generator.service;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.quarkus.runtime.Startup;
+
 import io.rlrf.api.generator.v1.DescribeModelResponse;
 import io.rlrf.api.generator.v1.GenerateRequest;
 import io.rlrf.api.generator.v1.GenerateResponse;
@@ -19,6 +21,7 @@ import io.rlrf.generator.mapping.GeneratorRequests;
  * UNIMPLEMENTED rather than invent output.
  */
 @ApplicationScoped
+@Startup
 public class GenerationService {
 
     private static final String SERVICE = "rlrf.generator.v1.Generator/";

@@ -52,6 +52,10 @@ public interface ReflectorConfig {
         @WithDefault("0.95")
         float topP();
 
+        /** Default 0 (off). */
+        @WithDefault("0")
+        int topK();
+
         /** Default 256. */
         @WithDefault("256")
         int maxNewTokens();

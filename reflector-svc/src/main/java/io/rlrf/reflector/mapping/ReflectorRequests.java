@@ -47,6 +47,7 @@ public final class ReflectorRequests {
                             + ": an answer the judge could not rate has no critique to revise from");
         }
         Check.notEmpty(field + ".feedback.aspects", feedback.getAspectsCount());
+        long critiqueChars = 0;
         for (int a = 0; a < feedback.getAspectsCount(); a++) {
             AspectFeedback aspect = feedback.getAspects(a);
             String aspectField = field + ".feedback.aspects[" + a + "]";
@@ -55,7 +56,9 @@ public final class ReflectorRequests {
                 throw ServiceException.invalidArgument(aspectField + ".rating",
                         "must be 1, 2 or 3, got " + aspect.getRating());
             }
-            Check.withinLimit(aspectField + ".critique (characters)", aspect.getCritique().length(), textChars);
+            critiqueChars += aspect.getCritique().length();
         }
+        // All critiques of an item go into one reflection prompt, so they share one budget.
+        Check.withinLimit(field + ".feedback.aspects[*].critique (characters in total)", critiqueChars, textChars);
     }
 }

@@ -2,6 +2,8 @@ package io.rlrf.reflector.service;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.quarkus.runtime.Startup;
+
 import io.rlrf.api.generator.v1.SamplingParams;
 import io.rlrf.api.reflector.v1.DescribeReflectorResponse;
 import io.rlrf.api.reflector.v1.RefineRequest;
@@ -16,6 +18,7 @@ import io.rlrf.reflector.mapping.ReflectorRequests;
  * generator-svc for rewrites is not part of it yet, so valid requests answer UNIMPLEMENTED.
  */
 @ApplicationScoped
+@Startup
 public class ReflectionService {
 
     private static final String SERVICE = "rlrf.reflector.v1.Reflector/";
@@ -48,6 +51,7 @@ public class ReflectionService {
         return SamplingParams.newBuilder()
                 .setTemperature(d.temperature())
                 .setTopP(d.topP())
+                .setTopK(d.topK())
                 .setMaxNewTokens(d.maxNewTokens())
                 .build();
     }

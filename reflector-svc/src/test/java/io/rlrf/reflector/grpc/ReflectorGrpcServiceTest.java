@@ -93,6 +93,16 @@ class ReflectorGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
+    void critiquesOfOneItemShareOneTextBudget() {
+        String half = "x".repeat(9000); // each below the 16384-character limit, together above it
+        assertStatus(Code.RESOURCE_EXHAUSTED, "items[0].feedback.aspects[*].critique (characters in total) is 18000",
+                () -> stub().refine(valid().setItems(0, item().setFeedback(feedback()
+                        .setAspects(0, AspectFeedback.newBuilder().setAspect("logical_robustness").setRating(1).setCritique(half))
+                        .addAspects(AspectFeedback.newBuilder().setAspect("completeness").setRating(2).setCritique(half))))
+                        .build()));
+    }
+
+    @Test
     void shouldRejectMBelowOne() {
         assertStatus(Code.INVALID_ARGUMENT, "m must be at least 1, got 0", () -> stub().refine(valid().setM(0).build()));
     }

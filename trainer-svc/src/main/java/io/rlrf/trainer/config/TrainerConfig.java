@@ -24,20 +24,23 @@ public interface TrainerConfig {
         @WithDefault("20")
         int maxIterations();
 
-        /** Most samples per prompt (n). Default 64. */
-        @WithDefault("64")
+        /** Most samples per prompt (n). Default 32, generator-svc's default max-n. */
+        @WithDefault("32")
         int maxN();
 
-        /** Most rewrites per prompt (m). Default 64. */
-        @WithDefault("64")
+        /** Most rewrites per prompt (m, spread over k answers). Default 32. */
+        @WithDefault("32")
         int maxM();
 
         /** Most training or evaluation prompts per iteration. Default 100000. */
         @WithDefault("100000")
         int maxPrompts();
 
-        /** Largest max_new_tokens for sampling, reflection and evaluation. Default 1024. */
-        @WithDefault("1024")
+        /**
+         * Largest max_new_tokens for sampling, reflection and evaluation. Default 512, what
+         * generator-svc and reflector-svc accept by default; raise them together.
+         */
+        @WithDefault("512")
         int maxNewTokens();
 
         /** Most labels on a run. Default 32. */

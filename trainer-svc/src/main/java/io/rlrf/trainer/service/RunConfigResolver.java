@@ -2,6 +2,8 @@ package io.rlrf.trainer.service;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.quarkus.runtime.Startup;
+
 import io.rlrf.api.trainer.v1.DataConfig;
 import io.rlrf.api.trainer.v1.DpoConfig;
 import io.rlrf.api.trainer.v1.EvalConfig;
@@ -22,12 +24,22 @@ import io.rlrf.trainer.mapping.RunConfigValidation;
  * score). The result is validated; it is what GetRun will report and what makes a run reproducible.
  */
 @ApplicationScoped
+@Startup
 public class RunConfigResolver {
 
     private final TrainerConfig config;
 
     public RunConfigResolver(TrainerConfig config) {
         this.config = config;
+        // The configured defaults must make valid runs in every mode: fail at start-up, not per call.
+        for (Mode mode : new Mode[] {Mode.MODE_RLRF, Mode.MODE_REWARD_ONLY, Mode.MODE_SFT}) {
+            try {
+                resolve(RunConfig.newBuilder().setMode(mode).build());
+            } catch (ServiceException e) {
+                throw new IllegalStateException("The configured run defaults (" + TrainerConfig.PREFIX
+                        + ".defaults.*) do not make a valid " + mode.name() + " run: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** @throws ServiceException INVALID_ARGUMENT or LIMIT_EXCEEDED naming the offending field */

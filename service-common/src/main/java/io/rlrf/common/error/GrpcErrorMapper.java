@@ -1,6 +1,9 @@
 package io.rlrf.common.error;
 
+import java.lang.reflect.InvocationTargetException;
 import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -59,14 +62,8 @@ public class GrpcErrorMapper implements ExceptionHandlerProvider {
     /** Quarkus and CDI interceptors may wrap the exception a service threw; the cause is what counts. */
     private static Throwable unwrap(Throwable t) {
         Throwable current = t;
-        while (!(current instanceof ServiceException) && !(current instanceof StatusRuntimeException)
-                && !(current instanceof StatusException) && current.getCause() != null
-                && current.getCause() != current) {
-            if (!(current instanceof java.util.concurrent.CompletionException)
-                    && !(current instanceof java.lang.reflect.InvocationTargetException)
-                    && !(current instanceof java.util.concurrent.ExecutionException)) {
-                break;
-            }
+        while ((current instanceof CompletionException || current instanceof ExecutionException
+                || current instanceof InvocationTargetException) && current.getCause() != null) {
             current = current.getCause();
         }
         return current;

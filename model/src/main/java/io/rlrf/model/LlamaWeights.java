@@ -1,0 +1,198 @@
+package io.rlrf.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The parameters of a {@link LlamaConfig} network, by their Hugging Face names, all float32 and
+ * owned by one {@link NDManager}. Matrices are {@code [out_features, in_features]} as in PyTorch's
+ * {@code nn.Linear}. With tied embeddings there is no separate {@code lm_head.weight}: the LM head
+ * is {@code model.embed_tokens.weight}.
+ */
+public final class LlamaWeights implements AutoCloseable {
+
+    public static final String EMBED = "model.embed_tokens.weight";
+    public static final String FINAL_NORM = "model.norm.weight";
+    public static final String LM_HEAD = "lm_head.weight";
+
+    /** One decoder block's weights. */
+    public record Layer(
+            NDArray inputNorm, // (C)
+            NDArray q, // (H*D, C)
+            NDArray k, // (Hkv*D, C)
+            NDArray v, // (Hkv*D, C)
+            NDArray o, // (C, H*D)
+            NDArray postAttentionNorm, // (C)
+            NDArray gate, // (F, C)
+            NDArray up, // (F, C)
+            NDArray down) { // (C, F)
+    }
+
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final Map<String, NDArray> byName;
+    private final List<Layer> layers;
+
+    /** Takes ownership of {@code manager}; {@code arrays} must hold exactly {@link #shapes(LlamaConfig)}. */
+    LlamaWeights(LlamaConfig config, NDManager manager, Map<String, NDArray> arrays) {
+        this.config = config;
+        this.manager = manager;
+        this.byName = new LinkedHashMap<>();
+        for (String name : shapes(config).keySet()) {
+            NDArray a = arrays.get(name);
+            if (a == null) {
+                throw new IllegalArgumentException("tensor " + name + " is missing");
+            }
+            byName.put(name, a);
+        }
+        List<Layer> ls = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            ls.add(new Layer(byName.get(p + "input_layernorm.weight"),
+                    byName.get(p + "self_attn.q_proj.weight"), byName.get(p + "self_attn.k_proj.weight"),
+                    byName.get(p + "self_attn.v_proj.weight"), byName.get(p + "self_attn.o_proj.weight"),
+                    byName.get(p + "post_attention_layernorm.weight"), byName.get(p + "mlp.gate_proj.weight"),
+                    byName.get(p + "mlp.up_proj.weight"), byName.get(p + "mlp.down_proj.weight")));
+        }
+        this.layers = List.copyOf(ls);
+    }
+
+    /**
+     * Wraps loaded arrays; takes ownership of {@code manager}, which must own them. For checkpoint
+     * readers: {@code arrays} must hold every tensor of {@link #shapes(LlamaConfig)} with its shape.
+     */
+    public static LlamaWeights fromArrays(LlamaConfig config, NDManager manager, Map<String, NDArray> arrays) {
+        for (Map.Entry<String, long[]> e : shapes(config).entrySet()) {
+            NDArray a = arrays.get(e.getKey());
+            if (a != null && !java.util.Arrays.equals(a.getShape().getShape(), e.getValue())) {
+                throw new IllegalArgumentException("tensor " + e.getKey() + " has shape " + a.getShape()
+                        + ", expected " + java.util.Arrays.toString(e.getValue()));
+            }
+        }
+        return new LlamaWeights(config, manager, arrays);
+    }
+
+    /** Every tensor this config needs, by Hugging Face name, with its shape, in canonical order. */
+    public static Map<String, long[]> shapes(LlamaConfig c) {
+        long C = c.hiddenSize();
+        long qd = (long) c.numAttentionHeads() * c.headDim();
+        long kvd = (long) c.numKeyValueHeads() * c.headDim();
+        long F = c.intermediateSize();
+        Map<String, long[]> m = new LinkedHashMap<>();
+        m.put(EMBED, new long[] {c.vocabSize(), C});
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            m.put(p + "input_layernorm.weight", new long[] {C});
+            m.put(p + "self_attn.q_proj.weight", new long[] {qd, C});
+            m.put(p + "self_attn.k_proj.weight", new long[] {kvd, C});
+            m.put(p + "self_attn.v_proj.weight", new long[] {kvd, C});
+            m.put(p + "self_attn.o_proj.weight", new long[] {C, qd});
+            m.put(p + "post_attention_layernorm.weight", new long[] {C});
+            m.put(p + "mlp.gate_proj.weight", new long[] {F, C});
+            m.put(p + "mlp.up_proj.weight", new long[] {F, C});
+            m.put(p + "mlp.down_proj.weight", new long[] {C, F});
+        }
+        m.put(FINAL_NORM, new long[] {C});
+        if (!c.tieWordEmbeddings()) {
+            m.put(LM_HEAD, new long[] {c.vocabSize(), C});
+        }
+        return m;
+    }
+
+    /**
+     * Freshly initialised weights, reproducible from {@code seed}: norms 1, matrices N(0, 0.02), the
+     * two projections that write into the residual stream (o_proj, down_proj) scaled by 1/sqrt(2L)
+     * as in GPT-2, so the residual stream's variance does not grow with depth.
+     */
+    public static LlamaWeights initialize(LlamaConfig config, NDManager parent, long seed) {
+        NDManager manager = parent.newSubManager();
+        SplittableRandom rng = new SplittableRandom(seed);
+        double residualStd = 0.02 / Math.sqrt(2.0 * config.numHiddenLayers());
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : shapes(config).entrySet()) {
+            long[] shape = e.getValue();
+            int n = Math.toIntExact(new Shape(shape).size());
+            float[] data = new float[n];
+            String name = e.getKey();
+            if (shape.length == 1) {
+                java.util.Arrays.fill(data, 1f);
+            } else {
+                double std = name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight") ? residualStd : 0.02;
+                for (int i = 0; i < n; i++) {
+                    data[i] = (float) (nextGaussian(rng) * std);
+                }
+            }
+            arrays.put(name, manager.create(data, new Shape(shape)));
+        }
+        return new LlamaWeights(config, manager, arrays);
+    }
+
+    private static double nextGaussian(SplittableRandom rng) {
+        // Box-Muller; SplittableRandom has no nextGaussian on Java 17.
+        double u1 = rng.nextDouble();
+        double u2 = rng.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    /** A deep copy on a new sub-manager of {@code parent}: e.g. the frozen DPO reference. */
+    public LlamaWeights copy(NDManager parent) {
+        NDManager m = parent.newSubManager();
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : byName.entrySet()) {
+            NDArray c = e.getValue().duplicate();
+            c.attach(m);
+            arrays.put(e.getKey(), c);
+        }
+        return new LlamaWeights(config, m, arrays);
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** All tensors by Hugging Face name, canonical order. */
+    public Map<String, NDArray> byName() {
+        return Collections.unmodifiableMap(byName);
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    public NDArray embedding() {
+        return byName.get(EMBED); // (V, C)
+    }
+
+    public NDArray finalNorm() {
+        return byName.get(FINAL_NORM); // (C)
+    }
+
+    /** The LM head, {@code (V, C)}: the embedding when tied. */
+    public NDArray lmHead() {
+        return config.tieWordEmbeddings() ? byName.get(EMBED) : byName.get(LM_HEAD);
+    }
+
+    /** Marks every tensor as trainable (or frozen). */
+    public void setRequiresGradient(boolean requires) {
+        for (NDArray a : byName.values()) {
+            a.setRequiresGradient(requires);
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,247 @@
+package io.rlrf.model.checkpoint;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import io.rlrf.model.LlamaConfig;
+import io.rlrf.model.LlamaWeights;
+
+/**
+ * A checkpoint directory in Hugging Face layout: {@code config.json} (a {@code LlamaForCausalLM}
+ * config), {@code model.safetensors} (or shards listed in {@code model.safetensors.index.json}) with
+ * Hugging Face tensor names, and optionally {@code tokenizer.json}. What this library writes loads in
+ * {@code transformers} unchanged, and real Llama-architecture checkpoints load here unchanged.
+ *
+ * <p>Saving is atomic: files are written and fsynced in a temporary sibling directory that is then
+ * renamed into place, so a crash leaves either no checkpoint or a whole one.
+ */
+public final class Checkpoint {
+
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
+    public static final String TOKENIZER = "tokenizer.json";
+
+    private Checkpoint() {
+    }
+
+    /** Reads and validates {@code config.json} of {@code dir}. */
+    public static LlamaConfig readConfig(Path dir) throws CheckpointException {
+        Path file = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException(file + " is missing: " + dir + " is not a checkpoint directory");
+        }
+        try {
+            return LlamaConfig.read(file);
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CheckpointException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Loads the weights of {@code dir} for {@code config} onto a new sub-manager of {@code parent}.
+     * Every tensor the config needs must be present with its exact shape; a tensor the config does
+     * not know is an error (it means another architecture), except a tied {@code lm_head.weight} and
+     * RoPE {@code inv_freq} buffers, which are derived and ignored.
+     */
+    public static LlamaWeights loadWeights(Path dir, LlamaConfig config, NDManager parent) throws CheckpointException {
+        Map<String, Path> fileOf = tensorFiles(dir);
+        Map<String, long[]> expected = LlamaWeights.shapes(config);
+        Set<String> unexpected = new TreeSet<>();
+        for (String name : fileOf.keySet()) {
+            boolean derived = name.endsWith("rotary_emb.inv_freq")
+                    || (config.tieWordEmbeddings() && name.equals(LlamaWeights.LM_HEAD));
+            if (!expected.containsKey(name) && !derived) {
+                unexpected.add(name);
+            }
+        }
+        if (!unexpected.isEmpty()) {
+            throw new CheckpointException(dir.resolve(WEIGHTS) + " has tensors this config (" + dir.resolve(CONFIG)
+                    + ") does not describe: " + unexpected);
+        }
+        NDManager manager = parent.newSubManager();
+        Map<Path, Safetensors.File> open = new HashMap<>();
+        try {
+            Map<String, NDArray> arrays = new LinkedHashMap<>();
+            for (Map.Entry<String, long[]> e : expected.entrySet()) {
+                String name = e.getKey();
+                Path file = fileOf.get(name);
+                if (file == null) {
+                    throw new CheckpointException(dir.resolve(WEIGHTS) + ": tensor " + name + " is missing (expected shape "
+                            + Arrays.toString(e.getValue()) + ")");
+                }
+                Safetensors.File st = open.get(file);
+                if (st == null) {
+                    st = Safetensors.open(file);
+                    open.put(file, st);
+                }
+                long[] actual = st.entries().get(name).shape();
+                if (!Arrays.equals(actual, e.getValue())) {
+                    throw new CheckpointException(file + ": tensor " + name + " has shape " + Arrays.toString(actual)
+                            + ", but " + dir.resolve(CONFIG) + " requires " + Arrays.toString(e.getValue()));
+                }
+                Safetensors.Tensor t = st.read(name);
+                arrays.put(name, manager.create(t.data(), new Shape(t.shape())));
+            }
+            return LlamaWeights.fromArrays(config, manager, arrays);
+        } catch (CheckpointException | RuntimeException e) {
+            manager.close();
+            throw e;
+        } finally {
+            for (Safetensors.File f : open.values()) {
+                try {
+                    f.close();
+                } catch (IOException ignored) {
+                    // read-only handle
+                }
+            }
+        }
+    }
+
+    /** Tensor name to the file that holds it: one file, or the shards of an index. */
+    private static Map<String, Path> tensorFiles(Path dir) throws CheckpointException {
+        Path single = dir.resolve(WEIGHTS);
+        Path index = dir.resolve(WEIGHTS_INDEX);
+        Map<String, Path> out = new LinkedHashMap<>();
+        if (Files.isRegularFile(single)) {
+            try (Safetensors.File st = Safetensors.open(single)) {
+                for (String name : st.entries().keySet()) {
+                    out.put(name, single);
+                }
+            } catch (CheckpointException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new CheckpointException(single + ": " + e.getMessage(), e);
+            }
+            return out;
+        }
+        if (Files.isRegularFile(index)) {
+            try {
+                JsonObject json = JsonParser.parseString(Files.readString(index)).getAsJsonObject();
+                for (Map.Entry<String, JsonElement> e : json.getAsJsonObject("weight_map").entrySet()) {
+                    Path shard = dir.resolve(e.getValue().getAsString()).normalize();
+                    if (!shard.startsWith(dir.normalize())) {
+                        throw new CheckpointException(index + ": shard " + e.getValue().getAsString()
+                                + " of tensor " + e.getKey() + " lies outside " + dir);
+                    }
+                    out.put(e.getKey(), shard);
+                }
+                return out;
+            } catch (CheckpointException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                throw new CheckpointException(index + " is damaged: " + e.getMessage(), e);
+            }
+        }
+        throw new CheckpointException(single + " is missing (and there is no " + WEIGHTS_INDEX + ")");
+    }
+
+    /**
+     * Writes a checkpoint to {@code dir} atomically. {@code tokenizerJson} (the text of a
+     * {@code tokenizer.json}) may be null for id-only models. Fails if {@code dir} already exists.
+     */
+    public static void save(Path dir, LlamaWeights weights, String tokenizerJson, Map<String, String> metadata)
+            throws IOException {
+        Path target = dir.toAbsolutePath().normalize();
+        if (Files.exists(target)) {
+            throw new FileAlreadyExistsException(target.toString(), null, "checkpoint directory already exists");
+        }
+        Path parent = target.getParent();
+        Files.createDirectories(parent);
+        Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
+        Files.createDirectory(tmp);
+        try {
+            Files.writeString(tmp.resolve(CONFIG), weights.config().toJson());
+            Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : weights.byName().entrySet()) {
+                tensors.put(e.getKey(), new Safetensors.Tensor(e.getValue().getShape().getShape(),
+                        e.getValue().toFloatArray()));
+            }
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("format", "pt"); // what transformers expects in __metadata__
+            if (metadata != null) {
+                meta.putAll(metadata);
+            }
+            Safetensors.write(tmp.resolve(WEIGHTS), tensors, meta);
+            if (tokenizerJson != null) {
+                Files.writeString(tmp.resolve(TOKENIZER), tokenizerJson);
+            }
+            try (Stream<Path> files = Files.list(tmp)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    fsync(f);
+                }
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot rename " + tmp + " to " + target + " atomically: " + e.getMessage(), e);
+            }
+            fsync(parent);
+        } catch (IOException | RuntimeException e) {
+            deleteRecursively(tmp);
+            throw e;
+        }
+    }
+
+    /** Removes temporary directories left by saves that crashed before their rename. */
+    public static int removeIncompleteSaves(Path parent) throws IOException {
+        if (!Files.isDirectory(parent)) {
+            return 0;
+        }
+        int removed = 0;
+        try (Stream<Path> s = Files.list(parent)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(".") && n.contains(".tmp-") && Files.isDirectory(p)) {
+                    deleteRecursively(p);
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    private static void fsync(Path p) {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException ignored) {
+            // directories cannot be opened for fsync on every platform; the rename is still atomic
+        }
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path f : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+}

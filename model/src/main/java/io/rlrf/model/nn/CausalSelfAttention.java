@@ -1,0 +1,79 @@
+package io.rlrf.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+
+import io.rlrf.model.LlamaConfig;
+import io.rlrf.model.LlamaWeights;
+
+/**
+ * Causal multi-head self-attention (Vaswani et al. 2017, eq. 1) with rotary positions and optional
+ * grouped-query attention (Ainslie et al. 2023): H query heads share Hkv key/value heads, query head
+ * h reading K/V head h / G with G = H / Hkv.
+ *
+ * <p>Grouped queries are folded into the time axis, {@code (B, Hkv, G*T, D)}, so the K/V heads are
+ * never copied G times (Hugging Face's {@code repeat_kv}); for G = 1 this is plain multi-head
+ * attention.
+ */
+public final class CausalSelfAttention {
+
+    private CausalSelfAttention() {
+    }
+
+    /**
+     * @param x     (B, T, C), already normalised
+     * @param w     the block's weights
+     * @param cos   (B, 1, T, D) rotary tables for the T positions
+     * @param sin   (B, 1, T, D)
+     * @param bias  (B, 1, 1, T, Tk) additive mask from {@link AttentionMask}
+     * @param cache where to append K/V (Tk = start + T); null for a full pass (Tk = T)
+     * @return (B, T, C)
+     */
+    public static NDArray forward(NDArray x, LlamaWeights.Layer w, LlamaConfig c, RotaryEmbedding rope,
+            NDArray cos, NDArray sin, NDArray bias, KvCache cache, int layer, int start) {
+        Shape s = x.getShape();
+        long B = s.get(0);
+        long T = s.get(1);
+        int H = c.numAttentionHeads();
+        int Hkv = c.numKeyValueHeads();
+        int D = c.headDim();
+        int G = c.queriesPerKvHead();
+
+        // 1. project to queries, keys and values, split into heads
+        NDArray q = Linear.linear(x, w.q()).singletonOrThrow() // (B, T, H*D)
+                .reshape(B, T, H, D).transpose(0, 2, 1, 3); // (B, H, T, D)
+        NDArray k = Linear.linear(x, w.k()).singletonOrThrow() // (B, T, Hkv*D)
+                .reshape(B, T, Hkv, D).transpose(0, 2, 1, 3); // (B, Hkv, T, D)
+        NDArray v = Linear.linear(x, w.v()).singletonOrThrow()
+                .reshape(B, T, Hkv, D).transpose(0, 2, 1, 3); // (B, Hkv, T, D)
+
+        // 2. rotate queries and keys by their positions
+        q = rope.apply(q, cos, sin);
+        k = rope.apply(k, cos, sin);
+
+        // 3. with a cache, attend over every slot so far
+        if (cache != null) {
+            NDArray[] kv = cache.append(layer, start, k, v);
+            k = kv[0]; // (B, Hkv, Tk, D)
+            v = kv[1]; // (B, Hkv, Tk, D)
+        }
+        long Tk = k.getShape().get(2);
+
+        // 4. scaled dot-product scores, grouped queries folded into time
+        NDArray qg = q.reshape(B, Hkv, G * T, D); // (B, Hkv, G*T, D)
+        NDArray scores = qg.matMul(k.swapAxes(2, 3)) // (B, Hkv, G*T, Tk)
+                .mul(1.0f / (float) Math.sqrt(D))
+                .reshape(B, Hkv, G, T, Tk) // (B, Hkv, G, T, Tk)
+                .add(bias); // causal + padding mask, (B, 1, 1, T, Tk) broadcast
+
+        // 5. softmax over keys, weighted sum of values
+        NDArray att = scores.softmax(-1).reshape(B, Hkv, G * T, Tk); // (B, Hkv, G*T, Tk)
+        NDArray y = att.matMul(v) // (B, Hkv, G*T, D)
+                .reshape(B, H, T, D) // (B, H, T, D)
+                .transpose(0, 2, 1, 3).reshape(B, T, (long) H * D); // (B, T, H*D)
+
+        // 6. output projection back into the residual stream
+        return Linear.linear(y, w.o()).singletonOrThrow(); // (B, T, C)
+    }
+}

@@ -1,0 +1,23 @@
+package io.rlrf.model.nn;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Root-mean-square layer normalisation (Zhang and Sennrich 2019), as in Llama:
+ * {@code y = x / sqrt(mean(x^2) + eps) * weight}, over the last axis, no mean subtraction, no bias.
+ */
+public final class RmsNorm {
+
+    private RmsNorm() {
+    }
+
+    /**
+     * @param x      (..., C)
+     * @param weight (C)
+     * @return (..., C)
+     */
+    public static NDArray apply(NDArray x, NDArray weight, float eps) {
+        NDArray meanSquare = x.square().mean(new int[] {-1}, true); // (..., 1)
+        return x.mul(meanSquare.add(eps).pow(-0.5f)).mul(weight); // (..., C)
+    }
+}

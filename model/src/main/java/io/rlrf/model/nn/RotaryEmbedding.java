@@ -1,0 +1,70 @@
+package io.rlrf.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+
+/**
+ * Rotary position embeddings (RoPE; Su et al. 2021, "RoFormer", eq. 34), in the Hugging Face
+ * convention: dimension j of a head is rotated together with dimension j + D/2 ({@code rotate_half}),
+ * not with its neighbour 2j+1 as in the paper and in llama2.c. The frequency of pair j is
+ * {@code theta^(-2j/D)}.
+ *
+ * <p>{@code rope(x)[pos] = x * cos(pos * f) + rotate_half(x) * sin(pos * f)}, with
+ * {@code rotate_half([x1, x2]) = [-x2, x1]} and the D/2 frequencies repeated to width D.
+ */
+public final class RotaryEmbedding implements AutoCloseable {
+
+    private final NDArray cos; // (P, D)
+    private final NDArray sin; // (P, D)
+    private final int half;
+
+    /** Precomputes the tables for positions 0..maxPositions-1 on {@code manager}. */
+    public RotaryEmbedding(NDManager manager, int headDim, int maxPositions, double theta) {
+        this.half = headDim / 2;
+        float[] c = new float[maxPositions * headDim];
+        float[] s = new float[maxPositions * headDim];
+        for (int pos = 0; pos < maxPositions; pos++) {
+            for (int j = 0; j < half; j++) {
+                double invFreq = 1.0 / Math.pow(theta, (2.0 * j) / headDim);
+                double angle = pos * invFreq;
+                float cj = (float) Math.cos(angle);
+                float sj = (float) Math.sin(angle);
+                c[pos * headDim + j] = cj;
+                c[pos * headDim + j + half] = cj;
+                s[pos * headDim + j] = sj;
+                s[pos * headDim + j + half] = sj;
+            }
+        }
+        this.cos = manager.create(c, new Shape(maxPositions, headDim));
+        this.sin = manager.create(s, new Shape(maxPositions, headDim));
+    }
+
+    /** cos and sin for the given positions, shaped to broadcast over heads: two (B, 1, T, D). */
+    public NDList tablesFor(NDArray positions) { // positions: (B, T) int64
+        NDArray c = Embedding.embedding(positions, cos, SparseFormat.DENSE).singletonOrThrow().expandDims(1); // (B, 1, T, D)
+        NDArray s = Embedding.embedding(positions, sin, SparseFormat.DENSE).singletonOrThrow().expandDims(1); // (B, 1, T, D)
+        return new NDList(c, s);
+    }
+
+    /**
+     * @param x   (B, heads, T, D)
+     * @param cos (B, 1, T, D) from {@link #tablesFor}
+     * @param sin (B, 1, T, D)
+     * @return x rotated, (B, heads, T, D)
+     */
+    public NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+        NDList halves = x.split(new long[] {half}, 3); // 2 x (B, heads, T, D/2)
+        NDArray rotated = halves.get(1).neg().concat(halves.get(0), 3); // (B, heads, T, D)
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+
+    @Override
+    public void close() {
+        cos.close();
+        sin.close();
+    }
+}

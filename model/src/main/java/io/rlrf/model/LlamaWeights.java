@@ -8,7 +8,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -23,46 +26,94 @@ public final class LlamaWeights implements AutoCloseable {
     public static final String FINAL_NORM = "model.norm.weight";
     public static final String LM_HEAD = "lm_head.weight";
 
-    /** One decoder block's weights. */
+    /**
+     * One decoder block's trainable tensors. The three attention input projections are stored as one
+     * matrix, and so are the two MLP input projections, so each is a single matmul; the Hugging Face
+     * tensors ({@code q_proj}, {@code k_proj}, {@code v_proj}, {@code gate_proj}, {@code up_proj})
+     * are row ranges of them (views sharing storage, see {@link #byName()}).
+     */
     public record Layer(
             NDArray inputNorm, // (C)
-            NDArray q, // (H*D, C)
-            NDArray k, // (Hkv*D, C)
-            NDArray v, // (Hkv*D, C)
+            NDArray qkv, // (H*D + 2*Hkv*D, C): q_proj rows, then k_proj, then v_proj
             NDArray o, // (C, H*D)
             NDArray postAttentionNorm, // (C)
-            NDArray gate, // (F, C)
-            NDArray up, // (F, C)
+            NDArray gateUp, // (2F, C): gate_proj rows, then up_proj
             NDArray down) { // (C, F)
     }
 
     private final LlamaConfig config;
     private final NDManager manager;
+    private final List<NDArray> parameters;
     private final Map<String, NDArray> byName;
     private final List<Layer> layers;
+    private final NDArray embedding;
+    private final NDArray finalNorm;
+    private final NDArray lmHead;
 
-    /** Takes ownership of {@code manager}; {@code arrays} must hold exactly {@link #shapes(LlamaConfig)}. */
-    LlamaWeights(LlamaConfig config, NDManager manager, Map<String, NDArray> arrays) {
+    /**
+     * Takes ownership of {@code manager}; {@code arrays} (Hugging Face names) must hold exactly
+     * {@link #shapes(LlamaConfig)}. The per-layer projections are copied into their fused matrices
+     * and the separate arrays closed.
+     */
+    private LlamaWeights(LlamaConfig config, NDManager manager, Map<String, NDArray> arrays) {
         this.config = config;
         this.manager = manager;
-        this.byName = new LinkedHashMap<>();
         for (String name : shapes(config).keySet()) {
-            NDArray a = arrays.get(name);
-            if (a == null) {
+            if (arrays.get(name) == null) {
                 throw new IllegalArgumentException("tensor " + name + " is missing");
             }
-            byName.put(name, a);
         }
+        long qd = (long) config.numAttentionHeads() * config.headDim();
+        long kvd = (long) config.numKeyValueHeads() * config.headDim();
+        long f = config.intermediateSize();
+        List<NDArray> params = new ArrayList<>();
+        Map<String, NDArray> views = new LinkedHashMap<>();
+        this.embedding = arrays.get(EMBED);
+        params.add(embedding);
+        views.put(EMBED, embedding);
         List<Layer> ls = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
-            ls.add(new Layer(byName.get(p + "input_layernorm.weight"),
-                    byName.get(p + "self_attn.q_proj.weight"), byName.get(p + "self_attn.k_proj.weight"),
-                    byName.get(p + "self_attn.v_proj.weight"), byName.get(p + "self_attn.o_proj.weight"),
-                    byName.get(p + "post_attention_layernorm.weight"), byName.get(p + "mlp.gate_proj.weight"),
-                    byName.get(p + "mlp.up_proj.weight"), byName.get(p + "mlp.down_proj.weight")));
+            NDArray q = arrays.get(p + "self_attn.q_proj.weight");
+            NDArray k = arrays.get(p + "self_attn.k_proj.weight");
+            NDArray v = arrays.get(p + "self_attn.v_proj.weight");
+            NDArray gate = arrays.get(p + "mlp.gate_proj.weight");
+            NDArray up = arrays.get(p + "mlp.up_proj.weight");
+            NDArray qkv = NDArrays.concat(new NDList(q, k, v), 0); // (H*D + 2*Hkv*D, C)
+            NDArray gateUp = NDArrays.concat(new NDList(gate, up), 0); // (2F, C)
+            qkv.attach(manager);
+            gateUp.attach(manager);
+            for (NDArray a : new NDArray[] {q, k, v, gate, up}) {
+                a.close();
+            }
+            Layer layer = new Layer(arrays.get(p + "input_layernorm.weight"), qkv, arrays.get(p + "self_attn.o_proj.weight"),
+                    arrays.get(p + "post_attention_layernorm.weight"), gateUp, arrays.get(p + "mlp.down_proj.weight"));
+            ls.add(layer);
+            params.addAll(List.of(layer.inputNorm(), layer.qkv(), layer.o(), layer.postAttentionNorm(), layer.gateUp(),
+                    layer.down()));
+            views.put(p + "input_layernorm.weight", layer.inputNorm());
+            views.put(p + "self_attn.q_proj.weight", qkv.get(new NDIndex("0:{}", qd)));
+            views.put(p + "self_attn.k_proj.weight", qkv.get(new NDIndex("{}:{}", qd, qd + kvd)));
+            views.put(p + "self_attn.v_proj.weight", qkv.get(new NDIndex("{}:", qd + kvd)));
+            views.put(p + "self_attn.o_proj.weight", layer.o());
+            views.put(p + "post_attention_layernorm.weight", layer.postAttentionNorm());
+            views.put(p + "mlp.gate_proj.weight", gateUp.get(new NDIndex("0:{}", f)));
+            views.put(p + "mlp.up_proj.weight", gateUp.get(new NDIndex("{}:", f)));
+            views.put(p + "mlp.down_proj.weight", layer.down());
+        }
+        this.finalNorm = arrays.get(FINAL_NORM);
+        params.add(finalNorm);
+        views.put(FINAL_NORM, finalNorm);
+        if (config.tieWordEmbeddings()) {
+            this.lmHead = embedding;
+        } else {
+            this.lmHead = arrays.get(LM_HEAD);
+            params.add(lmHead);
+            views.put(LM_HEAD, lmHead);
         }
         this.layers = List.copyOf(ls);
+        this.parameters = List.copyOf(params);
+        this.byName = views;
     }
 
     /**
@@ -130,7 +181,7 @@ public final class LlamaWeights implements AutoCloseable {
                     data[i] = (float) (nextGaussian(rng) * std);
                 }
             }
-            arrays.put(name, manager.create(data, new Shape(shape)));
+            arrays.put(name, Tensors.of(manager, data, new Shape(shape)));
         }
         return new LlamaWeights(config, manager, arrays);
     }
@@ -154,6 +205,11 @@ public final class LlamaWeights implements AutoCloseable {
         return new LlamaWeights(config, m, arrays);
     }
 
+    /** The trainable tensors (fused projections included), each once: what an optimiser updates. */
+    public List<NDArray> parameters() {
+        return parameters;
+    }
+
     public LlamaConfig config() {
         return config;
     }
@@ -162,7 +218,10 @@ public final class LlamaWeights implements AutoCloseable {
         return manager;
     }
 
-    /** All tensors by Hugging Face name, canonical order. */
+    /**
+     * All tensors by Hugging Face name, canonical order (what a checkpoint holds). Fused projections
+     * appear as their row-range views, which share storage with {@link #parameters()}.
+     */
     public Map<String, NDArray> byName() {
         return Collections.unmodifiableMap(byName);
     }
@@ -172,21 +231,21 @@ public final class LlamaWeights implements AutoCloseable {
     }
 
     public NDArray embedding() {
-        return byName.get(EMBED); // (V, C)
+        return embedding; // (V, C)
     }
 
     public NDArray finalNorm() {
-        return byName.get(FINAL_NORM); // (C)
+        return finalNorm; // (C)
     }
 
     /** The LM head, {@code (V, C)}: the embedding when tied. */
     public NDArray lmHead() {
-        return config.tieWordEmbeddings() ? byName.get(EMBED) : byName.get(LM_HEAD);
+        return lmHead;
     }
 
-    /** Marks every tensor as trainable (or frozen). */
+    /** Marks every parameter as trainable (or frozen). */
     public void setRequiresGradient(boolean requires) {
-        for (NDArray a : byName.values()) {
+        for (NDArray a : parameters) {
             a.setRequiresGradient(requires);
         }
     }

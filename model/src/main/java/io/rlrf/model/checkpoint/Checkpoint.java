@@ -28,6 +28,7 @@ import ai.djl.ndarray.types.Shape;
 
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.LlamaWeights;
+import io.rlrf.model.Tensors;
 
 /**
  * A checkpoint directory in Hugging Face layout: {@code config.json} (a {@code LlamaForCausalLM}
@@ -106,7 +107,7 @@ public final class Checkpoint {
                             + ", but " + dir.resolve(CONFIG) + " requires " + Arrays.toString(e.getValue()));
                 }
                 Safetensors.Tensor t = st.read(name);
-                arrays.put(name, manager.create(t.data(), new Shape(t.shape())));
+                arrays.put(name, Tensors.of(manager, t.data(), new Shape(t.shape())));
             }
             return LlamaWeights.fromArrays(config, manager, arrays);
         } catch (CheckpointException | RuntimeException e) {

@@ -17,6 +17,8 @@ import io.rlrf.model.nn.KvCache;
 import io.rlrf.model.nn.LlamaModel;
 import io.rlrf.model.tokenizer.Tokenizer;
 
+import io.rlrf.model.Tensors;
+
 /**
  * Batched autoregressive generation. Prompts of different lengths share one batch: they are
  * left-padded to a common length, padding is masked out of attention and excluded from positions,
@@ -105,8 +107,8 @@ public final class Generator {
             float[] logits;
             try (NDScope step = new NDScope()) {
                 step.suppressNotUsedWarning();
-                NDArray out = model.forward(manager.create(tokens, new Shape(b, tp)),
-                        manager.create(positions, new Shape(b, tp)),
+                NDArray out = model.forward(Tensors.of(manager, tokens, new Shape(b, tp)),
+                        Tensors.of(manager, positions, new Shape(b, tp)),
                         AttentionMask.bias(manager, slice(real, tp), 0, tp), cache, 0, true); // (B, 1, V)
                 logits = out.toFloatArray();
             }
@@ -136,8 +138,8 @@ public final class Generator {
                     step.suppressNotUsedWarning();
                     NDArray out;
                     if (cache != null) {
-                        out = model.forward(manager.create(next, new Shape(b, 1)),
-                                manager.create(nextPos, new Shape(b, 1)),
+                        out = model.forward(Tensors.of(manager, next, new Shape(b, 1)),
+                                Tensors.of(manager, nextPos, new Shape(b, 1)),
                                 AttentionMask.bias(manager, slice(real, slot + 1), slot, 1), cache, slot, true);
                     } else {
                         int t = slot + 1;
@@ -150,7 +152,7 @@ public final class Generator {
                                 pos[i * t + c] = Math.max(0, c - pad);
                             }
                         }
-                        out = model.forward(manager.create(all, new Shape(b, t)), manager.create(pos, new Shape(b, t)),
+                        out = model.forward(Tensors.of(manager, all, new Shape(b, t)), Tensors.of(manager, pos, new Shape(b, t)),
                                 AttentionMask.bias(manager, slice(real, t), 0, t), null, 0, true);
                     }
                     logits = out.toFloatArray(); // (B, 1, V)

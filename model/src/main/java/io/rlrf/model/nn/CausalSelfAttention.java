@@ -1,6 +1,7 @@
 package io.rlrf.model.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 
@@ -26,12 +27,13 @@ public final class CausalSelfAttention {
      * @param w     the block's weights
      * @param cos   (B, 1, T, D) rotary tables for the T positions
      * @param sin   (B, 1, T, D)
-     * @param bias  (B, 1, 1, T, Tk) additive mask from {@link AttentionMask}
+     * @param bias  (B, 1, 1, T, Tk) additive mask from {@link AttentionMask}; null when nothing is masked
+     * @param scale the scalar 1/sqrt(D), a libtorch-owned tensor (see {@link io.rlrf.model.Tensors#scalar})
      * @param cache where to append K/V (Tk = start + T); null for a full pass (Tk = T)
      * @return (B, T, C)
      */
     public static NDArray forward(NDArray x, LlamaWeights.Layer w, LlamaConfig c, RotaryEmbedding rope,
-            NDArray cos, NDArray sin, NDArray bias, KvCache cache, int layer, int start) {
+            NDArray cos, NDArray sin, NDArray bias, NDArray scale, KvCache cache, int layer, int start) {
         Shape s = x.getShape();
         long B = s.get(0);
         long T = s.get(1);
@@ -40,17 +42,16 @@ public final class CausalSelfAttention {
         int D = c.headDim();
         int G = c.queriesPerKvHead();
 
-        // 1. project to queries, keys and values, split into heads
-        NDArray q = Linear.linear(x, w.q()).singletonOrThrow() // (B, T, H*D)
-                .reshape(B, T, H, D).transpose(0, 2, 1, 3); // (B, H, T, D)
-        NDArray k = Linear.linear(x, w.k()).singletonOrThrow() // (B, T, Hkv*D)
-                .reshape(B, T, Hkv, D).transpose(0, 2, 1, 3); // (B, Hkv, T, D)
-        NDArray v = Linear.linear(x, w.v()).singletonOrThrow()
-                .reshape(B, T, Hkv, D).transpose(0, 2, 1, 3); // (B, Hkv, T, D)
+        // 1. project to queries, keys and values in one matmul, split into heads
+        NDArray qkv = Linear.linear(x, w.qkv()).singletonOrThrow() // (B, T, (H + 2*Hkv)*D)
+                .reshape(B, T, H + 2L * Hkv, D).transpose(0, 2, 1, 3); // (B, H + 2*Hkv, T, D)
+        NDList qkAndV = qkv.split(new long[] {H + Hkv}, 1); // (B, H + Hkv, T, D), (B, Hkv, T, D)
 
-        // 2. rotate queries and keys by their positions
-        q = rope.apply(q, cos, sin);
-        k = rope.apply(k, cos, sin);
+        // 2. rotate queries and keys by their positions (one pass over both)
+        NDList qk = rope.apply(qkAndV.get(0), cos, sin).split(new long[] {H}, 1);
+        NDArray q = qk.get(0); // (B, H, T, D)
+        NDArray k = qk.get(1); // (B, Hkv, T, D)
+        NDArray v = qkAndV.get(1); // (B, Hkv, T, D)
 
         // 3. with a cache, attend over every slot so far
         if (cache != null) {
@@ -62,14 +63,15 @@ public final class CausalSelfAttention {
 
         // 4. scaled dot-product scores, grouped queries folded into time
         NDArray qg = q.reshape(B, Hkv, G * T, D); // (B, Hkv, G*T, D)
-        NDArray scores = qg.matMul(k.swapAxes(2, 3)) // (B, Hkv, G*T, Tk)
-                .mul(1.0f / (float) Math.sqrt(D))
-                .reshape(B, Hkv, G, T, Tk) // (B, Hkv, G, T, Tk)
-                .add(bias); // causal + padding mask, (B, 1, 1, T, Tk) broadcast
+        NDArray scores = qg.matMul(k.swapAxes(2, 3)).mul(scale); // (B, Hkv, G*T, Tk), scale = 1/sqrt(D)
+        if (bias != null) {
+            scores = scores.reshape(B, Hkv, G, T, Tk) // (B, Hkv, G, T, Tk)
+                    .add(bias) // causal + padding mask, (B, 1, 1, T, Tk) broadcast
+                    .reshape(B, Hkv, G * T, Tk); // (B, Hkv, G*T, Tk)
+        }
 
         // 5. softmax over keys, weighted sum of values
-        NDArray att = scores.softmax(-1).reshape(B, Hkv, G * T, Tk); // (B, Hkv, G*T, Tk)
-        NDArray y = att.matMul(v) // (B, Hkv, G*T, D)
+        NDArray y = scores.softmax(-1).matMul(v) // (B, Hkv, G*T, D)
                 .reshape(B, H, T, D) // (B, H, T, D)
                 .transpose(0, 2, 1, 3).reshape(B, T, (long) H * D); // (B, T, H*D)
 

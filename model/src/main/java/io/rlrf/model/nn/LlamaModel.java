@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.LlamaWeights;
+import io.rlrf.model.Tensors;
 
 /**
  * The decoder-only transformer of the Llama family (Touvron et al. 2023): token embedding, then L
@@ -20,12 +21,14 @@ public final class LlamaModel implements AutoCloseable {
     private final LlamaConfig config;
     private final LlamaWeights weights;
     private final RotaryEmbedding rope;
+    private final NDArray attentionScale; // () 1/sqrt(D)
 
     public LlamaModel(LlamaWeights weights) {
         this.config = weights.config();
         this.weights = weights;
         this.rope = new RotaryEmbedding(weights.manager(), config.headDim(), config.maxPositionEmbeddings(),
                 config.ropeTheta());
+        this.attentionScale = Tensors.scalar(weights.manager(), (float) (1.0 / Math.sqrt(config.headDim())));
     }
 
     public LlamaConfig config() {
@@ -55,7 +58,7 @@ public final class LlamaModel implements AutoCloseable {
             LlamaWeights.Layer w = weights.layers().get(l);
             // attention sub-block with residual
             NDArray h = RmsNorm.apply(x, w.inputNorm(), eps); // (B, T, C)
-            x = x.add(CausalSelfAttention.forward(h, w, config, rope, cs.get(0), cs.get(1), bias, cache, l, start));
+            x = x.add(CausalSelfAttention.forward(h, w, config, rope, cs.get(0), cs.get(1), bias, attentionScale, cache, l, start));
             // feed-forward sub-block with residual
             h = RmsNorm.apply(x, w.postAttentionNorm(), eps); // (B, T, C)
             x = x.add(SwiGluMlp.forward(h, w)); // (B, T, C)
@@ -70,5 +73,6 @@ public final class LlamaModel implements AutoCloseable {
     @Override
     public void close() {
         rope.close();
+        attentionScale.close();
     }
 }

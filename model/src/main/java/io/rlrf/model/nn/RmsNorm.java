@@ -17,7 +17,7 @@ public final class RmsNorm {
      * @return (..., C)
      */
     public static NDArray apply(NDArray x, NDArray weight, float eps) {
-        NDArray meanSquare = x.square().mean(new int[] {-1}, true); // (..., 1)
-        return x.mul(meanSquare.add(eps).pow(-0.5f)).mul(weight); // (..., C)
+        NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt(); // (..., 1)
+        return x.div(rms).mul(weight); // (..., C); add(eps) saves no scalar for backward, pow(-0.5) would
     }
 }

@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 
+import io.rlrf.model.Tensors;
+
 /**
  * Rotary position embeddings (RoPE; Su et al. 2021, "RoFormer", eq. 34), in the Hugging Face
  * convention: dimension j of a head is rotated together with dimension j + D/2 ({@code rotate_half}),
@@ -39,8 +41,8 @@ public final class RotaryEmbedding implements AutoCloseable {
                 s[pos * headDim + j + half] = sj;
             }
         }
-        this.cos = manager.create(c, new Shape(maxPositions, headDim));
-        this.sin = manager.create(s, new Shape(maxPositions, headDim));
+        this.cos = Tensors.of(manager, c, new Shape(maxPositions, headDim));
+        this.sin = Tensors.of(manager, s, new Shape(maxPositions, headDim));
     }
 
     /** cos and sin for the given positions, shaped to broadcast over heads: two (B, 1, T, D). */
@@ -51,7 +53,7 @@ public final class RotaryEmbedding implements AutoCloseable {
     }
 
     /**
-     * @param x   (B, heads, T, D)
+     * @param x   (B, heads, T, D), queries and keys alike
      * @param cos (B, 1, T, D) from {@link #tablesFor}
      * @param sin (B, 1, T, D)
      * @return x rotated, (B, heads, T, D)

@@ -1,6 +1,7 @@
 package io.rlrf.model.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 
@@ -20,8 +21,11 @@ public final class SwiGluMlp {
      * @return (B, T, C)
      */
     public static NDArray forward(NDArray x, LlamaWeights.Layer w) {
-        NDArray gate = Activation.swish(Linear.linear(x, w.gate()).singletonOrThrow(), 1f); // (B, T, F)
-        NDArray up = Linear.linear(x, w.up()).singletonOrThrow(); // (B, T, F)
-        return Linear.linear(gate.mul(up), w.down()).singletonOrThrow(); // (B, T, C)
+        long f = w.down().getShape().get(1);
+        NDList gateUp = Linear.linear(x, w.gateUp()).singletonOrThrow() // (B, T, 2F): gate and up in one matmul
+                .split(new long[] {f}, 2); // 2 x (B, T, F)
+        NDArray gate = gateUp.get(0);
+        NDArray silu = Activation.sigmoid(gate).mul(gate); // (B, T, F)
+        return Linear.linear(silu.mul(gateUp.get(1)), w.down()).singletonOrThrow(); // (B, T, C)
     }
 }

@@ -14,6 +14,8 @@ import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.nn.AttentionMask;
 import io.rlrf.model.nn.LlamaModel;
 
+import io.rlrf.model.Tensors;
+
 /**
  * Sequence log-probabilities: {@code log pi(y | x) = sum_t log pi(y_t | x, y_<t)} over the
  * completion's tokens only (prompt tokens masked), what DPO's implicit reward and evaluation need.
@@ -85,11 +87,11 @@ public final class SequenceScorer {
                 }
             }
         }
-        NDArray logits = model.forward(manager.create(inputs, new Shape(b, t)), manager.create(positions, new Shape(b, t)),
+        NDArray logits = model.forward(Tensors.of(manager, inputs, new Shape(b, t)), Tensors.of(manager, positions, new Shape(b, t)),
                 AttentionMask.bias(manager, real, 0, t), null, 0, false); // (B, T, V)
         NDArray logp = logits.logSoftmax(-1); // (B, T, V)
-        NDArray target = manager.create(targets, new Shape(b, t, 1)); // (B, T, 1)
-        NDArray m = manager.create(mask, new Shape(b, t)); // (B, T)
+        NDArray target = Tensors.of(manager, targets, new Shape(b, t, 1)); // (B, T, 1)
+        NDArray m = Tensors.of(manager, mask, new Shape(b, t)); // (B, T)
         NDArray tokenLp = logp.gather(target, 2).reshape(b, t).mul(m); // (B, T)
         return new Scores(tokenLp.sum(new int[] {1}), tokenLp, m, counts); // (B)
     }

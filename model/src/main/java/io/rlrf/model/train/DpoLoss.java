@@ -3,6 +3,8 @@ package io.rlrf.model.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 
+import io.rlrf.model.Tensors;
+
 /**
  * The DPO objective (Rafailov et al. 2023, eq. 7), sigmoid form:
  * <pre>
@@ -38,7 +40,7 @@ public final class DpoLoss {
         if (!(beta > 0)) {
             throw new IllegalArgumentException("beta must be > 0, got " + beta);
         }
-        float b = (float) beta; // a double scalar would promote to float64
+        NDArray b = Tensors.scalar(policyChosen.getManager(), (float) beta); // float32, owned by libtorch
         NDArray chosen = policyChosen.sub(refChosen).mul(b); // (B)
         NDArray rejected = policyRejected.sub(refRejected).mul(b); // (B)
         NDArray margins = chosen.sub(rejected); // (B)

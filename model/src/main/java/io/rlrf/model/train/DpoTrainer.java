@@ -11,6 +11,8 @@ import io.rlrf.model.nn.LlamaModel;
 import io.rlrf.model.score.SequenceScorer;
 import io.rlrf.model.score.SequenceScorer.Sequence;
 
+import io.rlrf.model.Tensors;
+
 /**
  * Direct preference optimisation of the policy against a frozen reference whose log-probabilities
  * were computed beforehand ({@link #score}). The batch objective is the mean {@link DpoLoss} over the
@@ -77,12 +79,12 @@ public final class DpoTrainer extends PolicyTrainer<ScoredPair, DpoStats> {
         NDArray logps = SequenceScorer.logProbs(model, seqs).sum(); // (2b)
         NDArray policyChosen = logps.get(new NDIndex("0:{}", b)); // (b)
         NDArray policyRejected = logps.get(new NDIndex("{}:", b)); // (b)
-        DpoLoss.Result r = DpoLoss.compute(policyChosen, policyRejected, manager.create(refChosen),
-                manager.create(refRejected), dpo.beta());
-        NDArray loss = r.losses().sum().div((float) sums.pairs); // share of the batch mean
+        DpoLoss.Result r = DpoLoss.compute(policyChosen, policyRejected, Tensors.of(manager, refChosen),
+                Tensors.of(manager, refRejected), dpo.beta());
+        NDArray loss = r.losses().sum().div(Tensors.scalar(manager, sums.pairs)); // share of the batch mean
         if (dpo.nllWeight() > 0) {
-            NDArray nll = policyChosen.div(manager.create(chosenLengths)).sum().neg(); // per-token NLL, summed
-            loss = loss.add(nll.mul((float) (dpo.nllWeight() / sums.pairs)));
+            NDArray nll = policyChosen.div(Tensors.of(manager, chosenLengths)).sum().neg(); // per-token NLL, summed
+            loss = loss.add(nll.mul(Tensors.scalar(manager, (float) (dpo.nllWeight() / sums.pairs))));
         }
         sums.add(r.losses().toFloatArray(), r.chosenRewards().toFloatArray(), r.rejectedRewards().toFloatArray(),
                 policyChosen.toFloatArray(), loss.getFloat());

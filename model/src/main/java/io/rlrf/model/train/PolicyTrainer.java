@@ -1,6 +1,5 @@
 package io.rlrf.model.train;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -36,7 +35,7 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
         this.optimizerParams = optimizerParams;
         this.microBatchSize = microBatchSize;
         model.weights().setRequiresGradient(true);
-        this.optimizer = new AdamW(new ArrayList<>(model.weights().byName().values()), optimizerParams,
+        this.optimizer = new AdamW(model.weights().parameters(), optimizerParams,
                 model.weights().manager());
     }
 

@@ -4,6 +4,7 @@ import java.util.List;
 
 import ai.djl.ndarray.NDArray;
 
+import io.rlrf.model.Tensors;
 import io.rlrf.model.nn.LlamaModel;
 import io.rlrf.model.score.SequenceScorer;
 import io.rlrf.model.score.SequenceScorer.Sequence;
@@ -35,7 +36,7 @@ public final class SftTrainer extends PolicyTrainer<Sequence, SftStats> {
         SequenceScorer.Scores scores = SequenceScorer.logProbs(model, micro);
         NDArray nll = scores.tokenLogProbs().sum().neg(); // summed over this micro-batch's targets
         sums.nll += nll.getFloat();
-        return nll.div((float) sums.targets); // share of the per-token mean over the whole batch
+        return nll.div(Tensors.scalar(model.weights().manager(), sums.targets)); // share of the per-token mean over the whole batch
     }
 
     private static final class Sums implements Accumulator<SftStats> {

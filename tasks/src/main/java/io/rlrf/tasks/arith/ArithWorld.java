@@ -40,6 +40,8 @@ public final class ArithWorld {
     private static final String[] ITEMS = {"apples", "pens", "cards", "coins", "eggs", "books", "shells", "stamps"};
     private static final String[] ADD = {"%s gets %d more.", "%s buys %d more.", "%s finds %d more."};
     private static final String[] SUB = {"%s gives away %d.", "%s loses %d.", "%s sells %d."};
+    /** Stands for the subject of a step sentence: the pronoun, or the name right after a distractor. */
+    private static final String SUBJECT = "\u0000";
     private static final int TRAIN_PERCENT = 80;
     private static final int DEV_PERCENT = 10;
 
@@ -67,7 +69,8 @@ public final class ArithWorld {
                         + " distinct " + split.label() + " problems in " + maxAttempts + " attempts; ask for fewer");
             }
             Draft draft = draft(level, random);
-            if (splitOf(draft.computation()) != split || !questions.add(draft.question())) {
+            if (hasRepeatedLine(draft.computation()) || splitOf(draft.computation()) != split
+                    || !questions.add(draft.question())) {
                 continue;
             }
             String id = "arith-l" + level.level() + "-" + split.label() + "-" + sha256(draft.question()).substring(0, 10);
@@ -75,6 +78,12 @@ public final class ArithWorld {
                     Integer.toString(draft.answer()), level.level()));
         }
         return problems;
+    }
+
+    /** A step that undoes an earlier one (x / 2 after x * 2) can repeat a line; such drafts are redrawn. */
+    private static boolean hasRepeatedLine(String computation) {
+        List<String> lines = computation.lines().toList();
+        return new HashSet<>(lines).size() != lines.size();
     }
 
     /** The split a computation belongs to (see the class comment). */
@@ -109,26 +118,26 @@ public final class ArithWorld {
             switch (op) {
                 case ADD -> {
                     int b = 1 + random.nextInt(Math.min(level.maxNumber(), level.maxValue() - x));
-                    story.add(String.format(java.util.Locale.ROOT, ADD[random.nextInt(ADD.length)], pronoun, b));
+                    story.add(String.format(java.util.Locale.ROOT, ADD[random.nextInt(ADD.length)], SUBJECT, b));
                     x = step(solution, x, "+", b, x + b);
                     done++;
                 }
                 case SUB -> {
                     int b = 1 + random.nextInt(Math.min(level.maxNumber(), x - 1));
-                    story.add(String.format(java.util.Locale.ROOT, SUB[random.nextInt(SUB.length)], pronoun, b));
+                    story.add(String.format(java.util.Locale.ROOT, SUB[random.nextInt(SUB.length)], SUBJECT, b));
                     x = step(solution, x, "-", b, x - b);
                     done++;
                 }
                 case MUL -> {
                     int k = 2 + random.nextInt(Math.min(level.maxFactor(), level.maxValue() / x) - 1);
-                    story.add("Then " + pronoun.toLowerCase(java.util.Locale.ROOT) + " has " + k + " times as many.");
+                    story.add("Then " + SUBJECT + " has " + k + " times as many.");
                     x = step(solution, x, "*", k, x * k);
                     done++;
                 }
                 case DIV -> {
                     List<Integer> divisors = divisors(x, level.maxFactor());
                     int k = divisors.get(random.nextInt(divisors.size()));
-                    story.add(pronoun + " splits them into " + k + " equal groups and keeps one.");
+                    story.add(SUBJECT + " splits them into " + k + " equal groups and keeps one.");
                     x = step(solution, x, "/", k, x / k);
                     done++;
                 }
@@ -136,7 +145,7 @@ public final class ArithWorld {
                     int room = level.maxValue() - x;
                     int c = 2 + random.nextInt(Math.min(level.maxFactor(), room / 2) - 1);
                     int b = 2 + random.nextInt(Math.min(level.maxFactor(), room / c) - 1);
-                    story.add(pronoun + " buys " + b + " bags of " + c + " " + items + ".");
+                    story.add(SUBJECT + " buys " + b + " bags of " + c + " " + items + ".");
                     int bags = b * c;
                     solution.append(b).append('*').append(c).append("=<<").append(b).append('*').append(c).append('=')
                             .append(bags).append(">>").append(bags).append('\n');
@@ -146,13 +155,24 @@ public final class ArithWorld {
             }
         }
         String computation = solution.toString().strip();
+        List<Integer> distractorAt = new ArrayList<>();
         for (int d = 0; d < level.distractors(); d++) {
             // A distractor is a quantity the question does not need, placed anywhere after the start.
             String sentence = random.nextBoolean()
-                    ? pronoun + " is " + (6 + random.nextInt(60)) + " years old."
+                    ? name + " is " + (6 + random.nextInt(60)) + " years old."
                     : NAMES[(who + 1 + random.nextInt(NAMES.length - 1)) % NAMES.length] + " has "
                             + (2 + random.nextInt(level.maxNumber() - 1)) + " " + ITEMS[random.nextInt(ITEMS.length)] + ".";
-            story.add(1 + random.nextInt(story.size()), sentence);
+            int at = 1 + random.nextInt(story.size());
+            story.add(at, sentence);
+            distractorAt.replaceAll(i -> i >= at ? i + 1 : i);
+            distractorAt.add(at);
+        }
+        // After a distractor the subject is named again, so that "she" or "them" cannot be misread.
+        for (int i = 1; i < story.size(); i++) {
+            boolean afterDistractor = distractorAt.contains(i - 1);
+            boolean midSentence = story.get(i).startsWith("Then " + SUBJECT);
+            String subject = afterDistractor ? name : midSentence ? pronoun.toLowerCase(java.util.Locale.ROOT) : pronoun;
+            story.set(i, story.get(i).replace(SUBJECT, subject));
         }
         story.add("How many " + items + " does " + name + " have now?");
         solution.append("#### ").append(x);

@@ -27,14 +27,17 @@ public final class FakeChatCompletionsServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A scripted answer: the assistant's content with HTTP 200, or a bare HTTP status and body. */
-    public record Reply(int status, String content) {
+    /**
+     * A scripted answer: the assistant's content wrapped in a chat completion (HTTP 200), or a raw
+     * HTTP status and body.
+     */
+    public record Reply(int status, String content, boolean raw) {
         public static Reply content(String content) {
-            return new Reply(200, content);
+            return new Reply(200, content, false);
         }
 
         public static Reply status(int status, String body) {
-            return new Reply(status, body);
+            return new Reply(status, body, true);
         }
     }
 
@@ -57,7 +60,7 @@ public final class FakeChatCompletionsServer implements AutoCloseable {
             authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             Reply reply = next(request);
             byte[] out;
-            if (reply.status() == 200) {
+            if (!reply.raw()) {
                 ObjectNode body = JSON.createObjectNode();
                 body.put("id", "chatcmpl-fake").put("object", "chat.completion").put("model",
                         request.path("model").asText());

@@ -129,7 +129,12 @@ public class FeedbackCache {
 
     private void markDown(String operation, RuntimeException e) {
         metrics.cacheError(operation);
-        lastError = operation + " failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        // The innermost message ("Connection refused: /127.0.0.1:11222"), without wrapper class names.
+        lastError = operation + " failed: " + (root.getMessage() == null ? "no detail" : root.getMessage());
         if (up) {
             LOG.warnf("feedback cache '%s' is unavailable (%s); answering uncached, next try in %s", config.name(),
                     lastError, config.retryInterval());

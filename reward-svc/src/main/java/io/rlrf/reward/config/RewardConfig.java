@@ -1,5 +1,8 @@
 package io.rlrf.reward.config;
 
+import java.time.Duration;
+import java.util.Optional;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -12,6 +15,15 @@ public interface RewardConfig {
     /** Limits every Evaluate call must respect; above one, a call gets RESOURCE_EXHAUSTED naming it. */
     Limits limits();
 
+    /** The math verifier judge (tasks arith, gsm8k, svamp). */
+    Verifier verifier();
+
+    /** The model judge (task open, or any request that names it). */
+    ModelJudge modelJudge();
+
+    /** The "feedback" cache on the Infinispan Server (the Hot Rod client is configured by quarkus.infinispan-client.*). */
+    Cache cache();
+
     interface Limits {
         /** Most items in one Evaluate call. Default 256. */
         @WithDefault("256")
@@ -21,8 +33,95 @@ public interface RewardConfig {
         @WithDefault("16384")
         int maxTextChars();
 
-        /** Most aspects rated per answer (the method selects up to 3). Default 3. */
+        /**
+         * Most aspects a request may list and a model judge may select per prompt (the method
+         * selects up to 3). The verifier rates its four checkable aspects unless a request lists
+         * fewer. Default 3.
+         */
         @WithDefault("3")
         int maxAspects();
+    }
+
+    interface Verifier {
+        /** An answer longer than this many times its reference is not concise. Default 3.0. */
+        @WithDefault("3.0")
+        double lengthRatio();
+
+        /** The conciseness length bound is never below this many characters. Default 200. */
+        @WithDefault("200")
+        int minLengthBound();
+
+        /** Most errors one critique lists (the count of the rest is given). Default 5. */
+        @WithDefault("5")
+        int maxCritiqueItems();
+
+        /**
+         * Whether the logical-correctness critique states the reference answer. Default false: a
+         * rewrite must fix the reasoning, not copy the number.
+         */
+        @WithDefault("false")
+        boolean revealReferenceAnswer();
+    }
+
+    interface ModelJudge {
+        /** Which backend answers the model judge's prompts: none (no model judge) or openai. Default none. */
+        @WithDefault("none")
+        Backend backend();
+
+        /** Attempts per judge prompt when replies do not match the JSON schema (1 = no retry). Default 3. */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** Sampling temperature of the judge. Default 0 (greedy, reproducible where the backend allows). */
+        @WithDefault("0.0")
+        double temperature();
+
+        /** Most tokens of one judge reply. Default 512. */
+        @WithDefault("512")
+        int maxTokens();
+
+        /** Deadline of one backend call (connect and reply). Default 60s. */
+        @WithDefault("60s")
+        Duration timeout();
+
+        /** The OpenAI-compatible chat-completions endpoint. */
+        OpenAi openai();
+    }
+
+    /** The model judge's backends. The local model backend comes with the model library (see the README). */
+    enum Backend {
+        NONE, OPENAI
+    }
+
+    interface OpenAi {
+        /**
+         * Base URL of the API, e.g. {@code http://127.0.0.1:8000/v1} (vLLM), {@code http://127.0.0.1:11434/v1}
+         * (Ollama); {@code /chat/completions} is appended unless the URL already ends with it. No default.
+         */
+        Optional<String> url();
+
+        /** Model name sent in each request, e.g. {@code Qwen/Qwen2.5-7B-Instruct}. No default. */
+        Optional<String> model();
+
+        /** API key, sent as {@code Authorization: Bearer <key>} when set. No default. */
+        Optional<String> apiKey();
+
+        /** Ask for {@code response_format: {"type": "json_object"}} (vLLM, Ollama and OpenAI accept it). Default true. */
+        @WithDefault("true")
+        boolean jsonMode();
+    }
+
+    interface Cache {
+        /** Whether feedback is cached at all. Default true. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Name of the cache on the server. Default feedback. */
+        @WithDefault("feedback")
+        String name();
+
+        /** After a cache failure, how long to answer uncached before trying the server again. Default 10s. */
+        @WithDefault("10s")
+        Duration retryInterval();
     }
 }

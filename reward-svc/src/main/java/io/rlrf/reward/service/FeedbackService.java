@@ -1,37 +1,119 @@
 package io.rlrf.reward.service;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.logging.Logger;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+
 import io.rlrf.api.reward.v1.Aspect;
+import io.rlrf.api.reward.v1.AspectFeedback;
 import io.rlrf.api.reward.v1.EvaluateRequest;
 import io.rlrf.api.reward.v1.EvaluateResponse;
+import io.rlrf.api.reward.v1.EvaluationItem;
+import io.rlrf.api.reward.v1.Feedback;
+import io.rlrf.api.reward.v1.FeedbackStatus;
 import io.rlrf.api.reward.v1.ListAspectsResponse;
 import io.rlrf.api.reward.v1.ListRubricsResponse;
 import io.rlrf.api.reward.v1.RatingLevel;
-import io.rlrf.common.error.ServiceException;
+import io.rlrf.api.reward.v1.Rubric;
+import io.rlrf.api.reward.v1.TaskInfo;
 import io.rlrf.reward.config.RewardConfig;
 import io.rlrf.reward.mapping.RewardRequests;
 
 /**
- * Fine-grained feedback. This build validates Evaluate requests and serves the aspect catalog; the
- * judges (verifier and model) are not part of it yet, so valid Evaluate and ListRubrics calls
- * answer UNIMPLEMENTED rather than invent ratings.
+ * Fine-grained feedback: validates a request, resolves its task, judge and aspects, serves what the
+ * "feedback" cache has, judges the rest, stores what was judged successfully, and records metrics.
+ * Judge failures are returned (status JUDGE_FAILURE) and not cached, so the next call judges again.
  */
 @ApplicationScoped
 public class FeedbackService {
 
-    private static final String SERVICE = "rlrf.reward.v1.Reward/";
+    private static final Logger LOG = Logger.getLogger(FeedbackService.class);
 
     private final RewardConfig config;
+    private final JudgeRegistry registry;
+    private final FeedbackCache cache;
+    private final RewardMetrics metrics;
 
-    public FeedbackService(RewardConfig config) {
+    public FeedbackService(RewardConfig config, JudgeRegistry registry, FeedbackCache cache, RewardMetrics metrics) {
         this.config = config;
+        this.registry = registry;
+        this.cache = cache;
+        this.metrics = metrics;
     }
 
-    /** Judges each item. */
+    /** Judges each item, in request order. */
     public EvaluateResponse evaluate(EvaluateRequest request) {
         RewardRequests.validate(request, config.limits());
-        throw ServiceException.notImplemented(SERVICE + "Evaluate", "this build of reward-svc has no judges");
+        JudgeRegistry.Resolved resolved = registry.resolve(request);
+        Judge judge = resolved.judge();
+
+        List<String> keys = new ArrayList<>(request.getItemsCount());
+        for (EvaluationItem item : request.getItemsList()) {
+            keys.add(FeedbackKeys.key(judge.fingerprint(), resolved.task(), resolved.aspects(), item.getPrompt(),
+                    item.getAnswer(), item.getReference()));
+        }
+        Map<String, byte[]> cached = request.getSkipCache() ? Map.of()
+                : cache.getAll(new LinkedHashSet<>(keys));
+        if (!request.getSkipCache() && cache.isUp()) {
+            long hits = keys.stream().filter(cached::containsKey).count();
+            metrics.cacheHits((int) hits);
+            metrics.cacheMisses(keys.size() - (int) hits);
+        }
+
+        EvaluateResponse.Builder response = EvaluateResponse.newBuilder();
+        Map<String, Feedback> judgedNow = new HashMap<>();
+        Map<String, byte[]> toStore = new LinkedHashMap<>();
+        for (int i = 0; i < request.getItemsCount(); i++) {
+            EvaluationItem item = request.getItems(i);
+            String key = keys.get(i);
+            Feedback fromCache = decode(cached.get(key));
+            Feedback feedback;
+            if (fromCache != null) {
+                feedback = fromCache.toBuilder().setCached(true).setItemId(item.getId()).build();
+            } else if (judgedNow.containsKey(key)) {
+                // The same input twice in one batch is judged once.
+                feedback = judgedNow.get(key).toBuilder().setItemId(item.getId()).build();
+            } else {
+                long start = System.nanoTime();
+                Feedback.Builder judged = judge.judge(item, resolved.aspects());
+                metrics.judgeLatency(judge.id(), System.nanoTime() - start);
+                feedback = judged.setId(key).setItemId(item.getId()).setJudgeId(judge.id())
+                        .setRubricVersion(judge.rubricVersion()).setTask(resolved.task()).setCached(false).build();
+                judgedNow.put(key, feedback);
+                for (AspectFeedback a : feedback.getAspectsList()) {
+                    metrics.rating(a.getAspect(), a.getRating());
+                }
+                if (feedback.getStatus() == FeedbackStatus.FEEDBACK_STATUS_OK) {
+                    // Stored without the caller's item id, which is not part of the key.
+                    toStore.put(key, feedback.toBuilder().clearItemId().build().toByteArray());
+                }
+            }
+            metrics.evaluation(judge.id(), feedback.getStatus(), feedback.getOutcome().getOutcome(), feedback.getCached());
+            response.addFeedback(feedback);
+        }
+        cache.putAll(toStore);
+        return response.build();
+    }
+
+    private static Feedback decode(byte[] bytes) {
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return Feedback.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            LOG.warnf("a cached feedback did not parse (%s); judging again", e.getMessage());
+            return null;
+        }
     }
 
     /** The aspect catalog with the meaning of each rating. */
@@ -49,8 +131,20 @@ public class FeedbackService {
         return response.build();
     }
 
-    /** Judges and tasks. */
+    /** The judges of this instance and the tasks it knows. */
     public ListRubricsResponse listRubrics() {
-        throw ServiceException.notImplemented(SERVICE + "ListRubrics", "this build of reward-svc has no judges or tasks");
+        ListRubricsResponse.Builder response = ListRubricsResponse.newBuilder();
+        for (Judge judge : registry.judges()) {
+            response.addRubrics(Rubric.newBuilder().setJudgeId(judge.id()).setKind(judge.kind())
+                    .setRubricVersion(judge.rubricVersion()).addAllAspects(judge.ratableAspects())
+                    .setDescription(judge.description()));
+        }
+        for (JudgeRegistry.TaskDef task : registry.tasks()) {
+            List<String> aspects = registry.judges().stream().filter(j -> j.id().equals(task.defaultJudge()))
+                    .findFirst().map(Judge::defaultAspects).orElse(List.of());
+            response.addTasks(TaskInfo.newBuilder().setName(task.name()).setDefaultJudge(task.defaultJudge())
+                    .addAllDefaultAspects(aspects).setDescription(task.description()));
+        }
+        return response.build();
     }
 }

@@ -1,6 +1,9 @@
 package io.rlrf.reward.grpc;
 
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.util.List;
@@ -9,22 +12,41 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 import io.grpc.Status.Code;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.rlrf.api.reward.v1.Aspect;
+import io.rlrf.api.reward.v1.AspectFeedback;
+import io.rlrf.api.reward.v1.Feedback;
+import io.rlrf.api.reward.v1.FeedbackStatus;
+import io.rlrf.api.reward.v1.JudgeKind;
+import io.rlrf.api.reward.v1.ListRubricsResponse;
+import io.rlrf.api.reward.v1.Outcome;
+import io.rlrf.api.reward.v1.Rubric;
+import io.rlrf.api.reward.v1.TaskInfo;
 import io.rlrf.api.reward.v1.EvaluateRequest;
 import io.rlrf.api.reward.v1.EvaluationItem;
 import io.rlrf.api.reward.v1.ListAspectsRequest;
 import io.rlrf.api.reward.v1.ListRubricsRequest;
 import io.rlrf.api.reward.v1.RatingLevel;
 import io.rlrf.api.reward.v1.RewardGrpc;
+import io.rlrf.common.testing.InfinispanServerResource;
 import io.rlrf.common.testing.ServiceConformanceTests;
+import io.rlrf.tasks.MathProblem;
+import io.rlrf.tasks.Split;
+import io.rlrf.tasks.arith.ArithLevel;
+import io.rlrf.tasks.arith.ArithWorld;
+import io.rlrf.tasks.datasets.DatasetsRoot;
+import io.rlrf.tasks.datasets.Gsm8k;
 
 /**
- * reward-svc over real gRPC on loopback: the conformance checks, the aspect catalog, every
- * validation rule of this build, and UNIMPLEMENTED for valid Evaluate calls (no judge is built).
- * The test profile sets max-batch = 4.
+ * reward-svc over real gRPC on loopback, with a real Infinispan Server (started on free ports by
+ * {@link InfinispanServerResource}): the conformance checks, the aspect catalog and rubrics,
+ * verifier feedback for the arith world and GSM8K, the feedback cache, the metrics, and every
+ * validation rule with its status and message. The test profile sets max-batch = 4; no model judge
+ * is configured here (see {@link ModelJudgeGrpcTest}).
  */
 @QuarkusTest
+@WithTestResource(InfinispanServerResource.class)
 class RewardGrpcServiceTest extends ServiceConformanceTests {
 
     @Override
@@ -57,14 +79,138 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
-    void validEvaluateIsUnimplementedNotInvented() {
-        assertStatus(Code.UNIMPLEMENTED, "Evaluate is not implemented yet", () -> stub().evaluate(valid().build()));
+    void listRubricsNamesTheVerifierAndTheTasks() {
+        ListRubricsResponse rubrics = stub().listRubrics(ListRubricsRequest.getDefaultInstance());
+        assertEquals(List.of("verifier-gsm8k"), rubrics.getRubricsList().stream().map(Rubric::getJudgeId).toList());
+        assertEquals(JudgeKind.JUDGE_KIND_VERIFIER, rubrics.getRubrics(0).getKind());
+        assertEquals(List.of("logical_correctness", "logical_robustness", "completeness", "conciseness"),
+                rubrics.getRubrics(0).getAspectsList());
+        assertEquals(List.of("arith", "gsm8k", "svamp", "open"),
+                rubrics.getTasksList().stream().map(TaskInfo::getName).toList());
+        assertEquals("verifier-gsm8k", rubrics.getTasks(0).getDefaultJudge());
+        assertEquals("", rubrics.getTasks(3).getDefaultJudge(), "no model judge configured in this test");
     }
 
     @Test
-    void listRubricsIsUnimplemented() {
-        assertStatus(Code.UNIMPLEMENTED, "ListRubrics is not implemented yet",
-                () -> stub().listRubrics(ListRubricsRequest.getDefaultInstance()));
+    void aWrongStepInAnArithAnswerIsNamedByLine() {
+        MathProblem problem = ArithWorld.generate(ArithLevel.L2, Split.TEST, 1, 99).get(0);
+        String[] lines = problem.solution().split("\n");
+        // Corrupt the first step: its result off by one, in the annotation and in the text after it.
+        String first = lines[0];
+        int value = Integer.parseInt(first.substring(first.lastIndexOf(">>") + 2));
+        lines[0] = first.substring(0, first.lastIndexOf('=') + 1) + (value + 1) + ">>" + (value + 1);
+        String answer = String.join("\n", lines);
+        Feedback feedback = stub().evaluate(EvaluateRequest.newBuilder().setTask("arith").addItems(EvaluationItem
+                .newBuilder().setId("p-1").setPrompt(problem.question()).setAnswer(answer).setReference(problem.solution()))
+                .build()).getFeedback(0);
+        assertEquals(FeedbackStatus.FEEDBACK_STATUS_OK, feedback.getStatus());
+        assertEquals("p-1", feedback.getItemId());
+        assertEquals("verifier-gsm8k", feedback.getJudgeId());
+        assertEquals("arith", feedback.getTask());
+        AspectFeedback robustness = feedback.getAspectsList().stream()
+                .filter(a -> a.getAspect().equals("logical_robustness")).findFirst().orElseThrow();
+        assertEquals(1, robustness.getRating());
+        assertTrue(robustness.getCritique().startsWith("line 1: "), robustness.getCritique());
+        assertTrue(robustness.getCritique().contains("= " + (value + 1) + " is wrong; "), robustness.getCritique());
+        assertTrue(feedback.getScore() < 1.0);
+        assertEquals(64, feedback.getId().length(), "hex SHA-256");
+    }
+
+    @Test
+    void aGsm8kReferenceAnsweredWithItselfIsCorrectWithScoreOne() {
+        MathProblem problem = Gsm8k.load(DatasetsRoot.resolve(), Split.TEST).get(0);
+        Feedback feedback = stub().evaluate(EvaluateRequest.newBuilder().setTask("gsm8k").addItems(EvaluationItem
+                .newBuilder().setPrompt(problem.question()).setAnswer(problem.solution()).setReference(problem.solution()))
+                .build()).getFeedback(0);
+        assertEquals(Outcome.OUTCOME_CORRECT, feedback.getOutcome().getOutcome());
+        assertEquals(problem.finalAnswer(), feedback.getOutcome().getExtractedAnswer());
+        assertEquals(1.0, feedback.getScore());
+        assertEquals(4, feedback.getAspectsCount());
+    }
+
+    @Test
+    void theSameItemEvaluatedTwiceComesFromTheCacheTheSecondTime() {
+        EvaluateRequest request = EvaluateRequest.newBuilder().setTask("arith").addItems(EvaluationItem.newBuilder()
+                .setId("first").setPrompt("Ann has 5 pens. She gets 3 more. How many pens does Ann have now?")
+                .setAnswer("5+3=<<5+3=9>>9\n#### 9").setReference("5+3=<<5+3=8>>8\n#### 8")).build();
+        Feedback first = stub().evaluate(request).getFeedback(0);
+        Feedback second = stub().evaluate(request.toBuilder().setItems(0, request.getItems(0).toBuilder().setId("second"))
+                .build()).getFeedback(0);
+        assertFalse(first.getCached());
+        assertTrue(second.getCached(), "the second answer must come from the Infinispan cache");
+        assertEquals("second", second.getItemId(), "the caller's id is not part of the cached value");
+        assertEquals(first.toBuilder().clearCached().clearItemId().build(),
+                second.toBuilder().clearCached().clearItemId().build());
+        Feedback skipped = stub().evaluate(request.toBuilder().setSkipCache(true).build()).getFeedback(0);
+        assertFalse(skipped.getCached(), "skip_cache judges again");
+        assertEquals(first.getId(), skipped.getId());
+    }
+
+    @Test
+    void readinessReportsTheCacheUp() {
+        given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.find { it.name == 'feedback-cache' }.data.cache", equalTo("UP"));
+    }
+
+    @Test
+    void metricsIncludeEvaluationsLatencyRatingsAndTheCache() {
+        stub().evaluate(valid().build());
+        stub().evaluate(valid().build());
+        String body = given().accept("text/plain; version=0.0.4").when().get("/q/metrics").then().statusCode(200)
+                .extract().asString();
+        for (String metric : List.of("rlrf_reward_evaluations_total{", "rlrf_reward_judge_latency_seconds_count{",
+                "rlrf_reward_ratings_total{", "rlrf_reward_cache_hits_total", "rlrf_reward_cache_misses_total",
+                "rlrf_reward_cache_lookup_seconds_count", "rlrf_reward_cache_up")) {
+            assertTrue(body.contains(metric), "no " + metric + " on /q/metrics");
+        }
+        assertTrue(body.lines().anyMatch(l -> l.startsWith("rlrf_reward_cache_up") && l.endsWith(" 1.0")),
+                "cache up gauge should be 1");
+        assertTrue(body.lines().anyMatch(l -> l.startsWith("rlrf_reward_evaluations_total{")
+                && l.contains("judge=\"verifier-gsm8k\"") && l.contains("cached=\"true\"")), "a cached evaluation");
+        assertTrue(body.lines().anyMatch(l -> l.startsWith("rlrf_reward_ratings_total{")
+                && l.contains("aspect=\"logical_correctness\"") && l.contains("rating=\"3\"")));
+    }
+
+    @Test
+    void unknownTaskIsRejectedAndTheValidTasksAreListed() {
+        assertStatus(Code.INVALID_ARGUMENT, "task 'algebra' is not a known task; valid tasks: arith, gsm8k, svamp, open",
+                () -> stub().evaluate(valid().setTask("algebra").build()));
+    }
+
+    @Test
+    void unknownJudgeIsRejectedAndTheValidJudgesAreListed() {
+        assertStatus(Code.INVALID_ARGUMENT, "judge 'oracle' is not a known judge; valid judges: verifier-gsm8k",
+                () -> stub().evaluate(valid().setJudge("oracle").build()));
+    }
+
+    @Test
+    void anAspectTheVerifierCannotRateIsRejected() {
+        assertStatus(Code.INVALID_ARGUMENT,
+                "aspects[0] 'factuality' cannot be rated by judge verifier-gsm8k; it rates: logical_correctness,",
+                () -> stub().evaluate(valid().addAspects("factuality").build()));
+    }
+
+    @Test
+    void theVerifierNeedsAReferenceWithAFinalAnswer() {
+        assertStatus(Code.INVALID_ARGUMENT, "items[0].reference must not be empty: judge verifier-gsm8k",
+                () -> stub().evaluate(valid().setItems(0, item().clearReference()).build()));
+        assertStatus(Code.INVALID_ARGUMENT, "items[0].reference has no final answer; end it with a line '#### N'",
+                () -> stub().evaluate(valid().setItems(0, item().setReference("twenty-four")).build()));
+    }
+
+    @Test
+    void openTaskWithoutAModelJudgeIsAFailedPreconditionSayingHowToConfigureOne() {
+        assertStatus(Code.FAILED_PRECONDITION, "set rlrf.reward.model-judge.backend=openai",
+                () -> stub().evaluate(valid().setTask("open").build()));
+        assertStatus(Code.FAILED_PRECONDITION, "judge model-openai is not configured",
+                () -> stub().evaluate(valid().setJudge("model-openai").build()));
+    }
+
+    @Test
+    void textAboveTheLimitIsResourceExhausted() {
+        assertStatus(Code.RESOURCE_EXHAUSTED,
+                "items[0].answer (characters) is 16385, above the limit of 16384 (set by rlrf.reward.limits.max-text-chars)",
+                () -> stub().evaluate(valid().setItems(0, item().setAnswer("x".repeat(16385))).build()));
     }
 
     @Test

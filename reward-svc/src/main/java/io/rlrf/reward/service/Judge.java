@@ -1,0 +1,50 @@
+package io.rlrf.reward.service;
+
+import java.util.List;
+
+import io.rlrf.api.reward.v1.EvaluationItem;
+import io.rlrf.api.reward.v1.Feedback;
+import io.rlrf.api.reward.v1.JudgeKind;
+
+/**
+ * A judge: turns one (prompt, answer, reference) item into fine-grained feedback on the given
+ * aspects. Implementations: {@link VerifierJudge} (exact, recomputes math), {@link ModelJudge} (a
+ * language model prompted with a rubric per aspect).
+ */
+public interface Judge {
+
+    /** Stable id used in requests and feedback, e.g. {@code verifier-gsm8k}. */
+    String id();
+
+    JudgeKind kind();
+
+    /** Version of the rubric (aspect definitions, prompts, rating rules) this judge applies. */
+    String rubricVersion();
+
+    /**
+     * Everything about the judge that changes its feedback for the same input (id, rubric version,
+     * model, sampling): part of the cache key.
+     */
+    String fingerprint();
+
+    /** Aspects this judge can rate. */
+    List<String> ratableAspects();
+
+    /** Aspects rated when a request lists none; empty means the judge selects them per prompt. */
+    List<String> defaultAspects();
+
+    /** Whether each item needs a reference with a final answer. */
+    boolean needsReference();
+
+    String description();
+
+    /**
+     * Judges one item. Returns a feedback with status, aspects, score and outcome set (status
+     * JUDGE_FAILURE with a reason when the judge could not produce valid feedback); the caller sets
+     * ids, judge, task and cache fields.
+     *
+     * @param aspects the aspects to rate; empty means the judge selects them
+     * @throws io.rlrf.common.error.ServiceException UNAVAILABLE when the judge's backend cannot be reached
+     */
+    Feedback.Builder judge(EvaluationItem item, List<String> aspects);
+}

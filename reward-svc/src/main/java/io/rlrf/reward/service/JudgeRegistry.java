@@ -1,0 +1,153 @@
+package io.rlrf.reward.service;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.quarkus.runtime.StartupEvent;
+import io.rlrf.api.reward.v1.EvaluateRequest;
+import io.rlrf.api.reward.v1.EvaluationItem;
+import io.rlrf.common.error.ServiceException;
+import io.rlrf.reward.client.ChatBackend;
+import io.rlrf.reward.client.OpenAiChatBackend;
+import io.rlrf.reward.config.RewardConfig;
+import io.rlrf.tasks.verify.MathVerifier;
+
+/**
+ * The judges this instance has and the tasks it knows, and the resolution of a request to a task,
+ * a judge and the aspects to rate. Tasks: {@code arith} (the built-in world), {@code gsm8k} and
+ * {@code svamp} use the verifier; {@code open} uses the model judge, which exists only when a
+ * backend is configured ({@code rlrf.reward.model-judge.backend}).
+ */
+@ApplicationScoped
+public class JudgeRegistry {
+
+    /** Id of the model judge on the OpenAI-compatible backend. */
+    public static final String MODEL_OPENAI = "model-openai";
+    public static final String OPEN = "open";
+
+    /** A task: its default judge and what it is. */
+    public record TaskDef(String name, String defaultJudge, String description) {
+    }
+
+    /** What a request resolves to. {@code aspects} empty: the judge selects them per item. */
+    public record Resolved(String task, Judge judge, List<String> aspects) {
+    }
+
+    private final Map<String, Judge> judges = new LinkedHashMap<>();
+    private final Map<String, TaskDef> tasks = new LinkedHashMap<>();
+    private final Optional<Judge> modelJudge;
+
+    public JudgeRegistry(RewardConfig config, VerifierJudge verifier, RewardMetrics metrics) {
+        judges.put(verifier.id(), verifier);
+        this.modelJudge = modelJudge(config, metrics);
+        modelJudge.ifPresent(j -> judges.put(j.id(), j));
+        String verifierTasks = " Judged by " + VerifierJudge.ID + "; the reference must end with '#### N'.";
+        tasks.put("arith", new TaskDef("arith", VerifierJudge.ID,
+                "The built-in world: generated multi-step arithmetic word problems in GSM8K format." + verifierTasks));
+        tasks.put("gsm8k", new TaskDef("gsm8k", VerifierJudge.ID, "GSM8K grade-school math." + verifierTasks));
+        tasks.put("svamp", new TaskDef("svamp", VerifierJudge.ID, "SVAMP math word problems." + verifierTasks));
+        tasks.put(OPEN, new TaskDef(OPEN, modelJudge.map(Judge::id).orElse(""), modelJudge.isPresent()
+                ? "Open-ended prompts, judged by a language model on up to " + config.limits().maxAspects()
+                        + " selected aspects."
+                : "Open-ended prompts. Needs a model judge; none is configured (set rlrf.reward.model-judge.backend)."));
+    }
+
+    /** Fails start-up on an incomplete model judge configuration rather than on the first request. */
+    void validateAtStartup(@Observes StartupEvent event) {
+        judges.size();
+    }
+
+    private static Optional<Judge> modelJudge(RewardConfig config, RewardMetrics metrics) {
+        RewardConfig.ModelJudge m = config.modelJudge();
+        if (m.maxAttempts() < 1) {
+            throw new IllegalArgumentException("rlrf.reward.model-judge.max-attempts must be >= 1, got " + m.maxAttempts());
+        }
+        return switch (m.backend()) {
+            case NONE -> Optional.empty();
+            case OPENAI -> {
+                String url = m.openai().url().filter(u -> !u.isBlank()).orElseThrow(() -> new IllegalArgumentException(
+                        "rlrf.reward.model-judge.backend=openai needs rlrf.reward.model-judge.openai.url"));
+                String model = m.openai().model().filter(u -> !u.isBlank()).orElseThrow(() -> new IllegalArgumentException(
+                        "rlrf.reward.model-judge.backend=openai needs rlrf.reward.model-judge.openai.model"));
+                Duration timeout = m.timeout();
+                yield Optional.of(new ModelJudge(MODEL_OPENAI,
+                        new OpenAiChatBackend(url, model, m.openai().apiKey(), timeout),
+                        new ChatBackend.Options(m.temperature(), m.maxTokens(), m.openai().jsonMode()), m.maxAttempts(),
+                        config.limits().maxAspects(), metrics));
+            }
+        };
+    }
+
+    public List<Judge> judges() {
+        return List.copyOf(judges.values());
+    }
+
+    public List<TaskDef> tasks() {
+        return List.copyOf(tasks.values());
+    }
+
+    /** Resolves task, judge and aspects, and checks the items against the judge's needs. */
+    public Resolved resolve(EvaluateRequest request) {
+        String task = request.getTask();
+        TaskDef taskDef = null;
+        if (!task.isEmpty()) {
+            taskDef = tasks.get(task);
+            if (taskDef == null) {
+                throw ServiceException.invalidArgument("task", "'" + task + "' is not a known task; valid tasks: "
+                        + String.join(", ", tasks.keySet()));
+            }
+        }
+        Judge judge = judgeFor(request.getJudge(), taskDef);
+        for (int i = 0; i < request.getAspectsCount(); i++) {
+            String aspect = request.getAspects(i);
+            if (!judge.ratableAspects().contains(aspect)) {
+                throw ServiceException.invalidArgument("aspects[" + i + "]", "'" + aspect + "' cannot be rated by judge "
+                        + judge.id() + "; it rates: " + String.join(", ", judge.ratableAspects()));
+            }
+        }
+        List<String> aspects = request.getAspectsCount() > 0 ? List.copyOf(request.getAspectsList()) : judge.defaultAspects();
+        if (judge.needsReference()) {
+            for (int i = 0; i < request.getItemsCount(); i++) {
+                EvaluationItem item = request.getItems(i);
+                if (item.getReference().isBlank()) {
+                    throw ServiceException.invalidArgument("items[" + i + "].reference",
+                            "must not be empty: judge " + judge.id() + " compares the final answer with it");
+                }
+                if (MathVerifier.referenceAnswer(item.getReference()).isEmpty()) {
+                    throw ServiceException.invalidArgument("items[" + i + "].reference",
+                            "has no final answer; end it with a line '#### N'");
+                }
+            }
+        }
+        return new Resolved(task, judge, aspects);
+    }
+
+    private Judge judgeFor(String requested, TaskDef task) {
+        if (!requested.isEmpty()) {
+            Judge judge = judges.get(requested);
+            if (judge != null) {
+                return judge;
+            }
+            if (requested.equals(MODEL_OPENAI)) {
+                throw ServiceException.failedPrecondition("judge " + MODEL_OPENAI + " is not configured on this server; "
+                        + "set rlrf.reward.model-judge.backend=openai with rlrf.reward.model-judge.openai.url and .model");
+            }
+            throw ServiceException.invalidArgument("judge", "'" + requested + "' is not a known judge; valid judges: "
+                    + String.join(", ", judges.keySet()));
+        }
+        if (task != null && !task.defaultJudge().isEmpty()) {
+            return judges.get(task.defaultJudge());
+        }
+        return modelJudge.orElseThrow(() -> ServiceException.failedPrecondition((task == null
+                ? "a request without a task is judged by the model judge"
+                : "task '" + task.name() + "' is judged by the model judge")
+                + ", and none is configured on this server; set rlrf.reward.model-judge.backend=openai with "
+                + "rlrf.reward.model-judge.openai.url and .model, or use a verifier task (arith, gsm8k, svamp)"));
+    }
+}

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The seam between the model judge and whatever language model answers it: one chat completion.
- * Implementations: {@link OpenAiChatBackend} (any OpenAI-compatible endpoint). A local model through
- * the model library is the planned second implementation.
+ * Implementations: {@link OpenAiChatBackend} (any OpenAI-compatible endpoint) and
+ * {@link LocalModelChatBackend} (a checkpoint run in process by the model library).
  */
 public interface ChatBackend {
 

@@ -64,7 +64,10 @@ public interface RewardConfig {
     }
 
     interface ModelJudge {
-        /** Which backend answers the model judge's prompts: none (no model judge) or openai. Default none. */
+        /**
+         * Which backend answers the model judge's prompts: none (no model judge), openai (an
+         * OpenAI-compatible endpoint) or local (a checkpoint run in process by the model library). Default none.
+         */
         @WithDefault("none")
         Backend backend();
 
@@ -86,11 +89,23 @@ public interface RewardConfig {
 
         /** The OpenAI-compatible chat-completions endpoint. */
         OpenAi openai();
+
+        /** The in-process judge model. */
+        Local local();
     }
 
-    /** The model judge's backends. The local model backend comes with the model library (see the README). */
+    interface Local {
+        /** Checkpoint directory (config.json, model.safetensors, tokenizer.json) of the judge model. No default. */
+        Optional<String> checkpoint();
+
+        /** Seed of the judge's sampling when the temperature is above 0. Default 0. */
+        @WithDefault("0")
+        long seed();
+    }
+
+    /** The model judge's backends. */
     enum Backend {
-        NONE, OPENAI
+        NONE, OPENAI, LOCAL
     }
 
     interface OpenAi {

@@ -1,5 +1,7 @@
 package io.rlrf.reward.service;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +16,7 @@ import io.rlrf.api.reward.v1.EvaluateRequest;
 import io.rlrf.api.reward.v1.EvaluationItem;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.reward.client.ChatBackend;
+import io.rlrf.reward.client.LocalModelChatBackend;
 import io.rlrf.reward.client.OpenAiChatBackend;
 import io.rlrf.reward.config.RewardConfig;
 import io.rlrf.tasks.verify.MathVerifier;
@@ -29,6 +32,8 @@ public class JudgeRegistry {
 
     /** Id of the model judge on the OpenAI-compatible backend. */
     public static final String MODEL_OPENAI = "model-openai";
+    /** Id of the model judge on the in-process (model library) backend. */
+    public static final String MODEL_LOCAL = "model-local";
     public static final String OPEN = "open";
 
     /** A task: its default judge and what it is. */
@@ -79,6 +84,20 @@ public class JudgeRegistry {
                 yield Optional.of(new ModelJudge(MODEL_OPENAI,
                         new OpenAiChatBackend(url, model, m.openai().apiKey(), timeout),
                         new ChatBackend.Options(m.temperature(), m.maxTokens(), m.openai().jsonMode()), m.maxAttempts(),
+                        config.limits().maxAspects(), metrics));
+            }
+            case LOCAL -> {
+                Path dir = Path.of(m.local().checkpoint().filter(c -> !c.isBlank()).orElseThrow(
+                        () -> new IllegalArgumentException("rlrf.reward.model-judge.backend=local needs "
+                                + "rlrf.reward.model-judge.local.checkpoint (a checkpoint directory)")));
+                LocalModelChatBackend backend;
+                try {
+                    backend = LocalModelChatBackend.load(dir, m.local().seed());
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("rlrf.reward.model-judge.local.checkpoint: " + e.getMessage(), e);
+                }
+                yield Optional.of(new ModelJudge(MODEL_LOCAL, backend,
+                        new ChatBackend.Options(m.temperature(), m.maxTokens(), false), m.maxAttempts(),
                         config.limits().maxAspects(), metrics));
             }
         };
@@ -138,6 +157,10 @@ public class JudgeRegistry {
                 throw ServiceException.failedPrecondition("judge " + MODEL_OPENAI + " is not configured on this server; "
                         + "set rlrf.reward.model-judge.backend=openai with rlrf.reward.model-judge.openai.url and .model");
             }
+            if (requested.equals(MODEL_LOCAL)) {
+                throw ServiceException.failedPrecondition("judge " + MODEL_LOCAL + " is not configured on this server; "
+                        + "set rlrf.reward.model-judge.backend=local with rlrf.reward.model-judge.local.checkpoint");
+            }
             throw ServiceException.invalidArgument("judge", "'" + requested + "' is not a known judge; valid judges: "
                     + String.join(", ", judges.keySet()));
         }
@@ -148,6 +171,7 @@ public class JudgeRegistry {
                 ? "a request without a task is judged by the model judge"
                 : "task '" + task.name() + "' is judged by the model judge")
                 + ", and none is configured on this server; set rlrf.reward.model-judge.backend=openai with "
-                + "rlrf.reward.model-judge.openai.url and .model, or use a verifier task (arith, gsm8k, svamp)"));
+                + "rlrf.reward.model-judge.openai.url and .model (or =local with rlrf.reward.model-judge.local.checkpoint), "
+                + "or use a verifier task (arith, gsm8k, svamp)"));
     }
 }

@@ -155,6 +155,14 @@ public final class Bench {
     }
 
     private static int[] generation(Policy policy, int[][] prompts, int newTokens, Map<String, Double> out) {
+        // warm-up: let the JIT compile the decoding loop before anything is timed (a server is warm)
+        for (int batch : new int[] {1, 16}) {
+            List<GenerationRequest> reqs = new ArrayList<>();
+            for (int b = 0; b < batch; b++) {
+                reqs.add(new GenerationRequest(prompts[b], SamplingParams.greedy(newTokens)));
+            }
+            new Generator(policy.model(), null, true).generate(reqs);
+        }
         int[] greedy = null;
         for (int batch : new int[] {1, 16}) {
             for (boolean cache : new boolean[] {true, false}) {

@@ -9,7 +9,6 @@ little-endian float32 data.
 import argparse
 import json
 import math
-import resource
 import struct
 import sys
 import time
@@ -194,7 +193,9 @@ def main():
         for _ in range(inp["train_steps"]):
             step()
         res[name] = tokens * inp["train_steps"] / (time.perf_counter() - t0)
-    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not getrusage: a child spawned by the JVM inherits the parent's ru_maxrss
+    with open("/proc/self/status") as f:
+        res["peak_rss_mb"] = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
     json.dump(res, sys.stdout)
 
 

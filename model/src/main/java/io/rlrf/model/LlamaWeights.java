@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
@@ -114,6 +115,9 @@ public final class LlamaWeights implements AutoCloseable {
         this.layers = List.copyOf(ls);
         this.parameters = List.copyOf(params);
         this.byName = views;
+        // long-lived: never closed by an NDScope the caller happens to be in
+        parameters.forEach(NDScope::unregister);
+        views.values().forEach(NDScope::unregister);
     }
 
     /**

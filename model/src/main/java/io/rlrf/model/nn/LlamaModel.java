@@ -2,6 +2,7 @@ package io.rlrf.model.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
@@ -29,6 +30,7 @@ public final class LlamaModel implements AutoCloseable {
         this.rope = new RotaryEmbedding(weights.manager(), config.headDim(), config.maxPositionEmbeddings(),
                 config.ropeTheta());
         this.attentionScale = Tensors.scalar(weights.manager(), (float) (1.0 / Math.sqrt(config.headDim())));
+        NDScope.unregister(attentionScale);
     }
 
     public LlamaConfig config() {

@@ -3,6 +3,7 @@ package io.rlrf.model.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
@@ -43,6 +44,7 @@ public final class RotaryEmbedding implements AutoCloseable {
         }
         this.cos = Tensors.of(manager, c, new Shape(maxPositions, headDim));
         this.sin = Tensors.of(manager, s, new Shape(maxPositions, headDim));
+        NDScope.unregister(cos, sin); // long-lived tables
     }
 
     /** cos and sin for the given positions, shaped to broadcast over heads: two (B, 1, T, D). */

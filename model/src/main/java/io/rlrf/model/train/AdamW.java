@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -39,6 +40,8 @@ public final class AdamW implements AutoCloseable {
             m.add(stateManager.zeros(param.getShape(), param.getDataType(), param.getDevice()));
             v.add(stateManager.zeros(param.getShape(), param.getDataType(), param.getDevice()));
         }
+        m.forEach(NDScope::unregister); // live as long as the optimiser
+        v.forEach(NDScope::unregister);
     }
 
     /** Optimiser steps taken so far. */

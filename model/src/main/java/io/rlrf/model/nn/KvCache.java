@@ -51,13 +51,13 @@ public final class KvCache implements AutoCloseable {
         if (end > capacity) {
             throw new IllegalStateException("KV cache overflow: " + end + " slots needed, capacity " + capacity);
         }
-        NDIndex slots = new NDIndex(":, :, {}:{}", start, end);
+        NDIndex slots = new NDIndex().addAllDim(2).addSliceDim(start, end); // [:, :, start:end], no string parsing
         keys[layer].set(slots, k);
         values[layer].set(slots, v);
         if (layer == keys.length - 1) {
             length = end;
         }
-        NDIndex prefix = new NDIndex(":, :, :{}", end);
+        NDIndex prefix = new NDIndex().addAllDim(2).addSliceDim(0, end); // [:, :, :end]
         return new NDArray[] {keys[layer].get(prefix), values[layer].get(prefix)};
     }
 

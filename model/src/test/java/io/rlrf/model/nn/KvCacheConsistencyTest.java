@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import ai.djl.ndarray.NDArray;
@@ -23,8 +24,9 @@ import io.rlrf.model.generate.Generator;
 import io.rlrf.model.generate.SamplingParams;
 
 /**
- * The fast paths compute what the plain path computes. Tolerance: 1e-4 absolute on logits of
- * magnitude ~1 (float32 sums in a different order; the observed difference is about 1e-6).
+ * The fast paths compute what the plain path computes. Tolerance: 1e-4 absolute on logits and
+ * log-probabilities of magnitude ~1 to ~4 (float32 sums taken in a different order); the largest
+ * difference seen is printed after the tests.
  */
 class KvCacheConsistencyTest {
 
@@ -94,12 +96,20 @@ class KvCacheConsistencyTest {
         }
     }
 
+    static float worstSeen;
+
+    @AfterAll
+    static void reportWorstDifference() {
+        System.out.println("KV cache / padding consistency: largest |difference| seen " + worstSeen);
+    }
+
     static void assertClose(float[] expected, float[] actual, String what) {
         assertEquals(expected.length, actual.length, what + ": length");
         float worst = 0;
         for (int i = 0; i < expected.length; i++) {
             worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
         }
+        worstSeen = Math.max(worstSeen, worst);
         assertTrue(worst <= TOLERANCE, what + ": max |difference| " + worst + " > " + TOLERANCE);
     }
 

@@ -1,5 +1,9 @@
 package io.rlrf.generator.config;
 
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
 import io.rlrf.common.validation.Limit;
 import io.rlrf.common.validation.SamplingValidation;
 import io.smallrye.config.ConfigMapping;
@@ -16,6 +20,55 @@ public interface GeneratorConfig {
 
     /** Values used for the SamplingParams fields a caller leaves unset. */
     SamplingDefaults sampling();
+
+    /** The model store: where checkpoints live and which one to serve at start-up. */
+    Store store();
+
+    /** How concurrent requests are gathered into one batched forward pass. */
+    Batching batching();
+
+    interface Store {
+        /**
+         * Root directory of the model store; a version is a path relative to it holding a checkpoint
+         * in the model library's format (config.json, model.safetensors, tokenizer.json). Default
+         * {@code models} (relative to the working directory).
+         */
+        @WithDefault("models")
+        Path root();
+
+        /**
+         * Version to load at start-up, relative to the root. Default: none, so the service starts
+         * with no model (Generate answers UNAVAILABLE, readiness is DOWN) until LoadCheckpoint.
+         */
+        Optional<String> initialVersion();
+
+        /**
+         * For demos and tests only: when {@code initial-version} does not exist, create it as a tiny
+         * character-level policy with random weights (seeded) instead of failing. Default false.
+         */
+        @WithDefault("false")
+        boolean initializeIfMissing();
+    }
+
+    interface Batching {
+        /** Most sequences (prompt x sample) in one forward batch. Default 32. */
+        @WithDefault("32")
+        int maxBatchSequences();
+
+        /**
+         * Longest time the first queued sequence waits for others to join its batch when the batch
+         * is not full. Default 5ms.
+         */
+        @WithDefault("5ms")
+        Duration maxWait();
+
+        /**
+         * Most sequences waiting for a batch; above it Generate answers RESOURCE_EXHAUSTED naming
+         * this property. Default 4096.
+         */
+        @WithDefault("4096")
+        int maxQueuedSequences();
+    }
 
     interface Limits {
         /** Most prompts in one Generate call. Default 64. */

@@ -1,5 +1,7 @@
 package io.rlrf.generator.grpc;
 
+import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.rlrf.api.generator.v1.DescribeModelRequest;
@@ -25,7 +27,13 @@ public class GeneratorGrpcService extends GeneratorGrpc.GeneratorImplBase {
 
     @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> response) {
-        response.onNext(generation.generate(request));
+        // Cancellation and deadline expiry of the call stop its sequences at the next decode step
+        // (see CallCancellationInterceptor for why the observer, not the worker's Context, knows).
+        Context context = Context.current();
+        ServerCallStreamObserver<GenerateResponse> call = response instanceof ServerCallStreamObserver<GenerateResponse> s
+                ? s : null;
+        response.onNext(generation.generate(request,
+                () -> context.isCancelled() || (call != null && call.isCancelled())));
         response.onCompleted();
     }
 

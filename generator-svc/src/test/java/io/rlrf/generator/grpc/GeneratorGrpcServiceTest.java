@@ -1,26 +1,46 @@
 package io.rlrf.generator.grpc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
 import io.grpc.Status.Code;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
+import io.rlrf.api.generator.v1.Answer;
 import io.rlrf.api.generator.v1.DescribeModelRequest;
+import io.rlrf.api.generator.v1.DescribeModelResponse;
+import io.rlrf.api.generator.v1.FinishReason;
+import io.rlrf.api.generator.v1.GenerateResponse;
+import io.rlrf.api.generator.v1.ModelState;
 import io.rlrf.api.generator.v1.GenerateRequest;
 import io.rlrf.api.generator.v1.GeneratorGrpc;
 import io.rlrf.api.generator.v1.LoadCheckpointRequest;
 import io.rlrf.api.generator.v1.Prompt;
 import io.rlrf.api.generator.v1.SamplingParams;
 import io.rlrf.common.testing.ServiceConformanceTests;
+import io.rlrf.generator.service.ModelStore;
 
 /**
- * generator-svc over real gRPC on loopback: the conformance checks, every validation rule of this
- * build (the field is named in the message), and UNIMPLEMENTED for valid requests it cannot serve.
- * The test profile sets max-batch-prompts = 4 and max-n = 4.
+ * generator-svc over real gRPC on loopback, serving a real (tiny, random-weight) checkpoint with the
+ * model library: the conformance checks, every validation rule and limit (the field and the
+ * property are named in the message), the store's path checks, and what Generate and DescribeModel
+ * return. The test profile sets max-batch-prompts = 4, max-n = 4 and max-prompt-tokens = 64.
  */
 @QuarkusTest
 class GeneratorGrpcServiceTest extends ServiceConformanceTests {
+
+    @Inject
+    MeterRegistry registry;
 
     @Override
     protected String grpcServiceName() {
@@ -36,11 +56,6 @@ class GeneratorGrpcServiceTest extends ServiceConformanceTests {
                 .addPrompts(Prompt.newBuilder().setId("p1").setText("What is 2 + 3?"))
                 .setN(2)
                 .setSampling(SamplingParams.newBuilder().setTemperature(0.8f).setTopP(0.95f).setMaxNewTokens(64));
-    }
-
-    @Test
-    void validGenerateIsUnimplementedNotInvented() {
-        assertStatus(Code.UNIMPLEMENTED, "Generate is not implemented yet", () -> stub().generate(valid().build()));
     }
 
     @Test
@@ -95,6 +110,136 @@ class GeneratorGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
+    void promptTokensAboveTheLimitAreResourceExhausted() {
+        assertStatus(Code.RESOURCE_EXHAUSTED,
+                "prompts[0].text (tokens) is 101, above the limit of 64 (set by rlrf.generator.limits.max-prompt-tokens)",
+                () -> stub().generate(valid().setPrompts(0, Prompt.newBuilder().setText("x".repeat(100))).build()));
+    }
+
+    @Test
+    void promptCharactersAboveTheLimitAreResourceExhausted() {
+        assertStatus(Code.RESOURCE_EXHAUSTED, "rlrf.generator.limits.max-prompt-chars",
+                () -> stub().generate(valid().setPrompts(0, Prompt.newBuilder().setText("x".repeat(20_000))).build()));
+    }
+
+    @Test
+    void tooManyStopStringsAreResourceExhausted() {
+        SamplingParams.Builder sampling = SamplingParams.newBuilder();
+        for (int i = 0; i < 9; i++) {
+            sampling.addStop("s" + i);
+        }
+        assertStatus(Code.RESOURCE_EXHAUSTED, "rlrf.generator.limits.max-stop-strings",
+                () -> stub().generate(valid().setSampling(sampling).build()));
+    }
+
+    @Test
+    void wrongRequiredPolicyVersionIsFailedPrecondition() {
+        assertStatus(Code.FAILED_PRECONDITION, "require_policy_version is 'tiny/v9' but generator-svc serves 'tiny/v1'",
+                () -> stub().generate(valid().setRequirePolicyVersion("tiny/v9").build()));
+    }
+
+    @Test
+    void unknownCheckpointIsNotFound() {
+        assertStatus(Code.NOT_FOUND, "no checkpoint 'runs/r-1/iter-1' in the model store",
+                () -> stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion("runs/r-1/iter-1").build()));
+    }
+
+    @Test
+    void symbolicLinkOutOfTheStoreIsInvalidArgument() throws Exception {
+        Path outside = Files.createTempDirectory("outside-store");
+        ModelStore.createTinyCheckpoint(outside.resolve("ckpt"), 7);
+        Path link = Path.of("target/test-models/escape");
+        Files.deleteIfExists(link);
+        Files.createSymbolicLink(link, outside);
+        assertStatus(Code.INVALID_ARGUMENT, "resolves outside the model store through a symbolic link",
+                () -> stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion("escape/ckpt").build()));
+    }
+
+    @Test
+    void generateAnswersNTimesPerPromptWithVersionSeedsAndIds() {
+        GenerateResponse response = stub().generate(valid()
+                .addPrompts(Prompt.newBuilder().setId("p2").setText("What is 7 - 4?"))
+                .setSampling(SamplingParams.newBuilder().setTemperature(0.8f).setMaxNewTokens(24).setSeed(1000))
+                .build());
+        assertEquals("tiny/v1", response.getPolicyVersion());
+        assertEquals(4, response.getAnswersCount());
+        Set<String> ids = new HashSet<>();
+        for (int k = 0; k < 4; k++) {
+            Answer a = response.getAnswers(k);
+            assertEquals(k / 2, a.getPromptIndex());
+            assertEquals(k % 2, a.getSampleIndex());
+            assertEquals(k < 2 ? "p1" : "p2", a.getPromptId());
+            assertEquals("tiny/v1", a.getPolicyVersion());
+            assertEquals(1000 + k % 2, a.getSeed());
+            assertEquals(15, a.getPromptTokens()); // BOS + 14 characters
+            assertTrue(a.getCompletionTokens() >= 1 && a.getCompletionTokens() <= 24, a.toString());
+            assertTrue(a.getFinishReason() == FinishReason.FINISH_REASON_STOP
+                    || a.getFinishReason() == FinishReason.FINISH_REASON_LENGTH);
+            ids.add(a.getId());
+        }
+        assertEquals(4, ids.size(), "answer ids are unique");
+    }
+
+    @Test
+    void reportedSeedReproducesTheAnswerAlone() {
+        GenerateResponse two = stub().generate(valid()
+                .setSampling(SamplingParams.newBuilder().setTemperature(1f).setMaxNewTokens(32)).build());
+        Answer second = two.getAnswers(1);
+        GenerateResponse alone = stub().generate(valid().setN(1)
+                .setSampling(SamplingParams.newBuilder().setTemperature(1f).setMaxNewTokens(32).setSeed(second.getSeed()))
+                .build());
+        assertEquals(second.getText(), alone.getAnswers(0).getText());
+        assertEquals(second.getCompletionTokens(), alone.getAnswers(0).getCompletionTokens());
+    }
+
+    @Test
+    void logprobsAreReturnedPerTokenWhenAsked() {
+        Answer a = stub().generate(valid().setN(1).setSampling(SamplingParams.newBuilder().setTemperature(1f)
+                .setMaxNewTokens(16).setSeed(5).setReturnLogprobs(true)).build()).getAnswers(0);
+        assertEquals(a.getCompletionTokens(), a.getTokenLogprobsCount());
+        assertEquals(a.getCompletionTokens(), a.getTokensCount());
+        for (float lp : a.getTokenLogprobsList()) {
+            assertTrue(lp <= 0 && Float.isFinite(lp), "log-probability " + lp);
+        }
+    }
+
+    @Test
+    void describeModelReportsTheServedCheckpointAndLimits() {
+        DescribeModelResponse d = stub().describeModel(DescribeModelRequest.getDefaultInstance());
+        assertEquals(ModelState.MODEL_STATE_READY, d.getState());
+        assertEquals("tiny/v1", d.getModel().getPolicyVersion());
+        assertEquals(64, d.getModel().getHiddenSize());
+        assertEquals(2, d.getModel().getNumLayers());
+        assertTrue(d.getModel().getEngine().startsWith("PyTorch "), d.getModel().getEngine());
+        assertEquals(64, d.getLimits().getMaxPromptTokens());
+        assertEquals(4, d.getLimits().getMaxN());
+        assertEquals(0.8f, d.getDefaults().getTemperature());
+    }
+
+    @Test
+    void aCallPastItsDeadlineStopsConsumingCompute() throws Exception {
+        double before = cancelledSequences();
+        GenerateRequest.Builder request = valid().setN(4);
+        for (int i = 0; i < 3; i++) {
+            request.addPrompts(Prompt.newBuilder().setText("long prompt " + i));
+        }
+        request.setSampling(SamplingParams.newBuilder().setTemperature(1f).setMaxNewTokens(512));
+        // The 20 ms gathering window alone outlasts this deadline.
+        assertStatus(Code.DEADLINE_EXCEEDED, "",
+                () -> GeneratorGrpc.newBlockingStub(channel).withDeadlineAfter(15, TimeUnit.MILLISECONDS)
+                        .generate(request.build()));
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (cancelledSequences() < before + 16 && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertEquals(before + 16, cancelledSequences(), "all 16 sequences were dropped or stopped early");
+    }
+
+    private double cancelledSequences() {
+        return registry.get("rlrf.generator.sequences.cancelled").counter().count();
+    }
+
+    @Test
     void checkpointVersionCannotEscapeTheModelStore() {
         assertStatus(Code.INVALID_ARGUMENT, "version must not contain empty, '.' or '..' segments",
                 () -> stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion("runs/../../etc").build()));
@@ -102,15 +247,4 @@ class GeneratorGrpcServiceTest extends ServiceConformanceTests {
                 () -> stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion("/etc/passwd").build()));
     }
 
-    @Test
-    void validLoadCheckpointIsUnimplemented() {
-        assertStatus(Code.UNIMPLEMENTED, "LoadCheckpoint is not implemented yet",
-                () -> stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion("runs/r-1/iter-1").build()));
-    }
-
-    @Test
-    void describeModelIsUnimplemented() {
-        assertStatus(Code.UNIMPLEMENTED, "DescribeModel is not implemented yet",
-                () -> stub().describeModel(DescribeModelRequest.getDefaultInstance()));
-    }
 }

@@ -1,5 +1,7 @@
 package io.rlrf.reflector.config;
 
+import java.time.Duration;
+
 import io.rlrf.common.validation.Limit;
 import io.rlrf.common.validation.SamplingValidation;
 import io.smallrye.config.ConfigMapping;
@@ -16,6 +18,63 @@ public interface ReflectorConfig {
 
     /** Values used for the sampling fields a Refine call leaves unset. */
     SamplingDefaults sampling();
+
+    /** The reflection prompt. */
+    Template template();
+
+    /** Calls to generator-svc (its address is {@code quarkus.grpc.clients.generator.host/port}). */
+    Generator generator();
+
+    /** The "reflections" cache (the Hot Rod client is configured by quarkus.infinispan-client.*). */
+    Cache cache();
+
+    interface Template {
+        /**
+         * Version of the template; part of every cache key, so change it whenever the text changes.
+         * Default {@code reflect-v1}.
+         */
+        @WithDefault("reflect-v1")
+        String version();
+
+        /**
+         * The reflection prompt with the placeholders {@code {prompt}}, {@code {answer}} and
+         * {@code {critiques}} (one line per aspect rated below 3: {@code - aspect (rating r/3):
+         * critique}). Default: the prompt, the previous answer, the critiques and the instruction to
+         * write a corrected answer only.
+         */
+        @WithDefault("Question:\n{prompt}\n\nPrevious answer:\n{answer}\n\nFeedback on the previous answer:\n"
+                + "{critiques}\n\nRevise the answer to fix every problem the feedback names. Write only the "
+                + "corrected answer to the question.\nRevised answer:\n")
+        String text();
+    }
+
+    interface Generator {
+        /** Deadline of each Generate or DescribeModel call to generator-svc. Default 60s. */
+        @WithDefault("60s")
+        Duration deadline();
+
+        /** Attempts per call; only UNAVAILABLE and DEADLINE_EXCEEDED are retried. Default 3. */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** Pause before the first retry, doubled for each later one. Default 200ms. */
+        @WithDefault("200ms")
+        Duration retryBackoff();
+    }
+
+    interface Cache {
+        /** Whether rewrites are cached at all. Default true. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Name of the cache on the server. Default reflections. */
+        @WithDefault("reflections")
+        String name();
+
+        /** After a cache failure, how long to answer uncached before trying the server again. Default 10s. */
+        @WithDefault("10s")
+        Duration retryInterval();
+    }
 
     interface Limits {
         /** Most items in one Refine call. Default 64. */

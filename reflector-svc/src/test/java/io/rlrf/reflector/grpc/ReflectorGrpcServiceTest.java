@@ -1,5 +1,8 @@
 package io.rlrf.reflector.grpc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -8,6 +11,7 @@ import io.grpc.Status.Code;
 import io.quarkus.test.junit.QuarkusTest;
 import io.rlrf.api.generator.v1.SamplingParams;
 import io.rlrf.api.reflector.v1.DescribeReflectorRequest;
+import io.rlrf.api.reflector.v1.DescribeReflectorResponse;
 import io.rlrf.api.reflector.v1.RefineItem;
 import io.rlrf.api.reflector.v1.RefineRequest;
 import io.rlrf.api.reflector.v1.ReflectorGrpc;
@@ -18,8 +22,10 @@ import io.rlrf.api.reward.v1.FeedbackStatus;
 import io.rlrf.common.testing.ServiceConformanceTests;
 
 /**
- * reflector-svc over real gRPC on loopback: the conformance checks, every validation rule of this
- * build, and UNIMPLEMENTED for valid requests. The test profile sets max-items = 4 and max-m = 4.
+ * reflector-svc over real gRPC on loopback: the conformance checks, every validation rule, UNAVAILABLE
+ * when generator-svc cannot be reached (nothing listens on the test profile's generator port), and
+ * DescribeReflector. No Infinispan Server runs for this class, so the cache is down and the service
+ * works uncached. The test profile sets max-items = 4 and max-m = 4.
  */
 @QuarkusTest
 class ReflectorGrpcServiceTest extends ServiceConformanceTests {
@@ -50,8 +56,9 @@ class ReflectorGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
-    void validRefineIsUnimplementedNotInvented() {
-        assertStatus(Code.UNIMPLEMENTED, "Refine is not implemented yet", () -> stub().refine(valid().build()));
+    void refineWithoutAReachableGeneratorIsUnavailableAfterRetries() {
+        assertStatus(Code.UNAVAILABLE, "generator-svc DescribeModel failed after 3 attempt(s): UNAVAILABLE",
+                () -> stub().refine(valid().build()));
     }
 
     @Test
@@ -129,8 +136,11 @@ class ReflectorGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
-    void describeReflectorIsUnimplemented() {
-        assertStatus(Code.UNIMPLEMENTED, "DescribeReflector is not implemented yet",
-                () -> stub().describeReflector(DescribeReflectorRequest.getDefaultInstance()));
+    void describeReflectorReportsTemplateLimitsAndDefaults() {
+        DescribeReflectorResponse d = stub().describeReflector(DescribeReflectorRequest.getDefaultInstance());
+        assertEquals("reflect-v1", d.getTemplateVersion());
+        assertTrue(d.getTemplate().contains("{critiques}"), d.getTemplate());
+        assertEquals(4, d.getMaxM());
+        assertEquals(0.7f, d.getDefaults().getTemperature());
     }
 }

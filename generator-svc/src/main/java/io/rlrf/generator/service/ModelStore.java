@@ -1,0 +1,193 @@
+package io.rlrf.generator.service;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.rlrf.common.error.ServiceException;
+import io.rlrf.common.validation.Check;
+import io.rlrf.generator.config.GeneratorConfig;
+import io.rlrf.model.LlamaConfig;
+import io.rlrf.model.Policy;
+import io.rlrf.model.checkpoint.Checkpoint;
+import io.rlrf.model.tokenizer.CharTokenizerSpec;
+
+/**
+ * The directory of versioned checkpoints and the one currently served. {@link #load} reads a new
+ * checkpoint while the old one keeps serving, then swaps the two in one atomic step; the old model
+ * is closed when the last request or batch using it lets go (see {@link ServedModel}).
+ */
+@ApplicationScoped
+public class ModelStore {
+
+    private static final Logger LOG = Logger.getLogger(ModelStore.class);
+
+    /** The swap: the new model and the one it replaced (null if none). */
+    public record Swap(ServedModel loaded, String previousVersion, long loadMillis) {
+    }
+
+    private final GeneratorConfig.Store config;
+    private final Path root;
+    private final AtomicReference<ServedModel> current = new AtomicReference<>();
+    private final Object loadLock = new Object();
+    private volatile String lastLoadError = "";
+
+    public ModelStore(GeneratorConfig config) {
+        this.config = config.store();
+        this.root = this.config.root().toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * The served model with a reference taken for the caller, who must {@link ServedModel#release()}
+     * it; empty while no checkpoint is loaded.
+     */
+    public Optional<ServedModel> acquireCurrent() {
+        while (true) {
+            ServedModel model = current.get();
+            if (model == null) {
+                return Optional.empty();
+            }
+            if (model.tryAcquire()) {
+                return Optional.of(model);
+            }
+            // swapped and closed between get() and tryAcquire(): the new one is current now
+        }
+    }
+
+    /** The served model without taking a reference: for descriptions only. */
+    public Optional<ServedModel> peekCurrent() {
+        return Optional.ofNullable(current.get());
+    }
+
+    /** Why the last load failed, or empty. */
+    public String lastLoadError() {
+        return lastLoadError;
+    }
+
+    /**
+     * Loads {@code version} and makes it the served model. Loads are serialised; generation goes on
+     * with the previous model while the new one is read.
+     *
+     * @throws ServiceException INVALID_ARGUMENT when the version escapes the store, NOT_FOUND when it
+     *         is not a checkpoint, FAILED_PRECONDITION when the checkpoint cannot be served
+     */
+    public Swap load(String version) {
+        Path dir = resolve(version);
+        synchronized (loadLock) {
+            long start = System.nanoTime();
+            Policy policy;
+            try {
+                policy = Policy.load(dir);
+            } catch (IOException | RuntimeException e) {
+                lastLoadError = "checkpoint '" + version + "' could not be loaded: " + rootMessage(e);
+                throw ServiceException.failedPrecondition(lastLoadError);
+            }
+            if (policy.tokenizer().isEmpty()) {
+                policy.close();
+                lastLoadError = "checkpoint '" + version + "' has no " + Checkpoint.TOKENIZER
+                        + "; generator-svc serves text and needs the checkpoint's tokenizer";
+                throw ServiceException.failedPrecondition(lastLoadError);
+            }
+            ServedModel loaded = new ServedModel(version, policy, Instant.now());
+            ServedModel previous = current.getAndSet(loaded);
+            lastLoadError = "";
+            if (previous != null) {
+                previous.release(); // the store's reference; in-flight users keep theirs
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            LOG.infof("serving policy version '%s' (%d parameters, loaded in %d ms)%s", version,
+                    policy.config().parameterCount(), millis,
+                    previous == null ? "" : "; replaced '" + previous.version() + "'");
+            return new Swap(loaded, previous == null ? "" : previous.version(), millis);
+        }
+    }
+
+    /** The checkpoint directory of {@code version}, which must stay inside the store root. */
+    Path resolve(String version) {
+        Check.relativePath("version", version);
+        Path dir = root.resolve(version).normalize();
+        if (!dir.startsWith(root)) {
+            throw ServiceException.invalidArgument("version", "must stay inside the model store, got '" + version + "'");
+        }
+        if (!Files.isRegularFile(dir.resolve(Checkpoint.CONFIG))) {
+            throw ServiceException.notFound("no checkpoint '" + version + "' in the model store (no "
+                    + Checkpoint.CONFIG + " under the store root " + root + ")");
+        }
+        try {
+            // A symbolic link inside the store must not lead out of it either.
+            if (!dir.toRealPath().startsWith(root.toRealPath())) {
+                throw ServiceException.invalidArgument("version",
+                        "resolves outside the model store through a symbolic link: '" + version + "'");
+            }
+        } catch (IOException e) {
+            throw ServiceException.notFound("checkpoint '" + version + "' cannot be read: " + e.getMessage());
+        }
+        return dir;
+    }
+
+    /** Start-up: the configured initial version, created first when asked to (demos and tests). */
+    void loadInitial() {
+        Optional<String> initial = config.initialVersion();
+        if (initial.isEmpty()) {
+            LOG.info("no initial policy version configured; Generate answers UNAVAILABLE until LoadCheckpoint");
+            return;
+        }
+        try {
+            if (config.initializeIfMissing()) {
+                Check.relativePath("version", initial.get());
+                Path dir = root.resolve(initial.get()).normalize();
+                if (!Files.exists(dir.resolve(Checkpoint.CONFIG))) {
+                    createTinyCheckpoint(dir, 42);
+                    LOG.infof("created a tiny random-weight checkpoint at %s (initialize-if-missing)", dir);
+                }
+            }
+            load(initial.get());
+        } catch (RuntimeException | IOException e) {
+            lastLoadError = "initial version '" + initial.get() + "': " + rootMessage(e);
+            LOG.errorf("could not load the initial policy version: %s; the service stays up without a model "
+                    + "until LoadCheckpoint succeeds", lastLoadError);
+        }
+    }
+
+    /**
+     * Writes a tiny character-level policy with random weights (printable ASCII, 2 layers, d = 64,
+     * 1024 positions): enough to exercise every code path; its answers are noise.
+     */
+    public static void createTinyCheckpoint(Path dir, long seed) throws IOException {
+        String alphabet = CharTokenizerSpec.PRINTABLE_ASCII;
+        LlamaConfig config = LlamaConfig.of(CharTokenizerSpec.vocabSize(alphabet), 64, 128, 2, 4, 2, 1024, true);
+        Files.createDirectories(dir.getParent());
+        try (Policy policy = Policy.initialize(config, CharTokenizerSpec.toJson(alphabet), seed)) {
+            policy.save(dir, Map.of("rlrf.note", "random weights for demos and tests", "rlrf.seed", Long.toString(seed)));
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    @PreDestroy
+    void close() {
+        ServedModel model = current.getAndSet(null);
+        if (model != null) {
+            model.release();
+        }
+    }
+}

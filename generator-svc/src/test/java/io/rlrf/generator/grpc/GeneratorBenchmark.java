@@ -134,7 +134,7 @@ class GeneratorBenchmark {
                 for (int i = 0; i < callsPerClient; i++) {
                     long s = System.nanoTime();
                     GenerateResponse r = stub.withDeadlineAfter(10, TimeUnit.MINUTES).generate(GenerateRequest.newBuilder()
-                            .addPrompts(Prompt.newBuilder().setId("p").setText(PROMPT))
+                            .addPrompts(Prompt.newBuilder().setId("p").setText(PROMPT)).setN(1)
                             .setSampling(SamplingParams.newBuilder().setTemperature(0.8f).setTopP(1f)
                                     .setMaxNewTokens(NEW_TOKENS).setSeed(1000L * client + i))
                             .build());

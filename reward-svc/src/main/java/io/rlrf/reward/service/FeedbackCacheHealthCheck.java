@@ -4,7 +4,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
@@ -24,15 +23,6 @@ public class FeedbackCacheHealthCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        HealthCheckResponseBuilder response = HealthCheckResponse.named("feedback-cache").up();
-        if (!cache.enabled()) {
-            return response.withData("cache", "DISABLED").withData("mode", "uncached").build();
-        }
-        boolean up = cache.probe();
-        response.withData("cache", up ? "UP" : "DOWN").withData("mode", up ? "cached" : "uncached");
-        if (!up) {
-            response.withData("error", cache.lastError());
-        }
-        return response.build();
+        return cache.health("feedback-cache");
     }
 }

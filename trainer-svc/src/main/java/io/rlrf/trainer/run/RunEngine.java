@@ -514,7 +514,7 @@ public class RunEngine {
 
     private static void saveCheckpoint(Policy policy, Path target, RunHandle run, int t) throws IOException {
         deleteTree(target); // a save completed by an attempt that crashed before train.json
-        policy.save(target, Map.of("run_id", run.id(), "iteration", Integer.toString(t)));
+        policy.save(target, Map.of("iteration", Integer.toString(t))); // no run id: same seed, same bytes
     }
 
     // ---- publish -------------------------------------------------------------------------------

@@ -260,12 +260,31 @@ public class RunEngine {
         int batch = config.loop().judgeBatchItems();
         for (int from = 0; from < items.size(); from += batch) {
             EvaluateRequest.Builder request = EvaluateRequest.newBuilder().setTask(c.getTask());
+            Map<String, Feedback> byId = new HashMap<>();
+            List<String> order = new ArrayList<>();
             for (String[] item : items.subList(from, Math.min(items.size(), from + batch))) {
+                order.add(item[0]);
+                if (item[2].isBlank()) {
+                    // [ours] An empty answer (EOS first) is a real policy output reward-svc refuses to judge:
+                    // it gets the lowest score and NO_ANSWER here, so it can still be a rejected answer.
+                    byId.put(item[0], Feedback.newBuilder().setId("empty-" + item[0]).setItemId(item[0])
+                            .setStatus(FeedbackStatus.FEEDBACK_STATUS_OK).setScore(0).setJudgeId("trainer:empty-answer")
+                            .setTask(c.getTask()).setOutcome(io.rlrf.api.reward.v1.VerifiableOutcome.newBuilder()
+                                    .setOutcome(Outcome.OUTCOME_NO_ANSWER)).build());
+                    continue;
+                }
                 Problem p = problems.get(Integer.parseInt(item[1]));
                 request.addItems(EvaluationItem.newBuilder().setId(item[0]).setPrompt(p.question()).setAnswer(item[2])
                         .setReference(p.reference()));
             }
-            out.addAll(reward.evaluate(request.build()).getFeedbackList());
+            if (request.getItemsCount() > 0) {
+                for (Feedback f : reward.evaluate(request.build()).getFeedbackList()) {
+                    byId.put(f.getItemId(), f);
+                }
+            }
+            for (String id : order) {
+                out.add(byId.get(id));
+            }
             progress(run, t, stage, Math.min(items.size(), from + batch), items.size(), start);
             safePoint(run, t, stage, "batch-" + from);
         }

@@ -118,18 +118,16 @@ class RunEndToEndTest {
         stub().watchRun(WatchRunRequest.newBuilder().setRunId("e2e-a").setAfterSequence(3).build()).forEachRemaining(events::add);
         assertEquals(4, events.get(0).getSequence());
         given().header("Accept", "text/plain").when().get("/q/metrics").then().statusCode(200)
-                .body(containsString("rlrf_trainer_stage_duration_seconds_count{mode=\"MODE_RLRF\",stage=\"STAGE_TRAIN\"}"))
+                .body(containsString("rlrf_trainer_stage_duration_seconds_count{mode=\"MODE_RLRF\",stage=\"STAGE_TRAIN\""))
                 .body(containsString("rlrf_trainer_eval_accuracy{"))
                 .body(containsString("rlrf_trainer_dpo_reward_accuracy{"));
     }
 
     @Test
     void aRunCrashedDuringTrainingResumesToTheSamePairsAndCheckpoint() throws Exception {
-        Run a = stub().getRun(GetRunRequest.newBuilder().setRunId("e2e-a").build());
-        if (a.getState() != RunState.RUN_STATE_SUCCEEDED) {
-            stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-a").setConfig(tiny()).build());
-            a = awaitEnd("e2e-a");
-        }
+        // The uninterrupted run to compare with (StartRun with the same id and config is idempotent).
+        stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-a").setConfig(tiny()).build());
+        assertEquals(RunState.RUN_STATE_SUCCEEDED, awaitEnd("e2e-a").getState());
         // Crash after the first DPO step: the worker stops, leaving the run RUNNING with the stage unfinished.
         engine.setSafePointHook(where -> {
             if (where.equals("1/STAGE_TRAIN/step-1")) {

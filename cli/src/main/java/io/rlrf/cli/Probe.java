@@ -134,7 +134,9 @@ public final class Probe {
         var trainer = TrainerGrpc.newBlockingStub(channels.get("trainer")).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
         results.add(call("trainer", "StartRun (validate_only)", () -> {
             var run = trainer.startRun(StartRunRequest.newBuilder().setValidateOnly(true)
-                    .setConfig(RunConfig.newBuilder().setMode(Mode.MODE_RLRF)).build());
+                    .setConfig(RunConfig.newBuilder().setMode(Mode.MODE_RLRF)
+                            // the checkpoint bin/rlrf has generator-svc serve; trainer-svc checks it is in the store
+                            .setBaseCheckpoint(System.getenv().getOrDefault("RLRF_GENERATOR_VERSION", "demo/tiny"))).build());
             var c = run.getConfig();
             return "resolved: n=" + c.getSampling().getN() + " k=" + c.getReflection().getK() + " m="
                     + c.getReflection().getM() + " delta=" + c.getPairing().getDelta() + " beta=" + c.getDpo().getBeta();

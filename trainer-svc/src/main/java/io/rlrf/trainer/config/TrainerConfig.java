@@ -1,5 +1,9 @@
 package io.rlrf.trainer.config;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -18,6 +22,129 @@ public interface TrainerConfig {
 
     /** Values for the RunConfig fields a StartRun call leaves unset. */
     RunDefaults defaults();
+
+    /** Where runs and checkpoints live. */
+    Storage storage();
+
+    /** How the loop talks to the task and the policy ([ours] choices the method leaves open). */
+    Loop loop();
+
+    /** generator-svc calls (Generate, LoadCheckpoint). */
+    Peer generator();
+
+    /** reward-svc calls (Evaluate). */
+    Peer reward();
+
+    /** reflector-svc calls (Refine). */
+    Peer reflector();
+
+    /** The built-in base policy: SFT on the arith world, cached in the model store. */
+    Bootstrap bootstrap();
+
+    interface Storage {
+        /**
+         * Model store root, shared with generator-svc ({@code rlrf.generator.store.root}): base
+         * checkpoints and every published iteration live here as store-relative versions. Default
+         * {@code models}.
+         */
+        @WithDefault("models")
+        String modelStore();
+
+        /** Run root: one directory per run with its config, state, events and stage outputs. Default {@code runs}. */
+        @WithDefault("runs")
+        String runRoot();
+    }
+
+    interface Loop {
+        /**
+         * [ours] Prompt the policy answers, {@code {question}} replaced by the task's question. The
+         * chosen answers are trained as answers to exactly this prompt (no feedback in context).
+         * Default {@code Question:\n{question}\nAnswer:\n}.
+         */
+        @WithDefault("Question:\n{question}\nAnswer:\n")
+        String answerTemplate();
+
+        /** Prompts per Generate call (generator-svc's max-batch-prompts is 64). Default 16. */
+        @WithDefault("16")
+        int generateBatchPrompts();
+
+        /** Items per Evaluate call (reward-svc's max-batch is 256). Default 64. */
+        @WithDefault("64")
+        int judgeBatchItems();
+
+        /** Items per Refine call (reflector-svc's max-items is 64). Default 16. */
+        @WithDefault("16")
+        int refineBatchItems();
+
+        /** Stop strings passed with every Generate and Refine call. Default none. */
+        Optional<List<String>> stop();
+
+        /** Sequences per reference-scoring batch before DPO. Default 8. */
+        @WithDefault("8")
+        int scoreBatchSize();
+
+        /** Evaluate the starting policy before iteration 1 (Run.base_eval_accuracy). Default true. */
+        @WithDefault("true")
+        boolean evaluateBase();
+    }
+
+    interface Peer {
+        /** Deadline of every call. Default 120s (a batch of long generations on 2 cores). */
+        @WithDefault("120s")
+        Duration deadline();
+
+        /** Attempts per call; only UNAVAILABLE and DEADLINE_EXCEEDED are retried. Default 3. */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** Pause before the first retry, doubled for each later one. Default 500ms. */
+        @WithDefault("500ms")
+        Duration retryBackoff();
+    }
+
+    interface Bootstrap {
+        /** Store-relative version of the cached built-in base policy. Default {@code base/arith-v1}. */
+        @WithDefault("base/arith-v1")
+        String version();
+
+        /** Answering examples (reference solutions) per difficulty level. Default 400. */
+        @WithDefault("400")
+        int answerExamplesPerLevel();
+
+        /** [ours] Revision examples (draft with an injected error, critique, fix) per difficulty level. Default 200. */
+        @WithDefault("200")
+        int revisionExamplesPerLevel();
+
+        /** Difficulty levels the bootstrap trains on. Default 1,2,3. */
+        @WithDefault("1,2,3")
+        List<Integer> levels();
+
+        /** SFT optimiser steps; few on purpose, so the base stays imperfect. Default 300. */
+        @WithDefault("300")
+        int steps();
+
+        /** Hidden size of the built-in char-level policy. Default 128. */
+        @WithDefault("128")
+        int hiddenSize();
+
+        /** Layers of the built-in policy. Default 4. */
+        @WithDefault("4")
+        int layers();
+
+        /** Attention heads (K/V heads: half). Default 4. */
+        @WithDefault("4")
+        int heads();
+
+        /** Context length in characters. Default 768. */
+        @WithDefault("768")
+        int maxPositions();
+
+        /** Reflection template, identical to reflector-svc's {@code rlrf.reflector.template.text} default. */
+        @WithDefault("Question:\n{prompt}\n\nPrevious answer:\n{answer}\n\nFeedback on the previous answer:\n"
+                + "{critiques}\n\nRevise the answer to fix every problem the feedback names. Write only the "
+                + "corrected answer to the question.\nRevised answer:\n")
+        String reflectionTemplate();
+    }
 
     interface Limits {
         /** Most iterations per run. Default 20. */

@@ -1,10 +1,28 @@
 package io.rlrf.trainer.service;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.Startup;
 import io.rlrf.api.trainer.v1.CancelRunRequest;
+import io.rlrf.api.trainer.v1.Checkpoint;
 import io.rlrf.api.trainer.v1.GetRunRequest;
 import io.rlrf.api.trainer.v1.ListCheckpointsRequest;
 import io.rlrf.api.trainer.v1.ListCheckpointsResponse;
@@ -20,24 +38,63 @@ import io.rlrf.api.trainer.v1.WatchRunRequest;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.trainer.config.TrainerConfig;
 import io.rlrf.trainer.mapping.RunConfigValidation;
+import io.rlrf.trainer.run.RunEngine;
+import io.rlrf.trainer.run.RunHandle;
+import io.rlrf.trainer.run.RunStore;
+import io.rlrf.trainer.run.Tasks;
 
 /**
- * Owns runs. This build resolves and validates run configurations completely (StartRun with
- * validate_only answers with the resolved config); executing runs and the run store are not part of
- * it yet, so other valid requests answer UNIMPLEMENTED rather than report runs that do not exist.
+ * Owns runs: creates them in the run root, executes them one at a time on a single worker thread
+ * ({@link RunEngine}), and answers for them. At start-up, runs found RUNNING or PENDING (the
+ * service stopped under them) are marked INTERRUPTED; ResumeRun continues any run that is not
+ * running or finished at its first unfinished stage.
  */
 @ApplicationScoped
+@Startup
 public class RunService {
 
-    private static final String SERVICE = "rlrf.trainer.v1.Trainer/";
-    private static final String NO_RUNS = "this build of trainer-svc has no run store or training loop";
+    private static final Logger LOG = Logger.getLogger(RunService.class);
 
     private final RunConfigResolver resolver;
     private final TrainerConfig config;
+    private final RunEngine engine;
+    private final RunStore store;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "run-worker");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
 
-    public RunService(RunConfigResolver resolver, TrainerConfig config) {
+    public RunService(RunConfigResolver resolver, TrainerConfig config, RunEngine engine) {
         this.resolver = resolver;
         this.config = config;
+        this.engine = engine;
+        this.store = new RunStore(Path.of(config.storage().runRoot()));
+        recoverInterrupted();
+    }
+
+    /** Marks runs the service stopped under as INTERRUPTED (what start-up does). */
+    public void recoverInterrupted() {
+        for (RunHandle h : store.all()) {
+            RunState s = h.run().getState();
+            if ((s == RunState.RUN_STATE_RUNNING || s == RunState.RUN_STATE_PENDING) && !queued.containsKey(h.id())) {
+                LOG.infof("run %s was %s when trainer-svc stopped: marking it INTERRUPTED (ResumeRun continues it)", h.id(), s);
+                h.transition(RunState.RUN_STATE_INTERRUPTED, "");
+            }
+        }
+    }
+
+    /** Forgets the in-memory state, as a restarted process would (tests: simulated crash). */
+    public void reloadFromDisk() {
+        queued.clear();
+        store.reload();
+        recoverInterrupted();
+    }
+
+    @PreDestroy
+    void stop() {
+        worker.shutdownNow();
     }
 
     /**
@@ -47,11 +104,82 @@ public class RunService {
     public Run start(StartRunRequest request) {
         RunConfigValidation.runId("run_id", request.getRunId(), false);
         RunConfig resolved = resolver.resolve(request.getConfig());
+        Tasks.validate(resolved);
+        baseCheckpoint(resolved);
         if (request.getValidateOnly()) {
             return Run.newBuilder().setRunId(request.getRunId()).setConfig(resolved)
                     .setState(RunState.RUN_STATE_PENDING).build();
         }
-        throw ServiceException.notImplemented(SERVICE + "StartRun", NO_RUNS);
+        String id = request.getRunId().isEmpty() ? "run-" + UUID.randomUUID().toString().substring(0, 8) : request.getRunId();
+        RunHandle existing = store.find(id);
+        if (existing != null) {
+            if (existing.run().getConfig().equals(resolved)) {
+                return existing.run();
+            }
+            throw ServiceException.alreadyExists("run " + id + " exists with a different config");
+        }
+        RunHandle h = store.create(id, resolved);
+        submit(h);
+        return h.run();
+    }
+
+    /** The base checkpoint must be a config.json directory inside the model store. */
+    private void baseCheckpoint(RunConfig c) {
+        String field = "config.base_checkpoint";
+        if (c.getBaseCheckpoint().isEmpty()) {
+            throw ServiceException.invalidArgument(field, "is required in this build: the built-in base policy (bootstrap "
+                    + "into " + config.bootstrap().version() + ") is not implemented yet; give a model-store version");
+        }
+        Path root = engine.store();
+        Path dir = root.resolve(c.getBaseCheckpoint()).normalize();
+        if (!dir.startsWith(root)) {
+            throw ServiceException.invalidArgument(field, "must stay inside the model store, got '" + c.getBaseCheckpoint() + "'");
+        }
+        try {
+            if (Files.exists(dir) && !dir.toRealPath().startsWith(root.toRealPath())) {
+                throw ServiceException.invalidArgument(field, "leads out of the model store through a symbolic link");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw ServiceException.invalidArgument(field, "'" + c.getBaseCheckpoint()
+                    + "' is not a checkpoint in the model store (no config.json)");
+        }
+    }
+
+    private void submit(RunHandle h) {
+        h.update(b -> b.setState(RunState.RUN_STATE_PENDING).setError(""));
+        queued.put(h.id(), true);
+        worker.submit(() -> execute(h));
+    }
+
+    private void execute(RunHandle h) {
+        try {
+            if (h.cancelRequested()) {
+                h.transition(RunState.RUN_STATE_CANCELLED, "");
+                return;
+            }
+            h.transition(RunState.RUN_STATE_RUNNING, "");
+            engine.execute(h);
+            h.transition(RunState.RUN_STATE_SUCCEEDED, "");
+        } catch (RunEngine.Cancelled e) {
+            h.transition(RunState.RUN_STATE_CANCELLED, "");
+        } catch (SimulatedCrash e) {
+            LOG.warnf("run %s: simulated crash at %s", h.id(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "run %s failed", h.id());
+            h.transition(RunState.RUN_STATE_FAILED, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        } finally {
+            queued.remove(h.id());
+        }
+    }
+
+    /** Thrown by a test's safe-point hook: the worker stops as if the process died (state left as is). */
+    public static final class SimulatedCrash extends RuntimeException {
+        public SimulatedCrash(String where) {
+            super(where, null, false, false);
+        }
     }
 
     /** Sends the run's events from {@code after_sequence} on to {@code events} until the run ends. */
@@ -60,31 +188,113 @@ public class RunService {
         if (request.getAfterSequence() < 0) {
             throw ServiceException.invalidArgument("after_sequence", "must be at least 0, got " + request.getAfterSequence());
         }
-        throw ServiceException.notImplemented(SERVICE + "WatchRun", NO_RUNS);
+        try {
+            require(request.getRunId()).stream(request.getAfterSequence(), events);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ServiceException.unavailable("interrupted while watching run " + request.getRunId());
+        }
     }
 
     public Run get(GetRunRequest request) {
         RunConfigValidation.runId("run_id", request.getRunId(), true);
-        throw ServiceException.notImplemented(SERVICE + "GetRun", NO_RUNS);
+        return require(request.getRunId()).run();
     }
 
     public ListRunsResponse list(ListRunsRequest request) {
         RunConfigValidation.listRuns(request.getPageSize(), request.getState(), config.limits());
-        throw ServiceException.notImplemented(SERVICE + "ListRuns", NO_RUNS);
+        int size = request.getPageSize() == 0 ? config.limits().maxPageSize() : request.getPageSize();
+        int offset = 0;
+        if (!request.getPageToken().isEmpty()) {
+            try {
+                offset = Integer.parseInt(request.getPageToken());
+            } catch (NumberFormatException e) {
+                throw ServiceException.invalidArgument("page_token", "is not a token this server issued");
+            }
+        }
+        List<Run> runs = store.all().stream().map(RunHandle::run)
+                .filter(r -> request.getState() == RunState.RUN_STATE_UNSPECIFIED || r.getState() == request.getState())
+                .sorted(Comparator.comparingLong((Run r) -> r.getCreatedAt().getSeconds())
+                        .thenComparingInt(r -> r.getCreatedAt().getNanos()).reversed())
+                .toList();
+        List<Run> page = runs.subList(Math.min(offset, runs.size()), Math.min(runs.size(), offset + size));
+        ListRunsResponse.Builder out = ListRunsResponse.newBuilder().addAllRuns(page);
+        if (offset + size < runs.size()) {
+            out.setNextPageToken(Integer.toString(offset + size));
+        }
+        return out.build();
     }
 
     public Run cancel(CancelRunRequest request) {
         RunConfigValidation.runId("run_id", request.getRunId(), true);
-        throw ServiceException.notImplemented(SERVICE + "CancelRun", NO_RUNS);
+        RunHandle h = require(request.getRunId());
+        if (queued.containsKey(h.id())) {
+            store.requestCancel(h, true);
+        }
+        return h.run();
     }
 
     public Run resume(ResumeRunRequest request) {
         RunConfigValidation.runId("run_id", request.getRunId(), true);
-        throw ServiceException.notImplemented(SERVICE + "ResumeRun", NO_RUNS);
+        RunHandle h = require(request.getRunId());
+        RunState s = h.run().getState();
+        if (queued.containsKey(h.id())) {
+            return h.run();
+        }
+        if (s == RunState.RUN_STATE_SUCCEEDED) {
+            throw ServiceException.failedPrecondition("run " + h.id() + " has succeeded; there is nothing to resume");
+        }
+        store.requestCancel(h, false);
+        submit(h);
+        return h.run();
     }
 
     public ListCheckpointsResponse listCheckpoints(ListCheckpointsRequest request) {
         RunConfigValidation.runId("run_id", request.getRunId(), false);
-        throw ServiceException.notImplemented(SERVICE + "ListCheckpoints", "this build of trainer-svc has no model store");
+        Path root = engine.store();
+        ListCheckpointsResponse.Builder out = ListCheckpointsResponse.newBuilder();
+        if (!Files.isDirectory(root)) {
+            return out.build();
+        }
+        try (Stream<Path> walk = Files.walk(root, 4)) {
+            for (Path cfg : walk.filter(p -> p.getFileName().toString().equals("config.json")).sorted().toList()) {
+                Path dir = cfg.getParent();
+                if (dir.getFileName().toString().startsWith(".")) {
+                    continue; // an incomplete save
+                }
+                String version = root.relativize(dir).toString().replace('\\', '/');
+                String runId = "";
+                int iteration = 0;
+                String[] parts = version.split("/");
+                if (parts.length == 3 && parts[0].equals("runs") && parts[2].startsWith("iter-")) {
+                    runId = parts[1];
+                    iteration = Integer.parseInt(parts[2].substring(5));
+                }
+                if (!request.getRunId().isEmpty() && !request.getRunId().equals(runId)) {
+                    continue;
+                }
+                Checkpoint.Builder c = Checkpoint.newBuilder().setVersion(version).setRunId(runId).setIteration(iteration);
+                var time = Files.getLastModifiedTime(cfg).toInstant();
+                c.setCreatedAt(com.google.protobuf.Timestamp.newBuilder().setSeconds(time.getEpochSecond()));
+                RunHandle h = runId.isEmpty() ? null : store.find(runId);
+                if (h != null) {
+                    int it = iteration;
+                    h.run().getIterationsList().stream().filter(s -> s.getIteration() == it).findFirst()
+                            .ifPresent(s -> c.setEvalAccuracy(s.getEvalAccuracy()));
+                }
+                out.addCheckpoints(c);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.build();
+    }
+
+    private RunHandle require(String id) {
+        RunHandle h = store.find(id);
+        if (h == null) {
+            throw ServiceException.notFound("run " + id + " does not exist");
+        }
+        return h;
     }
 }

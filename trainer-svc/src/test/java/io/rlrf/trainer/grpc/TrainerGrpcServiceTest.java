@@ -29,10 +29,11 @@ import io.rlrf.common.testing.ServiceConformanceTests;
 
 /**
  * trainer-svc over real gRPC on loopback: the conformance checks, the run-configuration rules
- * (each names its field), and UNIMPLEMENTED for valid requests (no run store in this build).
+ * (each names its field), and NOT_FOUND for runs that do not exist.
  * The test profile sets max-iterations = 5.
  */
 @QuarkusTest
+@io.quarkus.test.common.WithTestResource(TinyBaseCheckpointResource.class)
 class TrainerGrpcServiceTest extends ServiceConformanceTests {
 
     @Override
@@ -49,13 +50,7 @@ class TrainerGrpcServiceTest extends ServiceConformanceTests {
     }
 
     private static RunConfig.Builder rlrf() {
-        return RunConfig.newBuilder().setMode(Mode.MODE_RLRF);
-    }
-
-    @Test
-    void validStartRunIsUnimplementedNotInvented() {
-        assertStatus(Code.UNIMPLEMENTED, "StartRun is not implemented yet",
-                () -> stub().startRun(StartRunRequest.newBuilder().setConfig(rlrf()).setRunId("r-1").build()));
+        return RunConfig.newBuilder().setMode(Mode.MODE_RLRF).setBaseCheckpoint("tiny/v1");
     }
 
     @Test
@@ -66,8 +61,30 @@ class TrainerGrpcServiceTest extends ServiceConformanceTests {
         assertEquals(RunState.RUN_STATE_PENDING, run.getState());
         assertEquals(4, run.getConfig().getSampling().getN());
         assertEquals(8, run.getConfig().getReflection().getM());
-        // Nothing was created: the run store does not exist in this build, so GetRun cannot find it.
-        assertStatus(Code.UNIMPLEMENTED, "GetRun", () -> stub().getRun(GetRunRequest.newBuilder().setRunId("r-2").build()));
+        // Nothing was created.
+        assertStatus(Code.NOT_FOUND, "run r-2 does not exist", () -> stub().getRun(GetRunRequest.newBuilder().setRunId("r-2").build()));
+    }
+
+    @Test
+    void shouldRejectAnUnknownTask() {
+        assertStartRejected(Code.INVALID_ARGUMENT, "config.task is unknown: 'chess'", rlrf().setTask("chess"));
+    }
+
+    @Test
+    void shouldRejectABaseCheckpointMissingFromTheStore() {
+        assertStartRejected(Code.INVALID_ARGUMENT, "config.base_checkpoint 'tiny/v9' is not a checkpoint in the model store",
+                rlrf().setBaseCheckpoint("tiny/v9"));
+    }
+
+    @Test
+    void shouldRejectNegativeBeta() {
+        assertStartRejected(Code.INVALID_ARGUMENT, "config.dpo.beta", rlrf().setDpo(DpoConfig.newBuilder().setBeta(-0.1)));
+    }
+
+    @Test
+    void shouldRejectKAboveN() {
+        assertStartRejected(Code.INVALID_ARGUMENT, "config.reflection.k must be at most config.sampling.n (2), got 3",
+                rlrf().setSampling(SamplingConfig.newBuilder().setN(2)).setReflection(ReflectionConfig.newBuilder().setK(3).setM(3)));
     }
 
     @Test
@@ -169,15 +186,15 @@ class TrainerGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
-    void validRunRpcsAreUnimplemented() {
-        assertStatus(Code.UNIMPLEMENTED, "GetRun is not implemented yet",
-                () -> stub().getRun(GetRunRequest.newBuilder().setRunId("r-1").build()));
-        assertStatus(Code.UNIMPLEMENTED, "WatchRun is not implemented yet",
-                () -> stub().watchRun(WatchRunRequest.newBuilder().setRunId("r-1").build()).hasNext());
-        assertStatus(Code.UNIMPLEMENTED, "ListRuns is not implemented yet",
-                () -> stub().listRuns(ListRunsRequest.getDefaultInstance()));
-        assertStatus(Code.UNIMPLEMENTED, "ListCheckpoints is not implemented yet",
-                () -> stub().listCheckpoints(ListCheckpointsRequest.getDefaultInstance()));
+    void runRpcsOnAnUnknownRunAreNotFound() {
+        assertStatus(Code.NOT_FOUND, "run r-404 does not exist",
+                () -> stub().getRun(GetRunRequest.newBuilder().setRunId("r-404").build()));
+        assertStatus(Code.NOT_FOUND, "run r-404 does not exist",
+                () -> stub().watchRun(WatchRunRequest.newBuilder().setRunId("r-404").build()).hasNext());
+        assertStatus(Code.NOT_FOUND, "run r-404 does not exist",
+                () -> stub().resumeRun(ResumeRunRequest.newBuilder().setRunId("r-404").build()));
+        stub().listRuns(ListRunsRequest.getDefaultInstance());
+        assertEquals(0, stub().listCheckpoints(ListCheckpointsRequest.newBuilder().setRunId("r-404").build()).getCheckpointsCount());
     }
 
     @Test

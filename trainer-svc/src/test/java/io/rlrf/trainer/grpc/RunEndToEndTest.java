@@ -1,0 +1,164 @@
+package io.rlrf.trainer.grpc;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.rlrf.api.trainer.v1.DataConfig;
+import io.rlrf.api.trainer.v1.DpoConfig;
+import io.rlrf.api.trainer.v1.EvalConfig;
+import io.rlrf.api.trainer.v1.GetRunRequest;
+import io.rlrf.api.trainer.v1.ListCheckpointsRequest;
+import io.rlrf.api.trainer.v1.Mode;
+import io.rlrf.api.trainer.v1.PairingConfig;
+import io.rlrf.api.trainer.v1.ReflectionConfig;
+import io.rlrf.api.trainer.v1.ResumeRunRequest;
+import io.rlrf.api.trainer.v1.Run;
+import io.rlrf.api.trainer.v1.RunConfig;
+import io.rlrf.api.trainer.v1.RunEvent;
+import io.rlrf.api.trainer.v1.RunState;
+import io.rlrf.api.trainer.v1.SamplingConfig;
+import io.rlrf.api.trainer.v1.StartRunRequest;
+import io.rlrf.api.trainer.v1.TrainerGrpc;
+import io.rlrf.api.trainer.v1.WatchRunRequest;
+import io.rlrf.trainer.run.RunEngine;
+import io.rlrf.trainer.service.RunService;
+
+/**
+ * One tiny RLRF iteration through the real peers (packaged generator-svc, reward-svc and
+ * reflector-svc in their own JVMs, a real Infinispan Server: {@link PeerServicesResource}); the
+ * policy is a random-weight tiny model, so what is proven is the loop's plumbing and persistence.
+ */
+@QuarkusTest
+@WithTestResource(PeerServicesResource.class)
+class RunEndToEndTest {
+
+    @Inject
+    RunEngine engine;
+
+    @Inject
+    RunService runs;
+
+    private ManagedChannel channel;
+
+    @BeforeEach
+    void open() {
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext().build();
+    }
+
+    @AfterEach
+    void close() throws InterruptedException {
+        engine.setSafePointHook(null);
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    private TrainerGrpc.TrainerBlockingStub stub() {
+        return TrainerGrpc.newBlockingStub(channel).withDeadlineAfter(300, TimeUnit.SECONDS);
+    }
+
+    static RunConfig tiny() {
+        return RunConfig.newBuilder().setMode(Mode.MODE_RLRF).setBaseCheckpoint("tiny/v1").setIterations(1).setSeed(7)
+                .setData(DataConfig.newBuilder().setTrainPrompts(3).setEvalPrompts(2).addDifficultyLevels(1))
+                .setSampling(SamplingConfig.newBuilder().setN(3).setMaxNewTokens(24))
+                .setReflection(ReflectionConfig.newBuilder().setK(1).setM(2).setMaxNewTokens(24))
+                // Random weights rate every answer alike; delta 0 still pairs different texts.
+                .setPairing(PairingConfig.newBuilder().setDelta(0))
+                .setDpo(DpoConfig.newBuilder().setBatchSize(2).setLearningRate(1e-3))
+                .setEval(EvalConfig.newBuilder().setMaxNewTokens(24)).build();
+    }
+
+    private Run awaitEnd(String id) {
+        // WatchRun streams until the run leaves RUNNING.
+        stub().watchRun(WatchRunRequest.newBuilder().setRunId(id).build()).forEachRemaining(e -> { });
+        return stub().getRun(GetRunRequest.newBuilder().setRunId(id).build());
+    }
+
+    @Test
+    void oneIterationWritesEveryStageAndPublishesACheckpointTheGeneratorLoads() throws Exception {
+        Run started = stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-a").setConfig(tiny()).build());
+        assertEquals("e2e-a", started.getRunId());
+        Run run = awaitEnd("e2e-a");
+        assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
+        Path it = Path.of("target/e2e-runs/e2e-a/iter-1");
+        for (String f : List.of("samples.jsonl", "feedback.jsonl", "selected.jsonl", "refinements.jsonl",
+                "refinement-feedback.jsonl", "pairs.jsonl", "scored-pairs.jsonl", "train.json", "publish.json",
+                "eval-answers.jsonl", "evaluation.json", "sample.done", "judge.done", "select.done", "reflect.done",
+                "judge_refinements.done", "pair.done", "train.done", "publish.done", "evaluate.done")) {
+            assertTrue(Files.exists(it.resolve(f)), f + " is missing");
+        }
+        assertEquals(9, Files.readAllLines(it.resolve("samples.jsonl")).size());
+        assertEquals(6, Files.readAllLines(it.resolve("refinements.jsonl")).size());
+        assertTrue(Files.exists(Path.of(PeerServicesResource.STORE, "runs/e2e-a/iter-1/model.safetensors")));
+        assertEquals(1, run.getIterationsCount());
+        assertEquals("runs/e2e-a/iter-1", run.getIterations(0).getPolicyVersion());
+        assertTrue(run.hasBaseEvalAccuracy());
+        assertEquals(1, stub().listCheckpoints(ListCheckpointsRequest.newBuilder().setRunId("e2e-a").build()).getCheckpointsCount());
+        // The generator served the published checkpoint: evaluation answers carry its version.
+        assertTrue(Files.readString(it.resolve("eval-answers.jsonl")).contains("\"policyVersion\":\"runs/e2e-a/iter-1\""));
+        // Events replay from a sequence with no gap.
+        List<RunEvent> events = new java.util.ArrayList<>();
+        stub().watchRun(WatchRunRequest.newBuilder().setRunId("e2e-a").setAfterSequence(3).build()).forEachRemaining(events::add);
+        assertEquals(4, events.get(0).getSequence());
+        given().header("Accept", "text/plain").when().get("/q/metrics").then().statusCode(200)
+                .body(containsString("rlrf_trainer_stage_duration_seconds_count{mode=\"MODE_RLRF\",stage=\"STAGE_TRAIN\""))
+                .body(containsString("rlrf_trainer_eval_accuracy{"))
+                .body(containsString("rlrf_trainer_dpo_reward_accuracy{"));
+    }
+
+    @Test
+    void aRunCrashedDuringTrainingResumesToTheSamePairsAndCheckpoint() throws Exception {
+        // The uninterrupted run to compare with (StartRun with the same id and config is idempotent).
+        stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-a").setConfig(tiny()).build());
+        assertEquals(RunState.RUN_STATE_SUCCEEDED, awaitEnd("e2e-a").getState());
+        // Crash after the first DPO step: the worker stops, leaving the run RUNNING with the stage unfinished.
+        engine.setSafePointHook(where -> {
+            if (where.equals("1/STAGE_TRAIN/step-1")) {
+                throw new RunService.SimulatedCrash(where);
+            }
+        });
+        stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-b").setConfig(tiny()).build());
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+        while (!Files.exists(Path.of("target/e2e-runs/e2e-b/iter-1/scored-pairs.jsonl")) || runIsQueued("e2e-b")) {
+            assertTrue(System.nanoTime() < until, "the crash point was not reached");
+            Thread.sleep(200);
+        }
+        assertTrue(!Files.exists(Path.of("target/e2e-runs/e2e-b/iter-1/train.done")));
+        engine.setSafePointHook(null);
+        // What a restarted process does: reload the run root; the RUNNING run becomes INTERRUPTED.
+        runs.reloadFromDisk();
+        assertEquals(RunState.RUN_STATE_INTERRUPTED, stub().getRun(GetRunRequest.newBuilder().setRunId("e2e-b").build()).getState());
+        stub().resumeRun(ResumeRunRequest.newBuilder().setRunId("e2e-b").build());
+        Run b = awaitEnd("e2e-b");
+        assertEquals(RunState.RUN_STATE_SUCCEEDED, b.getState(), b.getError());
+        Path ia = Path.of("target/e2e-runs/e2e-a/iter-1");
+        Path ib = Path.of("target/e2e-runs/e2e-b/iter-1");
+        assertEquals(Files.readString(ia.resolve("pairs.jsonl")), Files.readString(ib.resolve("pairs.jsonl")));
+        assertEquals(Files.readString(ia.resolve("scored-pairs.jsonl")), Files.readString(ib.resolve("scored-pairs.jsonl")));
+        assertArrayEquals(Files.readAllBytes(ia.resolve("checkpoint/model.safetensors")),
+                Files.readAllBytes(ib.resolve("checkpoint/model.safetensors")));
+    }
+
+    private boolean runIsQueued(String id) {
+        // The worker is done with the run once its state file stopped saying PENDING and the crash happened.
+        return stub().getRun(GetRunRequest.newBuilder().setRunId(id).build()).getState() == RunState.RUN_STATE_PENDING
+                || !Files.exists(Path.of("target/e2e-runs/" + id + "/iter-1/pair.done"));
+    }
+}

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.rlrf.common.cache.ResilientCache;
 
 /**
  * The metrics reflector-svc publishes (Prometheus names on {@code /q/metrics} in brackets):
@@ -23,7 +24,7 @@ import io.micrometer.core.instrument.Timer;
  * </ul>
  */
 @ApplicationScoped
-public class ReflectorMetrics {
+public class ReflectorMetrics implements ResilientCache.Listener {
 
     private final MeterRegistry registry;
 
@@ -56,12 +57,14 @@ public class ReflectorMetrics {
                 .register(registry).increment(n);
     }
 
-    public void cacheError(String operation) {
+    @Override
+    public void error(String operation) {
         Counter.builder("rlrf.reflector.cache.errors").description("Cache operations that failed (answered uncached)")
                 .tag("operation", operation).register(registry).increment();
     }
 
-    public void cacheLookup(long nanos) {
+    @Override
+    public void lookup(long nanos) {
         Timer.builder("rlrf.reflector.cache.lookup").description("One batched cache lookup (all items of a call)")
                 .register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }

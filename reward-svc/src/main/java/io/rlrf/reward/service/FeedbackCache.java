@@ -1,12 +1,8 @@
 package io.rlrf.reward.service;
 
-import java.util.Map;
-import java.util.Set;
-
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Singleton;
 
-import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.infinispan.client.hotrod.RemoteCacheManager;
 
 import io.rlrf.common.cache.ResilientCache;
@@ -18,56 +14,12 @@ import io.rlrf.reward.config.RewardConfig;
  * compact, and readable by any client of the proto). An optimisation, never a dependency: see
  * {@link ResilientCache} for what happens when the server is down ({@code rlrf.reward.cache.*}).
  */
-@ApplicationScoped
-public class FeedbackCache {
-
-    private final ResilientCache cache;
+@Singleton
+public class FeedbackCache extends ResilientCache {
 
     public FeedbackCache(Instance<RemoteCacheManager> managers, RewardConfig config, RewardMetrics metrics) {
-        RewardConfig.Cache c = config.cache();
-        this.cache = new ResilientCache("feedback", managers::get,
-                new ResilientCache.Settings(c.enabled(), c.name(), c.retryInterval()),
-                new ResilientCache.Listener() {
-                    @Override
-                    public void lookup(long nanos) {
-                        metrics.cacheLookup(nanos);
-                    }
-
-                    @Override
-                    public void error(String operation) {
-                        metrics.cacheError(operation);
-                    }
-                });
-        metrics.cacheUpGauge(cache::isUp);
-    }
-
-    public boolean enabled() {
-        return cache.enabled();
-    }
-
-    public boolean isUp() {
-        return cache.isUp();
-    }
-
-    public String lastError() {
-        return cache.lastError();
-    }
-
-    public Map<String, byte[]> getAll(Set<String> keys) {
-        return cache.getAll(keys);
-    }
-
-    public void putAll(Map<String, byte[]> entries) {
-        cache.putAll(entries);
-    }
-
-    /** Checks the server now unless it failed within the retry interval; returns {@link #isUp()}. */
-    public boolean probe() {
-        return cache.probe();
-    }
-
-    /** The shared cache's readiness answer, under {@code checkName}. */
-    public HealthCheckResponse health(String checkName) {
-        return cache.health(checkName);
+        super("feedback", managers::get, new ResilientCache.Settings(config.cache().enabled(), config.cache().name(),
+                config.cache().retryInterval()), metrics);
+        metrics.cacheUpGauge(this::isUp);
     }
 }

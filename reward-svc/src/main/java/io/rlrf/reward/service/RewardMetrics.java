@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.rlrf.api.reward.v1.FeedbackStatus;
 import io.rlrf.api.reward.v1.Outcome;
+import io.rlrf.common.cache.ResilientCache;
 
 /**
  * The metrics reward-svc publishes (Prometheus names on {@code /q/metrics} in brackets):
@@ -31,7 +32,7 @@ import io.rlrf.api.reward.v1.Outcome;
  * </ul>
  */
 @ApplicationScoped
-public class RewardMetrics {
+public class RewardMetrics implements ResilientCache.Listener {
 
     private final MeterRegistry registry;
 
@@ -72,12 +73,14 @@ public class RewardMetrics {
                 .register(registry).increment(n);
     }
 
-    public void cacheError(String operation) {
+    @Override
+    public void error(String operation) {
         Counter.builder("rlrf.reward.cache.errors").description("Cache operations that failed (answered uncached)")
                 .tag("operation", operation).register(registry).increment();
     }
 
-    public void cacheLookup(long nanos) {
+    @Override
+    public void lookup(long nanos) {
         Timer.builder("rlrf.reward.cache.lookup").description("One batched cache lookup (all items of a call)")
                 .register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }

@@ -16,9 +16,10 @@ import org.jboss.logging.Logger;
  * dependency: when an operation fails, callers get an empty lookup or a silently skipped store, the
  * cache is marked down (health and the service's cache-up gauge say so), and the server is not
  * touched again for the retry interval; then the next call or health probe tries again. Used by
- * reward-svc ("feedback") and reflector-svc ("reflections"); each wraps it in a bean of its own.
+ * reward-svc ("feedback") and reflector-svc ("reflections"): each declares a {@code @Singleton}
+ * subclass that passes its typed configuration and its metrics (the {@link Listener}).
  */
-public final class ResilientCache {
+public class ResilientCache {
 
     private static final Logger LOG = Logger.getLogger(ResilientCache.class);
 

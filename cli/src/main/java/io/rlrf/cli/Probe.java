@@ -72,7 +72,8 @@ public final class Probe {
     /** Classifies the status a valid request received. */
     public static Outcome classify(Status.Code code) {
         return switch (code) {
-            case OK, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS -> Outcome.IMPLEMENTED;
+            // UNAUTHENTICATED: the RPC exists and is guarded by an access token the probe does not send
+            case OK, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS, UNAUTHENTICATED -> Outcome.IMPLEMENTED;
             case UNIMPLEMENTED -> Outcome.NOT_IMPLEMENTED;
             default -> Outcome.FAILED;
         };

@@ -27,6 +27,13 @@ public interface GeneratorConfig {
     /** How concurrent requests are gathered into one batched forward pass. */
     Batching batching();
 
+    /**
+     * Shared access token: when set, LoadCheckpoint (which changes what every caller gets) needs the
+     * metadata {@code authorization: Bearer <token>}, else UNAUTHENTICATED. Generate, DescribeModel,
+     * health and reflection stay open. No default (no check; loopback development).
+     */
+    Optional<String> accessToken();
+
     interface Store {
         /**
          * Root directory of the model store; a version is a path relative to it holding a checkpoint

@@ -20,6 +20,13 @@ public interface TrainerConfig {
     /** Limits a run configuration must respect; above one, StartRun gets RESOURCE_EXHAUSTED. */
     Limits limits();
 
+    /**
+     * Shared access token: when set, the RPCs that change state (StartRun, CancelRun, ResumeRun) need
+     * the metadata {@code authorization: Bearer <token>}, else UNAUTHENTICATED; reads (GetRun,
+     * ListRuns, WatchRun, ListCheckpoints), health and reflection stay open. No default (no check).
+     */
+    Optional<String> accessToken();
+
     /** Values for the RunConfig fields a StartRun call leaves unset. */
     RunDefaults defaults();
 

@@ -1,0 +1,59 @@
+package io.rlrf.common.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+import java.util.Set;
+
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+
+/**
+ * Guards the RPCs that change state (loading a checkpoint, starting, cancelling or resuming a run)
+ * with a shared access token, when one is configured: such a call must carry the metadata
+ * {@code authorization: Bearer <token>}, or it is refused with UNAUTHENTICATED before it reaches
+ * the service. Read-only RPCs, health and reflection stay open. No token configured: nothing is
+ * checked (loopback development). A service declares a {@code @GlobalInterceptor} subclass naming
+ * its guarded methods and the property that holds its token.
+ */
+public abstract class AccessTokenInterceptor implements ServerInterceptor {
+
+    public static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final Optional<byte[]> expected;
+    private final Set<String> guarded;
+    private final String property;
+
+    /**
+     * @param token    the configured token; empty or blank: no check
+     * @param guarded  full method names, e.g. {@code rlrf.generator.v1.Generator/LoadCheckpoint}
+     * @param property the configuration property of the token, named in the refusal
+     */
+    protected AccessTokenInterceptor(Optional<String> token, Set<String> guarded, String property) {
+        this.expected = token.filter(t -> !t.isBlank()).map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8));
+        this.guarded = Set.copyOf(guarded);
+        this.property = property;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+            ServerCallHandler<Q, R> next) {
+        if (expected.isEmpty() || !guarded.contains(call.getMethodDescriptor().getFullMethodName())) {
+            return next.startCall(call, headers);
+        }
+        String given = headers.get(AUTHORIZATION);
+        // constant-time comparison: the refusal must not tell how much of the token was right
+        if (given == null || !MessageDigest.isEqual(expected.get(), given.getBytes(StandardCharsets.UTF_8))) {
+            call.close(Status.UNAUTHENTICATED.withDescription(call.getMethodDescriptor().getBareMethodName()
+                    + " changes state and needs the access token: send the metadata 'authorization: Bearer <token>'"
+                    + " with the token configured in " + property), new Metadata());
+            return new ServerCall.Listener<>() {
+            };
+        }
+        return next.startCall(call, headers);
+    }
+}

@@ -21,7 +21,8 @@ class BootstrapMeasurement {
     @Test
     void measureTheDefaultBootstrap() {
         SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(TrainerConfig.class)
-                .addSystemSources()
+                .addSystemSources().withConverter(java.time.Duration.class, 100,
+                        new io.quarkus.runtime.configuration.DurationConverter())
                 .withDefaultValue("rlrf.trainer.storage.model-store", "target/measure-models").build();
         TrainerConfig trainer = config.getConfigMapping(TrainerConfig.class);
         long seed = Long.getLong("rlrf.bootstrap.measure.seed", 1234);

@@ -110,15 +110,29 @@ public interface TrainerConfig {
     }
 
     interface Bootstrap {
-        /** Store-relative version of the cached built-in base policy. Default {@code base/arith-v1}. */
-        @WithDefault("base/arith-v1")
-        String version();
+        /**
+         * Model-store folder of the cached built-in base policies: each is saved at
+         * {@code <directory>/<hash>}, the hash (12 hex digits of a SHA-256) covering every bootstrap
+         * setting below, the answer and reflection templates and the seed, so a changed setting trains
+         * a new base and an unchanged one is reused. Default {@code bootstrap}.
+         */
+        @WithDefault("bootstrap")
+        String directory();
+
+        /**
+         * Seed of the bootstrap (data, initial weights, batch order). Default: none, the run's seed
+         * (each seed of the comparison gets its own base, trained once and cached).
+         */
+        Optional<Long> seed();
 
         /** Answering examples (reference solutions) per difficulty level. Default 400. */
         @WithDefault("400")
         int answerExamplesPerLevel();
 
-        /** [ours] Revision examples (draft with an injected error, critique, fix) per difficulty level. Default 200. */
+        /**
+         * [ours] Revision examples (draft with an injected error, the verifier's critique, the fix)
+         * per difficulty level; with {@link #answerExamplesPerLevel()} it sets the mix. Default 200.
+         */
         @WithDefault("200")
         int revisionExamplesPerLevel();
 
@@ -129,6 +143,22 @@ public interface TrainerConfig {
         /** SFT optimiser steps; few on purpose, so the base stays imperfect. Default 300. */
         @WithDefault("300")
         int steps();
+
+        /** Sequences per SFT step. Default 16. */
+        @WithDefault("16")
+        int batchSize();
+
+        /** Sequences per forward/backward pass within a step (gradient accumulation below batch-size). Default 16. */
+        @WithDefault("16")
+        int microBatchSize();
+
+        /** Peak learning rate (warm-up, then cosine decay). Default 2e-3. */
+        @WithDefault("2e-3")
+        double learningRate();
+
+        /** Warm-up steps. Default 20. */
+        @WithDefault("20")
+        int warmupSteps();
 
         /** Hidden size of the built-in char-level policy. Default 128. */
         @WithDefault("128")
@@ -142,11 +172,27 @@ public interface TrainerConfig {
         @WithDefault("4")
         int heads();
 
-        /** Context length in characters. Default 768. */
+        /** Context length in characters; longer examples are left out of the SFT set. Default 768. */
         @WithDefault("768")
         int maxPositions();
 
-        /** Reflection template, identical to reflector-svc's {@code rlrf.reflector.template.text} default. */
+        /** Dev-split problems per level for the greedy accuracy measured after training (0: none). Default 50. */
+        @WithDefault("50")
+        int devProblemsPerLevel();
+
+        /** Most new tokens of a dev answer. Default 160. */
+        @WithDefault("160")
+        int devMaxNewTokens();
+
+        /** Log the SFT loss every this many steps. Default 25. */
+        @WithDefault("25")
+        int logEvery();
+
+        /**
+         * Reflection template, identical to reflector-svc's {@code rlrf.reflector.template.text}
+         * default (ReflectorConfig.Template#text): the revision examples must look exactly like the
+         * prompts the reflector builds at run time. Change both together.
+         */
         @WithDefault("Question:\n{prompt}\n\nPrevious answer:\n{answer}\n\nFeedback on the previous answer:\n"
                 + "{critiques}\n\nRevise the answer to fix every problem the feedback names. Write only the "
                 + "corrected answer to the question.\nRevised answer:\n")

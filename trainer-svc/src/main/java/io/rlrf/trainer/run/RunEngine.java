@@ -53,6 +53,7 @@ import io.rlrf.model.train.PreferencePair;
 import io.rlrf.model.train.ScoredPair;
 import io.rlrf.model.train.SftStats;
 import io.rlrf.model.train.SftTrainer;
+import io.rlrf.trainer.bootstrap.Bootstrap;
 import io.rlrf.trainer.client.GeneratorClient;
 import io.rlrf.trainer.client.ReflectorClient;
 import io.rlrf.trainer.client.RewardClient;
@@ -75,7 +76,9 @@ import io.rlrf.trainer.run.Records.TrainResult;
  * <p>Run directory layout: {@code iter-<t>/samples.jsonl, feedback.jsonl, selected.jsonl,
  * refinements.jsonl, refinement-feedback.jsonl, pairs.jsonl, scored-pairs.jsonl, train.json,
  * checkpoint/, publish.json, eval-answers.jsonl, eval-feedback.jsonl, evaluation.json} and one
- * {@code <stage>.done} per finished stage. Iteration 0 holds the base policy's evaluation.
+ * {@code <stage>.done} per finished stage. Iteration 0 holds the base policy: without a
+ * {@code base_checkpoint}, its BOOTSTRAP stage trains (or finds cached) the built-in base and writes
+ * {@code iter-0/bootstrap.json} with its store version; then the base's evaluation.
  */
 @ApplicationScoped
 public class RunEngine {
@@ -94,18 +97,20 @@ public class RunEngine {
     private final RewardClient reward;
     private final ReflectorClient reflector;
     private final TrainerMetrics metrics;
+    private final Bootstrap bootstrap;
     private final Path store;
 
     /** Test hook called at every safe point with "iteration/STAGE/step"; it may throw to simulate a crash. */
     volatile Consumer<String> safePointHook = s -> { };
 
     public RunEngine(TrainerConfig config, GeneratorClient generator, RewardClient reward, ReflectorClient reflector,
-            TrainerMetrics metrics) {
+            TrainerMetrics metrics, Bootstrap bootstrap) {
         this.config = config;
         this.generator = generator;
         this.reward = reward;
         this.reflector = reflector;
         this.metrics = metrics;
+        this.bootstrap = bootstrap;
         this.store = Path.of(config.storage().modelStore()).toAbsolutePath().normalize();
     }
 
@@ -117,10 +122,20 @@ public class RunEngine {
         return store;
     }
 
-    /** The stages of one iteration in the config's mode. */
-    public static List<Stage> stages(RunConfig c, int iteration) {
+    /**
+     * The stages of one iteration in the config's mode. Iteration 0 is the base: BOOTSTRAP when the
+     * config names no base checkpoint, then its evaluation when {@code evaluateBase}.
+     */
+    public static List<Stage> stages(RunConfig c, int iteration, boolean evaluateBase) {
         if (iteration == 0) {
-            return List.of(Stage.STAGE_EVALUATE);
+            List<Stage> base = new ArrayList<>();
+            if (c.getBaseCheckpoint().isEmpty()) {
+                base.add(Stage.STAGE_BOOTSTRAP);
+            }
+            if (evaluateBase) {
+                base.add(Stage.STAGE_EVALUATE);
+            }
+            return base;
         }
         if (c.getMode() == Mode.MODE_SFT) {
             return List.of(Stage.STAGE_TRAIN, Stage.STAGE_PUBLISH, Stage.STAGE_EVALUATE);
@@ -141,17 +156,30 @@ public class RunEngine {
         return iterDir(run, t).resolve(s.name().substring("STAGE_".length()).toLowerCase() + ".done");
     }
 
-    /** Store-relative version of iteration t's checkpoint (t = 0: the base). */
+    /** Store-relative version of iteration t's checkpoint (t = 0: the base, given or bootstrapped). */
     static String version(RunHandle run, int t) {
-        return t == 0 ? run.run().getConfig().getBaseCheckpoint() : "runs/" + run.id() + "/iter-" + t;
+        if (t > 0) {
+            return "runs/" + run.id() + "/iter-" + t;
+        }
+        String base = run.run().getConfig().getBaseCheckpoint();
+        if (!base.isEmpty()) {
+            return base;
+        }
+        Path info = iterDir(run, 0).resolve(BOOTSTRAP_FILE);
+        if (!Files.exists(info)) {
+            throw new IllegalStateException("run " + run.id() + " has no base yet: its BOOTSTRAP stage has not finished");
+        }
+        return RunFiles.readRecord(info, Bootstrap.Result.class).version();
     }
+
+    /** The bootstrap stage's output in {@code iter-0}. */
+    public static final String BOOTSTRAP_FILE = "bootstrap.json";
 
     /** Runs every unfinished stage; returns normally when the run is complete. */
     public void execute(RunHandle run) {
         RunConfig c = run.run().getConfig();
-        int first = config.loop().evaluateBase() ? 0 : 1;
-        for (int t = first; t <= c.getIterations(); t++) {
-            for (Stage stage : stages(c, t)) {
+        for (int t = 0; t <= c.getIterations(); t++) {
+            for (Stage stage : stages(c, t, config.loop().evaluateBase())) {
                 Path done = marker(run, t, stage);
                 if (Files.exists(done)) {
                     continue;
@@ -176,6 +204,7 @@ public class RunEngine {
 
     private Map<String, Double> runStage(RunHandle run, RunConfig c, int t, Stage stage, long start) {
         return switch (stage) {
+            case STAGE_BOOTSTRAP -> bootstrap(run, c, start);
             case STAGE_SAMPLE -> sample(run, c, t, start);
             case STAGE_JUDGE -> judge(run, c, t, "samples.jsonl", "feedback.jsonl", Stage.STAGE_JUDGE, start);
             case STAGE_SELECT -> select(run, c, t);
@@ -188,6 +217,23 @@ public class RunEngine {
             case STAGE_EVALUATE -> evaluate(run, c, t, start);
             default -> throw new IllegalStateException("stage " + stage + " is not part of an iteration");
         };
+    }
+
+    // ---- bootstrap (iteration 0, no base checkpoint given) -------------------------------------
+
+    private Map<String, Double> bootstrap(RunHandle run, RunConfig c, long start) {
+        Bootstrap.Result r = bootstrap.ensure(c.getSeed(), (done, total) -> {
+            progress(run, 0, Stage.STAGE_BOOTSTRAP, done, total, start);
+            safePoint(run, 0, Stage.STAGE_BOOTSTRAP, "step-" + done);
+        });
+        RunFiles.writeRecord(iterDir(run, 0).resolve(BOOTSTRAP_FILE), r);
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("cached", r.cached() ? 1.0 : 0.0);
+        out.put("examples", (double) r.examples());
+        out.put("steps", (double) r.steps());
+        out.put("sft_loss", r.finalLoss());
+        out.put("dev_accuracy", r.devAccuracy());
+        return out;
     }
 
     // ---- step 1: sample ------------------------------------------------------------------------

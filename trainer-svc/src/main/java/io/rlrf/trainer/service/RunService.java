@@ -123,12 +123,14 @@ public class RunService {
         return h.run();
     }
 
-    /** The base checkpoint must be a config.json directory inside the model store. */
+    /**
+     * A given base checkpoint must be a config.json directory inside the model store; none given
+     * means the built-in base (the run's BOOTSTRAP stage trains it, or finds it cached).
+     */
     private void baseCheckpoint(RunConfig c) {
         String field = "config.base_checkpoint";
         if (c.getBaseCheckpoint().isEmpty()) {
-            throw ServiceException.invalidArgument(field, "is required in this build: the built-in base policy (bootstrap "
-                    + "into " + config.bootstrap().version() + ") is not implemented yet; give a model-store version");
+            return;
         }
         Path root = engine.store();
         Path dir = root.resolve(c.getBaseCheckpoint()).normalize();

@@ -156,6 +156,25 @@ class RunEndToEndTest {
                 Files.readAllBytes(ib.resolve("checkpoint/model.safetensors")));
     }
 
+    @Test
+    void aRunWithoutBaseCheckpointBootstrapsTheBaseFirstAndStartsFromIt() throws Exception {
+        RunConfig config = tiny().toBuilder().clearBaseCheckpoint().setSeed(8).build();
+        stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-boot").setConfig(config).build());
+        Run run = awaitEnd("e2e-boot");
+        assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
+        Path base = Path.of("target/e2e-runs/e2e-boot/iter-0");
+        assertTrue(Files.exists(base.resolve("bootstrap.done")));
+        String info = Files.readString(base.resolve("bootstrap.json"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"version\":\"(bootstrap/[0-9a-f]{12})\"").matcher(info);
+        assertTrue(m.find(), info);
+        String version = m.group(1);
+        assertTrue(Files.exists(Path.of(PeerServicesResource.STORE, version, "model.safetensors")));
+        // The base evaluation and the first iteration's samples came from the bootstrapped base.
+        assertTrue(Files.readString(base.resolve("eval-answers.jsonl")).contains("\"policyVersion\":\"" + version + "\""));
+        assertTrue(Files.readString(Path.of("target/e2e-runs/e2e-boot/iter-1/samples.jsonl"))
+                .contains("\"policyVersion\":\"" + version + "\""));
+    }
+
     private boolean runIsQueued(String id) {
         // The worker is done with the run once its state file stopped saying PENDING and the crash happened.
         return stub().getRun(GetRunRequest.newBuilder().setRunId(id).build()).getState() == RunState.RUN_STATE_PENDING

@@ -66,6 +66,14 @@ class TrainerGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
+    void aConfigWithoutBaseCheckpointIsAcceptedForTheBuiltInBootstrap() {
+        Run run = stub().startRun(StartRunRequest.newBuilder().setRunId("r-boot").setValidateOnly(true)
+                .setConfig(rlrf().clearBaseCheckpoint()).build());
+        assertEquals(RunState.RUN_STATE_PENDING, run.getState());
+        assertEquals("", run.getConfig().getBaseCheckpoint());
+    }
+
+    @Test
     void shouldRejectAnUnknownTask() {
         assertStartRejected(Code.INVALID_ARGUMENT, "config.task is unknown: 'chess'", rlrf().setTask("chess"));
     }

@@ -1,0 +1,198 @@
+package io.rlrf.trainer.bootstrap;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.rlrf.tasks.MathProblem;
+import io.rlrf.tasks.Split;
+import io.rlrf.tasks.arith.ArithLevel;
+import io.rlrf.tasks.arith.ArithWorld;
+import io.rlrf.tasks.verify.MathVerifier;
+import io.rlrf.tasks.verify.Verdict;
+import io.rlrf.tasks.verify.VerifierParams;
+
+/**
+ * The bootstrap's SFT set on the arith world's train split: answering examples (the answer
+ * template with the question, then the reference solution) and revision examples (the reflection
+ * template with the question, a draft with one injected error and the verifier's critique of that
+ * draft, then the reference solution). The critiques are formatted exactly as reflector-svc
+ * formats reward-svc's feedback, so a revision example looks like a run-time reflection prompt.
+ * The same arguments give the same list.
+ */
+public final class BootstrapData {
+
+    /** What an example teaches. */
+    public enum Kind {
+        ANSWER, REVISION
+    }
+
+    /** [ours] The errors injected into drafts: the slips feedback can name and a revision can fix. */
+    public enum Corruption {
+        /** One step's result changed (annotation and the text after it). */
+        STEP_RESULT,
+        /** The {@code #### N} line dropped. */
+        DROP_FINAL_LINE,
+        /** The {@code #### N} value changed. */
+        FINAL_ANSWER
+    }
+
+    /**
+     * One SFT example; the completion is the text before EOS (the trainer appends EOS).
+     *
+     * @param corruption null for answering examples
+     * @param draft      the corrupted draft; null for answering examples
+     */
+    public record Example(Kind kind, String problemId, String prompt, String completion, Corruption corruption,
+            String draft) {
+    }
+
+    /** Everything the data depends on. */
+    public record Spec(List<Integer> levels, int answersPerLevel, int revisionsPerLevel, long seed,
+            String answerTemplate, String reflectionTemplate) {
+    }
+
+    private static final Pattern STEP = Pattern.compile("<<([^=<>]+)=(\\d+)>>(\\d+)");
+    private static final Pattern FINAL = Pattern.compile("^####\\s*(\\d+)\\s*$");
+
+    private static final MathVerifier VERIFIER = new MathVerifier(VerifierParams.DEFAULTS);
+
+    private BootstrapData() {
+    }
+
+    /** The examples, answering and revision interleaved in a seeded shuffle. */
+    public static List<Example> build(Spec spec) {
+        List<Example> out = new ArrayList<>();
+        for (int li = 0; li < spec.levels().size(); li++) {
+            int level = spec.levels().get(li);
+            int count = spec.answersPerLevel() + spec.revisionsPerLevel();
+            if (count == 0) {
+                continue;
+            }
+            List<MathProblem> problems = ArithWorld.generate(ArithLevel.of(level), Split.TRAIN, count,
+                    spec.seed() * 31 + level);
+            Random random = new Random(spec.seed() ^ (0x5DEECE66DL * (level + 1)));
+            for (int i = 0; i < problems.size(); i++) {
+                MathProblem p = problems.get(i);
+                if (i < spec.answersPerLevel()) {
+                    out.add(new Example(Kind.ANSWER, p.id(), answerPrompt(spec.answerTemplate(), p.question()),
+                            p.solution(), null, null));
+                } else {
+                    out.add(revision(p, spec.reflectionTemplate(), random));
+                }
+            }
+        }
+        Collections.shuffle(out, new Random(spec.seed() + 17));
+        return out;
+    }
+
+    static String answerPrompt(String template, String question) {
+        return template.replace("{question}", question);
+    }
+
+    /** A revision example for {@code p}: a corrupted draft the verifier faults, its critique, the fix. */
+    static Example revision(MathProblem p, String template, Random random) {
+        Corruption[] kinds = Corruption.values();
+        Corruption kind = kinds[random.nextInt(kinds.length)];
+        for (int attempt = 0; attempt < 8; attempt++) {
+            String draft = corrupt(p.solution(), kind, random);
+            if (draft != null && !draft.equals(p.solution())) {
+                Verdict verdict = VERIFIER.verify(p.question(), draft, p.solution());
+                String critiques = critiques(verdict);
+                if (!critiques.isEmpty()) {
+                    String prompt = template.replace("{prompt}", p.question()).replace("{answer}", draft)
+                            .replace("{critiques}", critiques);
+                    return new Example(Kind.REVISION, p.id(), prompt, p.solution(), kind, draft);
+                }
+            }
+            kind = kinds[random.nextInt(kinds.length)];
+        }
+        throw new IllegalStateException("could not corrupt the solution of " + p.id() + " into a faulted draft");
+    }
+
+    /**
+     * The critiques block as reflector-svc builds it from reward-svc's feedback: one line per aspect
+     * rated below 3, {@code - aspect (rating r/3): critique}, stripped; empty if none.
+     */
+    static String critiques(Verdict verdict) {
+        StringBuilder out = new StringBuilder();
+        for (Verdict.Rating r : verdict.ratings()) {
+            if (r.rating() < 3) {
+                out.append("- ").append(r.aspect().aspectName()).append(" (rating ").append(r.rating()).append("/3): ")
+                        .append(r.critique().strip()).append('\n');
+            }
+        }
+        return out.toString().strip();
+    }
+
+    /** The solution with one injected error of the given kind; null if the kind does not apply. */
+    static String corrupt(String solution, Corruption kind, Random random) {
+        List<String> lines = new ArrayList<>(List.of(solution.split("\n", -1)));
+        int finalLine = -1;
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (FINAL.matcher(lines.get(i).strip()).matches()) {
+                finalLine = i;
+                break;
+            }
+        }
+        switch (kind) {
+            case DROP_FINAL_LINE -> {
+                if (finalLine < 0) {
+                    return null;
+                }
+                lines.remove(finalLine);
+                while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+                    lines.remove(lines.size() - 1);
+                }
+                return String.join("\n", lines);
+            }
+            case FINAL_ANSWER -> {
+                if (finalLine < 0) {
+                    return null;
+                }
+                Matcher m = FINAL.matcher(lines.get(finalLine).strip());
+                m.matches();
+                lines.set(finalLine, "#### " + shift(Long.parseLong(m.group(1)), random));
+                return String.join("\n", lines);
+            }
+            case STEP_RESULT -> {
+                List<Integer> steps = new ArrayList<>();
+                for (int i = 0; i < lines.size(); i++) {
+                    if (STEP.matcher(lines.get(i)).find()) {
+                        steps.add(i);
+                    }
+                }
+                if (steps.isEmpty()) {
+                    return null;
+                }
+                int line = steps.get(random.nextInt(steps.size()));
+                Matcher m = STEP.matcher(lines.get(line));
+                m.find();
+                long wrong = shift(Long.parseLong(m.group(2)), random);
+                String replaced = lines.get(line).substring(0, m.start()) + "<<" + m.group(1) + "=" + wrong + ">>" + wrong
+                        + lines.get(line).substring(m.end());
+                lines.set(line, replaced);
+                // Half the time the slip carries into the final answer when it was the last step, as a real one would.
+                if (finalLine >= 0 && line == steps.get(steps.size() - 1) && random.nextBoolean()) {
+                    lines.set(finalLine, "#### " + wrong);
+                }
+                return String.join("\n", lines);
+            }
+            default -> throw new IllegalArgumentException(kind.name());
+        }
+    }
+
+    /** A different non-negative value near {@code v}: an off-by-a-little slip. */
+    private static long shift(long v, Random random) {
+        while (true) {
+            long d = random.nextInt(10) + 1;
+            long w = random.nextBoolean() ? v + d : v - d;
+            if (w >= 0 && w != v) {
+                return w;
+            }
+        }
+    }
+}

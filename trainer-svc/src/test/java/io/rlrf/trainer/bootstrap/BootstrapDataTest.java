@@ -1,0 +1,107 @@
+package io.rlrf.trainer.bootstrap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import io.rlrf.tasks.verify.MathVerifier;
+import io.rlrf.tasks.verify.Verdict;
+import io.rlrf.tasks.verify.VerifierParams;
+import io.rlrf.trainer.bootstrap.BootstrapData.Corruption;
+import io.rlrf.trainer.bootstrap.BootstrapData.Example;
+import io.rlrf.trainer.bootstrap.BootstrapData.Kind;
+
+class BootstrapDataTest {
+
+    static final String ANSWER = "Question:\n{question}\nAnswer:\n";
+    static final String REFLECT = "Question:\n{prompt}\n\nPrevious answer:\n{answer}\n\nFeedback on the previous answer:\n"
+            + "{critiques}\n\nRevise the answer to fix every problem the feedback names. Write only the "
+            + "corrected answer to the question.\nRevised answer:\n";
+
+    private static List<Example> build(int answers, int revisions, long seed) {
+        return BootstrapData.build(new BootstrapData.Spec(List.of(1, 2, 3), answers, revisions, seed, ANSWER, REFLECT));
+    }
+
+    @Test
+    void buildsAnsweringAndRevisionExamplesInTheConfiguredMixAndTheSameForTheSameSeed() {
+        List<Example> data = build(10, 5, 3);
+        assertEquals(30, data.stream().filter(e -> e.kind() == Kind.ANSWER).count());
+        assertEquals(15, data.stream().filter(e -> e.kind() == Kind.REVISION).count());
+        assertEquals(data, build(10, 5, 3));
+        assertNotEquals(data, build(10, 5, 4));
+        Example answer = data.stream().filter(e -> e.kind() == Kind.ANSWER).findFirst().orElseThrow();
+        assertTrue(answer.prompt().startsWith("Question:\n") && answer.prompt().endsWith("\nAnswer:\n"), answer.prompt());
+        assertTrue(answer.completion().strip().matches("(?s).*\n#### \\d+"), answer.completion());
+    }
+
+    @Test
+    void revisionPromptsUseTheReflectionTemplateWithTheDraftAndTheVerifiersCritique() {
+        List<Example> revisions = build(0, 40, 11);
+        Set<Corruption> seen = EnumSet.noneOf(Corruption.class);
+        Pattern stepCritique = Pattern.compile("- logical_robustness \\(rating 1/3\\): line (\\d+): [^\n]* is wrong");
+        for (Example e : revisions) {
+            seen.add(e.corruption());
+            assertTrue(e.prompt().contains("\nPrevious answer:\n" + e.draft() + "\n\nFeedback on the previous answer:\n- "),
+                    e.prompt());
+            assertTrue(e.prompt().endsWith("Revised answer:\n"));
+            switch (e.corruption()) {
+                case STEP_RESULT -> {
+                    Matcher m = stepCritique.matcher(e.prompt());
+                    assertTrue(m.find(), e.prompt());
+                    // The critique names the line that was changed.
+                    int line = Integer.parseInt(m.group(1));
+                    assertNotEquals(e.completion().split("\n")[line - 1], e.draft().split("\n")[line - 1]);
+                }
+                case DROP_FINAL_LINE -> {
+                    assertFalse(e.draft().contains("####"), e.draft());
+                    assertTrue(e.prompt().contains("- completeness (rating 1/3): "), e.prompt());
+                }
+                case FINAL_ANSWER -> assertTrue(e.prompt().contains("- logical_correctness (rating 1/3): "), e.prompt());
+            }
+        }
+        assertEquals(EnumSet.allOf(Corruption.class), seen);
+    }
+
+    @Test
+    void theRevisionTargetVerifiesAsCorrectWhileItsDraftIsFaulted() {
+        MathVerifier verifier = new MathVerifier(VerifierParams.DEFAULTS);
+        for (Example e : build(0, 30, 5)) {
+            String question = e.prompt().substring("Question:\n".length(), e.prompt().indexOf("\n\nPrevious answer:\n"));
+            Verdict fixed = verifier.verify(question, e.completion(), e.completion());
+            assertEquals(Verdict.Outcome.CORRECT, fixed.outcome());
+            assertEquals(1.0, fixed.score(), 1e-9);
+            assertTrue(verifier.verify(question, e.draft(), e.completion()).score() < 1.0, e.draft());
+        }
+    }
+
+    @Test
+    void theReflectionTemplateDefaultIsReflectorSvcsDefaultText() throws Exception {
+        // The two defaults are Java literals in different modules; compare the literal source text.
+        String reflector = Files.readString(Path.of("../reflector-svc/src/main/java/io/rlrf/reflector/config/ReflectorConfig.java"));
+        String trainer = Files.readString(Path.of("src/main/java/io/rlrf/trainer/config/TrainerConfig.java"));
+        assertEquals(defaultBefore(reflector, "String text();"), defaultBefore(trainer, "String reflectionTemplate();"));
+        assertEquals(REFLECT, unescape(defaultBefore(trainer, "String reflectionTemplate();")));
+    }
+
+    private static String defaultBefore(String source, String member) {
+        int end = source.indexOf(member);
+        int start = source.lastIndexOf("@WithDefault(", end);
+        String literal = source.substring(start + "@WithDefault(".length(), source.lastIndexOf(')', end));
+        return literal.replaceAll("\"\\s*\\+\\s*\"", "").strip();
+    }
+
+    private static String unescape(String literal) {
+        return literal.substring(1, literal.length() - 1).replace("\\n", "\n");
+    }
+}

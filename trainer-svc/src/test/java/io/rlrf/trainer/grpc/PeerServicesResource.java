@@ -28,8 +28,13 @@ public class PeerServicesResource implements QuarkusTestResourceLifecycleManager
     private LocalInfinispanServer infinispan;
     private final List<Process> processes = new ArrayList<>();
 
+    /** Where the runs of these tests live; emptied at start so a rerun never meets the last run's files. */
+    static final String RUN_ROOT = "target/e2e-runs";
+
     @Override
     public Map<String, String> start() {
+        deleteRecursively(Path.of(RUN_ROOT));
+        deleteRecursively(Path.of(STORE, "runs"));
         infinispan = LocalInfinispanServer.onFreePorts();
         infinispan.start();
         String hotRod = infinispan.hotRodAddress();
@@ -47,7 +52,7 @@ public class PeerServicesResource implements QuarkusTestResourceLifecycleManager
             out.put("quarkus.grpc.clients." + e.getKey() + ".port", e.getValue().toString());
         }
         out.put("rlrf.trainer.storage.model-store", STORE);
-        out.put("rlrf.trainer.storage.run-root", "target/e2e-runs");
+        out.put("rlrf.trainer.storage.run-root", RUN_ROOT);
         return out;
     }
 
@@ -114,6 +119,19 @@ public class PeerServicesResource implements QuarkusTestResourceLifecycleManager
         }
         if (infinispan != null) {
             infinispan.close();
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot empty " + dir, e);
         }
     }
 }

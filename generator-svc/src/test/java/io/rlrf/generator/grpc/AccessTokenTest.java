@@ -13,10 +13,8 @@ import org.junit.jupiter.api.Test;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -24,7 +22,7 @@ import io.restassured.RestAssured;
 import io.rlrf.api.generator.v1.DescribeModelRequest;
 import io.rlrf.api.generator.v1.GeneratorGrpc;
 import io.rlrf.api.generator.v1.LoadCheckpointRequest;
-import io.rlrf.common.auth.AccessTokenInterceptor;
+import io.rlrf.common.testing.ServiceProcess;
 
 /** With an access token configured, LoadCheckpoint refuses callers without it; reads stay open. */
 @QuarkusTest
@@ -55,9 +53,7 @@ class AccessTokenTest {
         if (authorization == null) {
             return stub;
         }
-        Metadata md = new Metadata();
-        md.put(AccessTokenInterceptor.AUTHORIZATION, authorization);
-        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+        return ServiceProcess.withAuthorization(stub, authorization);
     }
 
     private static LoadCheckpointRequest load() {

@@ -13,10 +13,8 @@ import org.junit.jupiter.api.Test;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -26,7 +24,7 @@ import io.rlrf.api.trainer.v1.GetRunRequest;
 import io.rlrf.api.trainer.v1.ResumeRunRequest;
 import io.rlrf.api.trainer.v1.StartRunRequest;
 import io.rlrf.api.trainer.v1.TrainerGrpc;
-import io.rlrf.common.auth.AccessTokenInterceptor;
+import io.rlrf.common.testing.ServiceProcess;
 
 /**
  * With an access token configured, the RPCs that change state (StartRun, CancelRun, ResumeRun)
@@ -60,9 +58,7 @@ class AccessTokenTest {
         if (authorization == null) {
             return stub;
         }
-        Metadata md = new Metadata();
-        md.put(AccessTokenInterceptor.AUTHORIZATION, authorization);
-        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+        return ServiceProcess.withAuthorization(stub, authorization);
     }
 
     @Test

@@ -16,11 +16,17 @@ import io.grpc.ManagedChannelBuilder;
  * <pre>
  * rlrf-cli health [--generator HOST:PORT] [--reward ...] [--reflector ...] [--trainer ...]
  * rlrf-cli probe  [same options]
+ * rlrf-cli experiment [--trainer HOST:PORT] [--seeds 1,2,3] [--iterations N] [--train-prompts N]
+ *                     [--eval-prompts N] [--out DIR] [--token TOKEN]
  * </pre>
  *
  * {@code health} checks grpc.health.v1 on each service; {@code probe} also calls every RPC with a
  * valid, side-effect-free request and prints what it answered. Exit status 0 when every service is
  * SERVING and no RPC failed (answering UNIMPLEMENTED is not a failure), 1 otherwise, 2 on bad usage.
+ * {@code experiment} runs the built-in comparison ({@link io.rlrf.cli.experiment.Experiment}) through trainer-svc, prints
+ * its tables and writes {@code results.json} and {@code accuracy.png} to the output folder (default
+ * {@code .rlrf/experiment}); the token (or the environment variable {@code RLRF_ACCESS_TOKEN}) is sent
+ * when trainer-svc requires one. Exit status 0 when every run succeeded.
  */
 public final class RlrfCli {
 
@@ -32,9 +38,14 @@ public final class RlrfCli {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("experiment")) {
+            return ExperimentCommand.run(args, out, err);
+        }
         if (args.length == 0 || !(args[0].equals("health") || args[0].equals("probe"))) {
             err.println("usage: rlrf-cli (health|probe) [--generator HOST:PORT] [--reward HOST:PORT]"
                     + " [--reflector HOST:PORT] [--trainer HOST:PORT]");
+            err.println("       rlrf-cli experiment [--trainer HOST:PORT] [--seeds 1,2,3] [--iterations N]"
+                    + " [--train-prompts N] [--eval-prompts N] [--out DIR] [--token TOKEN]");
             return 2;
         }
         Map<String, String> targets = new LinkedHashMap<>();

@@ -2,18 +2,47 @@ package io.rlrf.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * Access to the compute engine the policy runs on: DJL's PyTorch engine, with libtorch loaded from
  * the bundled native jar (CPU here; a CUDA build where a GPU is present). The project never lets DJL
  * download anything, so {@code ai.djl.offline} is forced to {@code true} before the engine loads.
+ *
+ * <p>libtorch's intra-op thread count is set once, when the engine first loads: the system property
+ * {@code rlrf.torch.threads}, else the environment variable {@code RLRF_TORCH_THREADS}, else every
+ * processor the JVM sees. (Left to itself, libtorch inside a service JVM used about one core of two
+ * here: SFT ran at 2,700 tokens/s instead of 7,500.)
  */
 public final class Engines {
 
     /** DJL's name of the PyTorch engine. */
     public static final String PYTORCH = "PyTorch";
 
+    /** The property that sets libtorch's intra-op threads. */
+    public static final String THREADS_PROPERTY = "rlrf.torch.threads";
+
+    private static volatile boolean threadsSet;
+
     private Engines() {
+    }
+
+    /** The thread count {@link #pytorch()} gives libtorch (see the class comment). */
+    public static int configuredThreads() {
+        String value = System.getProperty(THREADS_PROPERTY, System.getenv("RLRF_TORCH_THREADS"));
+        if (value == null || value.isBlank()) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int threads = Integer.parseInt(value.strip());
+            if (threads < 1) {
+                throw new NumberFormatException();
+            }
+            return threads;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(THREADS_PROPERTY + " (or RLRF_TORCH_THREADS) must be a positive "
+                    + "integer, got '" + value + "'");
+        }
     }
 
     /**
@@ -24,7 +53,16 @@ public final class Engines {
     public static Engine pytorch() {
         System.setProperty("ai.djl.offline", "true");
         try {
-            return Engine.getEngine(PYTORCH);
+            Engine engine = Engine.getEngine(PYTORCH);
+            if (!threadsSet) {
+                synchronized (Engines.class) {
+                    if (!threadsSet) {
+                        JniUtils.setNumThreads(configuredThreads());
+                        threadsSet = true;
+                    }
+                }
+            }
+            return engine;
         } catch (EngineException | IllegalArgumentException e) {
             throw new IllegalStateException("The PyTorch engine could not be loaded offline; check that "
                     + "ai.djl.pytorch:pytorch-native-cpu (or a CUDA build) is on the classpath: " + e.getMessage(), e);

@@ -31,9 +31,9 @@ public interface ReflectorConfig {
     interface Template {
         /**
          * Version of the template; part of every cache key, so change it whenever the text changes.
-         * Default {@code reflect-v1}.
+         * Default {@code reflect-v2}.
          */
-        @WithDefault("reflect-v1")
+        @WithDefault("reflect-v2")
         String version();
 
         /**
@@ -42,9 +42,8 @@ public interface ReflectorConfig {
          * critique}). Default: the prompt, the previous answer, the critiques and the instruction to
          * write a corrected answer only.
          */
-        @WithDefault("Question:\n{prompt}\n\nPrevious answer:\n{answer}\n\nFeedback on the previous answer:\n"
-                + "{critiques}\n\nRevise the answer to fix every problem the feedback names. Write only the "
-                + "corrected answer to the question.\nRevised answer:\n")
+        @WithDefault("Question:\n{prompt}\nPrevious answer:\n{answer}\nFeedback:\n{critiques}\n"
+                + "Revised answer (fix every problem the feedback names):\n")
         String text();
     }
 

@@ -98,7 +98,7 @@ class RefineEndToEndTest {
             assertEquals(k < 2 ? "a-1" : "a-2", r.getLineage().getSourceAnswerId());
             assertEquals(k < 2 ? "f-a-1" : "f-a-2", r.getLineage().getFeedbackId());
             assertEquals("tiny/v1", r.getLineage().getPolicyVersion());
-            assertEquals("reflect-v1", r.getLineage().getTemplateVersion());
+            assertEquals("reflect-v2", r.getLineage().getTemplateVersion());
             assertEquals(java.util.List.of("logical_robustness"), r.getLineage().getCritiquedAspectsList());
             assertTrue(r.getCompletionTokens() >= 1);
         }

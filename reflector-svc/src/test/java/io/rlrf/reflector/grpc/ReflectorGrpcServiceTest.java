@@ -138,7 +138,7 @@ class ReflectorGrpcServiceTest extends ServiceConformanceTests {
     @Test
     void describeReflectorReportsTemplateLimitsAndDefaults() {
         DescribeReflectorResponse d = stub().describeReflector(DescribeReflectorRequest.getDefaultInstance());
-        assertEquals("reflect-v1", d.getTemplateVersion());
+        assertEquals("reflect-v2", d.getTemplateVersion());
         assertTrue(d.getTemplate().contains("{critiques}"), d.getTemplate());
         assertEquals(4, d.getMaxM());
         assertEquals(0.7f, d.getDefaults().getTemperature());

@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -191,6 +192,8 @@ public class Bootstrap {
                         }
                         batch.add(order.get(cursor++));
                     }
+                    // Answering and revision examples differ in length about 2x: sorted, each micro-batch pads little.
+                    batch.sort(Comparator.comparingInt(Sequence::length));
                     SftStats st = sft.step(batch);
                     loss = st.loss();
                     tokens += st.tokens();

@@ -125,39 +125,49 @@ public interface TrainerConfig {
          */
         Optional<Long> seed();
 
-        /** Answering examples (reference solutions) per difficulty level. Default 400. */
-        @WithDefault("400")
+        /** Answering examples (reference solutions) per difficulty level. Default 3000. */
+        @WithDefault("3000")
         int answerExamplesPerLevel();
 
         /**
          * [ours] Revision examples (draft with an injected error, the verifier's critique, the fix)
-         * per difficulty level; with {@link #answerExamplesPerLevel()} it sets the mix. Default 200.
+         * per difficulty level; with {@link #answerExamplesPerLevel()} it sets the mix. Default 1500.
          */
-        @WithDefault("200")
+        @WithDefault("1500")
         int revisionExamplesPerLevel();
 
-        /** Difficulty levels the bootstrap trains on. Default 1,2,3. */
-        @WithDefault("1,2,3")
+        /**
+         * Difficulty levels the bootstrap trains on. Default 1: one- and two-step addition and
+         * subtraction, which a model this small learns in part within the step budget (level 2 and up
+         * stay near zero accuracy at this size and budget, so a run there has nothing to improve from).
+         */
+        @WithDefault("1")
         List<Integer> levels();
 
-        /** SFT optimiser steps; few on purpose, so the base stays imperfect. Default 300. */
-        @WithDefault("300")
+        /**
+         * SFT optimiser steps; few on purpose, so the base stays imperfect (the learning rate decays to
+         * its floor by the last step). Default 400.
+         */
+        @WithDefault("400")
         int steps();
 
-        /** Sequences per SFT step. Default 16. */
-        @WithDefault("16")
+        /** Sequences per SFT step. Default 32. */
+        @WithDefault("32")
         int batchSize();
 
-        /** Sequences per forward/backward pass within a step (gradient accumulation below batch-size). Default 16. */
-        @WithDefault("16")
+        /**
+         * Sequences per forward/backward pass within a step (gradient accumulation below batch-size);
+         * each step's sequences are sorted by length first, so a micro-batch pads little. Default 8.
+         */
+        @WithDefault("8")
         int microBatchSize();
 
         /** Peak learning rate (warm-up, then cosine decay). Default 2e-3. */
         @WithDefault("2e-3")
         double learningRate();
 
-        /** Warm-up steps. Default 20. */
-        @WithDefault("20")
+        /** Warm-up steps. Default 30. */
+        @WithDefault("30")
         int warmupSteps();
 
         /** Hidden size of the built-in char-level policy. Default 128. */
@@ -193,9 +203,8 @@ public interface TrainerConfig {
          * default (ReflectorConfig.Template#text): the revision examples must look exactly like the
          * prompts the reflector builds at run time. Change both together.
          */
-        @WithDefault("Question:\n{prompt}\n\nPrevious answer:\n{answer}\n\nFeedback on the previous answer:\n"
-                + "{critiques}\n\nRevise the answer to fix every problem the feedback names. Write only the "
-                + "corrected answer to the question.\nRevised answer:\n")
+        @WithDefault("Question:\n{prompt}\nPrevious answer:\n{answer}\nFeedback:\n{critiques}\n"
+                + "Revised answer (fix every problem the feedback names):\n")
         String reflectionTemplate();
     }
 
@@ -276,6 +285,14 @@ public interface TrainerConfig {
         /** Default "test". */
         @WithDefault("test")
         String evalSplit();
+
+        /**
+         * Difficulty levels of the built-in arith task a run draws its prompts from, when its config
+         * names none. Default 1: the levels the built-in base policy is bootstrapped on
+         * ({@code bootstrap.levels}), where it is imperfect but not hopeless.
+         */
+        @WithDefault("1")
+        List<Integer> difficultyLevels();
     }
 
     interface Sampling {
@@ -337,12 +354,15 @@ public interface TrainerConfig {
         @WithDefault("0.1")
         double beta();
 
-        /** Default 1e-4 (small models need more than the 1e-5 of LLM recipes). */
-        @WithDefault("1e-4")
+        /**
+         * Default 5e-4 (small models need more than the 1e-5 of LLM recipes; the built-in base was
+         * trained with SFT at 2e-3).
+         */
+        @WithDefault("5e-4")
         double learningRate();
 
-        /** Default 1. */
-        @WithDefault("1")
+        /** Default 2. */
+        @WithDefault("2")
         int epochs();
 
         /** Default 8 pairs. */
@@ -365,8 +385,12 @@ public interface TrainerConfig {
         @WithDefault("0")
         double weightDecay();
 
-        /** Default 0 (no RPO-style NLL term). */
-        @WithDefault("0")
+        /**
+         * Default 1.0: the RPO-style NLL term on the chosen answers, against likelihood displacement
+         * (the chosen answer's log-probability falling while the margin grows), which method.md
+         * names as the known failure of DPO on small models.
+         */
+        @WithDefault("1.0")
         double nllWeight();
     }
 

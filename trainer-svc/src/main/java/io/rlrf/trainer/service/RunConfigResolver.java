@@ -1,5 +1,7 @@
 package io.rlrf.trainer.service;
 
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.runtime.Startup;
@@ -72,7 +74,9 @@ public class RunConfigResolver {
                         .setTrainPrompts(data.hasTrainPrompts() ? data.getTrainPrompts() : d.data().trainPrompts())
                         .setEvalPrompts(data.hasEvalPrompts() ? data.getEvalPrompts() : d.data().evalPrompts())
                         .setTrainSplit(data.getTrainSplit().isEmpty() ? d.data().trainSplit() : data.getTrainSplit())
-                        .setEvalSplit(data.getEvalSplit().isEmpty() ? d.data().evalSplit() : data.getEvalSplit()))
+                        .setEvalSplit(data.getEvalSplit().isEmpty() ? d.data().evalSplit() : data.getEvalSplit())
+                        .addAllDifficultyLevels(data.getDifficultyLevelsCount() == 0 ? d.data().difficultyLevels()
+                                : List.of()))
                 .setSampling(sampling.toBuilder()
                         .setN(sampling.hasN() ? sampling.getN() : d.sampling().n())
                         .setTemperature(sampling.hasTemperature() ? sampling.getTemperature() : d.sampling().temperature())

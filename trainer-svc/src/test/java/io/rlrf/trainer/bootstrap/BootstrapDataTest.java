@@ -25,9 +25,8 @@ import io.rlrf.trainer.bootstrap.BootstrapData.Kind;
 class BootstrapDataTest {
 
     static final String ANSWER = "Question:\n{question}\nAnswer:\n";
-    static final String REFLECT = "Question:\n{prompt}\n\nPrevious answer:\n{answer}\n\nFeedback on the previous answer:\n"
-            + "{critiques}\n\nRevise the answer to fix every problem the feedback names. Write only the "
-            + "corrected answer to the question.\nRevised answer:\n";
+    static final String REFLECT = "Question:\n{prompt}\nPrevious answer:\n{answer}\nFeedback:\n{critiques}\n"
+            + "Revised answer (fix every problem the feedback names):\n";
 
     private static List<Example> build(int answers, int revisions, long seed) {
         return BootstrapData.build(new BootstrapData.Spec(List.of(1, 2, 3), answers, revisions, seed, ANSWER, REFLECT));

@@ -64,7 +64,7 @@ public class PeerServicesResource implements QuarkusTestResourceLifecycleManager
         }
     }
 
-    private static void deleteRecursively(Path dir) {
+    static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

@@ -1,0 +1,214 @@
+package io.rlrf.cli.experiment;
+
+import java.io.PrintStream;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.rlrf.api.trainer.v1.DataConfig;
+import io.rlrf.api.trainer.v1.GetRunRequest;
+import io.rlrf.api.trainer.v1.Mode;
+import io.rlrf.api.trainer.v1.ReflectionConfig;
+import io.rlrf.api.trainer.v1.Run;
+import io.rlrf.api.trainer.v1.RunConfig;
+import io.rlrf.api.trainer.v1.RunEvent;
+import io.rlrf.api.trainer.v1.RunState;
+import io.rlrf.api.trainer.v1.SamplingConfig;
+import io.rlrf.api.trainer.v1.StageCompleted;
+import io.rlrf.api.trainer.v1.StageProgress;
+import io.rlrf.api.trainer.v1.StartRunRequest;
+import io.rlrf.api.trainer.v1.TrainerGrpc;
+import io.rlrf.api.trainer.v1.WatchRunRequest;
+
+/**
+ * The built-in experiment: for each seed, a {@code reward-only} run and an {@code rlrf} run from the
+ * same base policy with the same candidate budget per prompt, watched to the end, then the
+ * comparison table, {@code results.json} and {@code accuracy.png}.
+ *
+ * <p>Same budget: an rlrf iteration judges n samples plus m rewrites per prompt, so the reward-only
+ * run samples n + m answers per prompt (the method's baseline: pairs from the samples only).
+ */
+public final class Experiment {
+
+    /** What to run; a null prompt count takes trainer-svc's default. */
+    public record Plan(List<Long> seeds, int iterations, Integer trainPrompts, Integer evalPrompts) {
+    }
+
+    /** Why the experiment stopped early. */
+    public static final class Failed extends RuntimeException {
+        Failed(String message) {
+            super(message);
+        }
+    }
+
+    private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final TrainerGrpc.TrainerBlockingStub trainer;
+    private final PrintStream out;
+
+    public Experiment(ManagedChannel trainerChannel, String token, PrintStream out) {
+        TrainerGrpc.TrainerBlockingStub stub = TrainerGrpc.newBlockingStub(trainerChannel);
+        if (token != null && !token.isEmpty()) {
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+            stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        }
+        this.trainer = stub;
+        this.out = out;
+    }
+
+    /** Runs the plan; returns every finished run in order (per seed: reward-only, then rlrf). */
+    public List<RunResult> run(Plan plan) {
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
+        RunConfig rlrf = resolve(config(plan, Mode.MODE_RLRF, plan.seeds().get(0)));
+        int n = rlrf.getSampling().getN();
+        int m = rlrf.getReflection().getM();
+        out.printf("[experiment] %d seed(s) x (reward-only, rlrf), %d iterations each; budget %d candidates per prompt "
+                + "per iteration (rlrf: %d samples + %d rewrites; reward-only: %d samples)%n", plan.seeds().size(),
+                plan.iterations(), n + m, n, m, n + m);
+        out.printf("[experiment] %d training prompts per iteration, %d held-out prompts, task %s, levels %s%n",
+                rlrf.getData().getTrainPrompts(), rlrf.getData().getEvalPrompts(), rlrf.getTask(),
+                rlrf.getData().getDifficultyLevelsList());
+        List<RunResult> results = new ArrayList<>();
+        for (long seed : plan.seeds()) {
+            RunConfig.Builder rewardOnly = config(plan, Mode.MODE_REWARD_ONLY, seed);
+            rewardOnly.setSampling(SamplingConfig.newBuilder().setN(n + m));
+            results.add(execute("reward-only", seed, "exp-" + stamp + "-s" + seed + "-reward-only", rewardOnly.build()));
+            results.add(execute("rlrf", seed, "exp-" + stamp + "-s" + seed + "-rlrf", config(plan, Mode.MODE_RLRF, seed)
+                    .build()));
+        }
+        return results;
+    }
+
+    private RunConfig.Builder config(Plan plan, Mode mode, long seed) {
+        RunConfig.Builder c = RunConfig.newBuilder().setMode(mode).setSeed(seed).setIterations(plan.iterations())
+                .putLabels("experiment", "built-in");
+        DataConfig.Builder data = DataConfig.newBuilder();
+        if (plan.trainPrompts() != null) {
+            data.setTrainPrompts(plan.trainPrompts());
+        }
+        if (plan.evalPrompts() != null) {
+            data.setEvalPrompts(plan.evalPrompts());
+        }
+        c.setData(data);
+        if (mode == Mode.MODE_RLRF) {
+            c.setReflection(ReflectionConfig.newBuilder().setEnabled(true));
+        }
+        return c;
+    }
+
+    private RunConfig resolve(RunConfig.Builder c) {
+        return trainer.startRun(StartRunRequest.newBuilder().setConfig(c).setValidateOnly(true).build()).getConfig();
+    }
+
+    private RunResult execute(String mode, long seed, String runId, RunConfig config) {
+        long start = System.nanoTime();
+        trainer.startRun(StartRunRequest.newBuilder().setRunId(runId).setConfig(config).build());
+        out.printf("[%s seed %d] run %s started%n", mode, seed, runId);
+        List<StageCompleted> stages = new ArrayList<>();
+        long after = 0;
+        int reconnects = 0;
+        boolean terminal = false;
+        long lastPrint = 0;
+        String lastStage = "";
+        while (!terminal) {
+            try {
+                Iterator<RunEvent> events = trainer.watchRun(WatchRunRequest.newBuilder().setRunId(runId)
+                        .setAfterSequence(after).build());
+                while (events.hasNext()) {
+                    RunEvent e = events.next();
+                    after = e.getSequence();
+                    switch (e.getEventCase()) {
+                        case PROGRESS -> {
+                            StageProgress p = e.getProgress();
+                            String key = p.getIteration() + "/" + p.getStage();
+                            long now = System.nanoTime();
+                            if (p.getTotal() > 0 && (!key.equals(lastStage) || now - lastPrint > PROGRESS_EVERY_NANOS)) {
+                                out.printf("[%s seed %d] iteration %d %-17s %5d/%-5d %s%n", mode, seed, p.getIteration(),
+                                        stageName(p.getStage()), p.getDone(), p.getTotal(), bar(p.getDone(), p.getTotal()));
+                                lastPrint = now;
+                                lastStage = key;
+                            }
+                        }
+                        case STAGE_COMPLETED -> {
+                            StageCompleted s = e.getStageCompleted();
+                            stages.add(s);
+                            out.printf("[%s seed %d] iteration %d %-17s done in %.1f s%s%n", mode, seed, s.getIteration(),
+                                    stageName(s.getStage()), s.getDurationMillis() / 1000.0, highlights(s));
+                        }
+                        case ITERATION_COMPLETED -> out.printf("[%s seed %d] iteration %d: held-out accuracy %.1f%%%n",
+                                mode, seed, e.getIterationCompleted().getIteration(),
+                                100 * e.getIterationCompleted().getEvalAccuracy());
+                        case STATE_CHANGED -> {
+                            RunState state = e.getStateChanged().getState();
+                            if (state == RunState.RUN_STATE_FAILED || state == RunState.RUN_STATE_CANCELLED
+                                    || state == RunState.RUN_STATE_INTERRUPTED) {
+                                throw new Failed("run " + runId + " ended " + state + ": " + e.getStateChanged().getError()
+                                        + " (its files stay in the trainer's run root; ResumeRun continues it)");
+                            }
+                            terminal = state == RunState.RUN_STATE_SUCCEEDED;
+                        }
+                        default -> {
+                        }
+                    }
+                }
+                Run run = trainer.getRun(GetRunRequest.newBuilder().setRunId(runId).build());
+                terminal = terminal || run.getState() == RunState.RUN_STATE_SUCCEEDED;
+                if (!terminal) {
+                    throw new Failed("run " + runId + " stopped in state " + run.getState() + ": " + run.getError());
+                }
+            } catch (StatusRuntimeException e) {
+                if (++reconnects > 5) {
+                    throw new Failed("lost the trainer while watching " + runId + ": " + e.getStatus());
+                }
+                out.printf("[%s seed %d] watch interrupted (%s); reconnecting after event %d%n", mode, seed,
+                        e.getStatus().getCode(), after);
+                sleep(2000L * reconnects);
+            }
+        }
+        Run run = trainer.getRun(GetRunRequest.newBuilder().setRunId(runId).build());
+        long wall = (System.nanoTime() - start) / 1_000_000;
+        out.printf("[%s seed %d] run %s finished in %.1f s%n", mode, seed, runId, wall / 1000.0);
+        return new RunResult(mode, seed, run, stages, wall);
+    }
+
+    static String stageName(io.rlrf.api.trainer.v1.Stage stage) {
+        return stage.name().substring("STAGE_".length()).toLowerCase(Locale.ROOT);
+    }
+
+    static String bar(long done, long total) {
+        int width = 20;
+        int filled = (int) Math.min(width, total == 0 ? 0 : done * width / total);
+        return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "]";
+    }
+
+    private static String highlights(StageCompleted s) {
+        StringBuilder b = new StringBuilder();
+        for (String key : List.of("cached", "dev_accuracy", "samples", "rewrites", "mean_score", "pairs",
+                "refine_acceptance_rate", "chosen_refined", "dpo_loss", "reward_accuracy", "accuracy")) {
+            if (s.getMetricsMap().containsKey(key)) {
+                double v = s.getMetricsOrThrow(key);
+                b.append(b.length() == 0 ? " (" : ", ").append(key).append(' ')
+                        .append(v == Math.rint(v) && Math.abs(v) < 1e9 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.3f", v));
+            }
+        }
+        return b.length() == 0 ? "" : b.append(')').toString();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failed("interrupted");
+        }
+    }
+}

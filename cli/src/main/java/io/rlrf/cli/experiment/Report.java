@@ -1,0 +1,162 @@
+package io.rlrf.cli.experiment;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The experiment's tables: accuracy, mean aspect ratings and pairs per mode and iteration (the base
+ * once, as iteration 0), wall time by stage group, and with several seeds the mean and spread per
+ * mode with the check of the paper's claim (rlrf at least 10 points above the base and 5 above
+ * reward-only at the last iteration).
+ */
+public final class Report {
+
+    /** Accuracy points rlrf must gain over the base, and over reward-only, for the claim to hold here. */
+    public static final double CLAIM_OVER_BASE = 10;
+    public static final double CLAIM_OVER_REWARD_ONLY = 5;
+
+    /** Mean and sample standard deviation (0 for one value) of a mode's accuracy at one iteration, in points. */
+    public record Spread(String mode, int iteration, double mean, double sd, int seeds) {
+    }
+
+    private Report() {
+    }
+
+    /** Prints every table for {@code results} (per seed: reward-only, then rlrf). */
+    public static void print(List<RunResult> results, PrintStream out) {
+        TreeSet<Long> seeds = new TreeSet<>();
+        results.forEach(r -> seeds.add(r.seed()));
+        for (long seed : seeds) {
+            List<RunResult> ofSeed = results.stream().filter(r -> r.seed() == seed).toList();
+            accuracyTable(ofSeed, seed, out);
+        }
+        timeTable(results, out);
+        List<Spread> spreads = spreads(results);
+        if (seeds.size() > 1) {
+            out.println();
+            out.printf("Held-out accuracy over %d seeds (mean +- sd, points)%n", seeds.size());
+            out.printf("%-12s %5s %16s%n", "mode", "iter", "accuracy");
+            for (Spread s : spreads) {
+                out.printf("%-12s %5d %9.1f +- %4.1f%n", s.mode(), s.iteration(), s.mean(), s.sd());
+            }
+        }
+        claim(spreads, out);
+    }
+
+    private static void accuracyTable(List<RunResult> runs, long seed, PrintStream out) {
+        TreeSet<String> aspects = new TreeSet<>();
+        runs.forEach(r -> r.rows().forEach(row -> aspects.addAll(row.aspects().keySet())));
+        out.println();
+        int heldOut = runs.isEmpty() ? 0 : runs.get(0).run().getConfig().getData().getEvalPrompts();
+        out.printf("Seed %d: held-out accuracy (%d problems, greedy) and mean rating per aspect (1-3)%n", seed, heldOut);
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-12s %4s %8s", "mode", "iter", "accuracy"));
+        for (String a : aspects) {
+            header.append(String.format(Locale.ROOT, " %12s", abbreviate(a)));
+        }
+        header.append(String.format(Locale.ROOT, " %6s %7s %7s %8s", "pairs", "accept", "tokens", "dpo_loss"));
+        out.println(header);
+        boolean basePrinted = false;
+        for (RunResult r : runs) {
+            for (RunResult.Row row : r.rows()) {
+                if (row.iteration() == 0) {
+                    if (basePrinted) {
+                        continue; // every run evaluates the same base on the same prompts; print it once
+                    }
+                    basePrinted = true;
+                }
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-12s %4d %7.1f%%",
+                        row.iteration() == 0 ? "base" : r.mode(), row.iteration(), 100 * row.accuracy()));
+                for (String a : aspects) {
+                    Double v = row.aspects().get(a);
+                    line.append(v == null ? String.format(Locale.ROOT, " %12s", "-") : String.format(Locale.ROOT, " %12.2f", v));
+                }
+                if (row.iteration() == 0) {
+                    line.append(String.format(Locale.ROOT, " %6s %7s %7.1f %8s", "-", "-", row.meanAnswerTokens(), "-"));
+                } else {
+                    line.append(String.format(Locale.ROOT, " %6d %7s %7.1f %8.3f", row.pairs(),
+                            r.mode().equals("rlrf") ? String.format(Locale.ROOT, "%.0f%%", 100 * row.refineAcceptance()) : "-",
+                            row.meanAnswerTokens(), row.dpoLoss()));
+                }
+                out.println(line);
+            }
+        }
+    }
+
+    private static void timeTable(List<RunResult> results, PrintStream out) {
+        out.println();
+        out.println("Wall time by stage (seconds)");
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-12s %5s", "mode", "seed"));
+        RunResult.TIME_GROUPS.forEach(g -> header.append(String.format(Locale.ROOT, " %10s", g)));
+        header.append(String.format(Locale.ROOT, " %9s", "run wall"));
+        out.println(header);
+        for (RunResult r : results) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-12s %5d", r.mode(), r.seed()));
+            r.secondsByGroup().forEach((g, s) -> line.append(String.format(Locale.ROOT, " %10.1f", s)));
+            line.append(String.format(Locale.ROOT, " %9.1f", r.wallMillis() / 1000.0));
+            if (r.bootstrapCached()) {
+                line.append("  (base from the model store)");
+            }
+            out.println(line);
+        }
+    }
+
+    /** Per mode and iteration: mean and sd of accuracy over seeds, in points; the base (iteration 0) once. */
+    public static List<Spread> spreads(List<RunResult> results) {
+        Map<String, List<Double>> byKey = new LinkedHashMap<>();
+        Map<Long, Double> baseBySeed = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            for (RunResult.Row row : r.rows()) {
+                if (row.iteration() == 0) {
+                    baseBySeed.putIfAbsent(r.seed(), 100 * row.accuracy());
+                } else {
+                    byKey.computeIfAbsent(r.mode() + "\u0000" + row.iteration(), k -> new ArrayList<>())
+                            .add(100 * row.accuracy());
+                }
+            }
+        }
+        List<Spread> out = new ArrayList<>();
+        if (!baseBySeed.isEmpty()) {
+            out.add(spread("base", 0, new ArrayList<>(baseBySeed.values())));
+        }
+        byKey.forEach((k, v) -> out.add(spread(k.split("\u0000")[0], Integer.parseInt(k.split("\u0000")[1]), v)));
+        return out;
+    }
+
+    private static Spread spread(String mode, int iteration, List<Double> values) {
+        double mean = values.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        double ss = values.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum();
+        double sd = values.size() > 1 ? Math.sqrt(ss / (values.size() - 1)) : 0;
+        return new Spread(mode, iteration, mean, sd, values.size());
+    }
+
+    /** The last iteration's spread of {@code mode}, if it ran. */
+    static java.util.Optional<Spread> last(List<Spread> spreads, String mode) {
+        return spreads.stream().filter(s -> s.mode().equals(mode)).reduce((a, b) -> b.iteration() >= a.iteration() ? b : a);
+    }
+
+    private static void claim(List<Spread> spreads, PrintStream out) {
+        var base = last(spreads, "base");
+        var rewardOnly = last(spreads, "reward-only");
+        var rlrf = last(spreads, "rlrf");
+        if (base.isEmpty() || rewardOnly.isEmpty() || rlrf.isEmpty()) {
+            return;
+        }
+        double overBase = rlrf.get().mean() - base.get().mean();
+        double overRewardOnly = rlrf.get().mean() - rewardOnly.get().mean();
+        out.println();
+        out.printf("Claim (rlrf >= base + %.0f and >= reward-only + %.0f points at the last iteration): rlrf %+.1f over "
+                + "base (%s), %+.1f over reward-only (%s)%n", CLAIM_OVER_BASE, CLAIM_OVER_REWARD_ONLY, overBase,
+                overBase >= CLAIM_OVER_BASE ? "met" : "not met", overRewardOnly,
+                overRewardOnly >= CLAIM_OVER_REWARD_ONLY ? "met" : "not met");
+    }
+
+    private static String abbreviate(String aspect) {
+        String shorter = aspect.startsWith("logical_") ? aspect.substring("logical_".length()) : aspect;
+        return shorter.length() <= 12 ? shorter : shorter.substring(0, 12);
+    }
+}

@@ -1,0 +1,179 @@
+package io.rlrf.cli.experiment;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import javax.imageio.ImageIO;
+
+/**
+ * Writes the experiment's results: {@code results.json} (every run's rows, stage times and the
+ * spread over seeds) and {@code accuracy.png} (held-out accuracy per iteration, one line per mode,
+ * the mean over seeds with a bar for the spread).
+ */
+public final class ResultsFiles {
+
+    static final int WIDTH = 720;
+    static final int HEIGHT = 480;
+
+    /** Line colour per mode. */
+    static final Map<String, Color> COLORS = Map.of("base", new Color(0x55, 0x55, 0x55), "reward-only",
+            new Color(0x1f, 0x77, 0xb4), "rlrf", new Color(0xd6, 0x27, 0x28));
+
+    private ResultsFiles() {
+    }
+
+    public static void writeJson(List<RunResult> results, Path file) throws IOException {
+        StringBuilder b = new StringBuilder();
+        b.append("{\n  \"runs\": [");
+        for (int i = 0; i < results.size(); i++) {
+            RunResult r = results.get(i);
+            b.append(i == 0 ? "\n" : ",\n").append("    {\"mode\": ").append(str(r.mode())).append(", \"seed\": ")
+                    .append(r.seed()).append(", \"run_id\": ").append(str(r.run().getRunId())).append(", \"wall_seconds\": ")
+                    .append(num(r.wallMillis() / 1000.0)).append(", \"base_from_store\": ").append(r.bootstrapCached())
+                    .append(",\n     \"stage_seconds\": ").append(map(r.secondsByGroup())).append(",\n     \"iterations\": [");
+            List<RunResult.Row> rows = r.rows();
+            for (int j = 0; j < rows.size(); j++) {
+                RunResult.Row row = rows.get(j);
+                b.append(j == 0 ? "\n" : ",\n").append("       {\"iteration\": ").append(row.iteration())
+                        .append(", \"accuracy\": ").append(num(row.accuracy())).append(", \"mean_aspect_rating\": ")
+                        .append(map(row.aspects())).append(", \"mean_answer_tokens\": ").append(num(row.meanAnswerTokens()))
+                        .append(", \"pairs\": ").append(row.pairs()).append(", \"refine_acceptance_rate\": ")
+                        .append(num(row.refineAcceptance())).append(", \"dpo_loss\": ").append(num(row.dpoLoss()))
+                        .append(", \"reward_margin\": ").append(num(row.rewardMargin())).append('}');
+            }
+            b.append("]}");
+        }
+        b.append("\n  ],\n  \"accuracy_points\": [");
+        List<Report.Spread> spreads = Report.spreads(results);
+        for (int i = 0; i < spreads.size(); i++) {
+            Report.Spread s = spreads.get(i);
+            b.append(i == 0 ? "\n" : ",\n").append("    {\"mode\": ").append(str(s.mode())).append(", \"iteration\": ")
+                    .append(s.iteration()).append(", \"mean\": ").append(num(s.mean())).append(", \"sd\": ")
+                    .append(num(s.sd())).append(", \"seeds\": ").append(s.seeds()).append('}');
+        }
+        b.append("\n  ]\n}\n");
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, b.toString());
+    }
+
+    /** Accuracy (mean over seeds) per iteration; the base is iteration 0 of both lines. */
+    public static void writePlot(List<RunResult> results, Path file) throws IOException {
+        List<Report.Spread> spreads = Report.spreads(results);
+        Report.Spread base = spreads.stream().filter(s -> s.mode().equals("base")).findFirst().orElse(null);
+        Map<String, List<Report.Spread>> lines = new LinkedHashMap<>();
+        for (Report.Spread s : spreads) {
+            if (!s.mode().equals("base")) {
+                lines.computeIfAbsent(s.mode(), k -> new ArrayList<>(base == null ? List.of() : List.of(base))).add(s);
+            }
+        }
+        int maxIteration = spreads.stream().mapToInt(Report.Spread::iteration).max().orElse(1);
+        double top = spreads.stream().mapToDouble(s -> s.mean() + s.sd()).max().orElse(10);
+        double yMax = Math.min(100, Math.max(10, Math.ceil((top + 5) / 10) * 10));
+
+        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, WIDTH, HEIGHT);
+        int left = 70, right = WIDTH - 160, topY = 50, bottom = HEIGHT - 60;
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.setColor(Color.BLACK);
+        long seeds = results.stream().map(RunResult::seed).distinct().count();
+        g.drawString("Held-out accuracy per iteration (" + seeds + (seeds == 1 ? " seed)" : " seeds, mean +- sd)"), left, 30);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        for (int i = 0; i <= 5; i++) {
+            double v = yMax * i / 5;
+            int y = yOf(v, yMax, topY, bottom);
+            g.setColor(new Color(0xdd, 0xdd, 0xdd));
+            g.drawLine(left, y, right, y);
+            g.setColor(Color.BLACK);
+            g.drawString(String.format(Locale.ROOT, "%.0f%%", v), left - 40, y + 4);
+        }
+        for (int t = 0; t <= maxIteration; t++) {
+            int x = xOf(t, maxIteration, left, right);
+            g.drawString(t == 0 ? "0 (base)" : Integer.toString(t), x - 10, bottom + 20);
+        }
+        g.drawString("iteration", (left + right) / 2 - 25, bottom + 42);
+        g.drawLine(left, bottom, right, bottom);
+        g.drawLine(left, topY, left, bottom);
+        int legendY = topY + 10;
+        for (var e : lines.entrySet()) {
+            Color color = COLORS.getOrDefault(e.getKey(), Color.MAGENTA);
+            g.setColor(color);
+            g.setStroke(new BasicStroke(2.5f));
+            int px = -1, py = -1;
+            for (Report.Spread s : e.getValue()) {
+                int x = xOf(s.iteration(), maxIteration, left, right);
+                int y = yOf(s.mean(), yMax, topY, bottom);
+                if (px >= 0) {
+                    g.drawLine(px, py, x, y);
+                }
+                g.fillOval(x - 4, y - 4, 8, 8);
+                if (s.sd() > 0) {
+                    g.setStroke(new BasicStroke(1.5f));
+                    g.drawLine(x, yOf(s.mean() - s.sd(), yMax, topY, bottom), x, yOf(s.mean() + s.sd(), yMax, topY, bottom));
+                    g.setStroke(new BasicStroke(2.5f));
+                }
+                px = x;
+                py = y;
+            }
+            g.fillRect(right + 20, legendY - 8, 14, 10);
+            g.setColor(Color.BLACK);
+            g.drawString(e.getKey(), right + 40, legendY + 2);
+            legendY += 20;
+        }
+        g.dispose();
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        ImageIO.write(image, "png", file.toFile());
+    }
+
+    private static int xOf(int iteration, int maxIteration, int left, int right) {
+        return left + 20 + (int) Math.round((right - left - 40) * (double) iteration / Math.max(1, maxIteration));
+    }
+
+    private static int yOf(double value, double yMax, int top, int bottom) {
+        double v = Math.max(0, Math.min(yMax, value));
+        return bottom - (int) Math.round((bottom - top) * v / yMax);
+    }
+
+    private static String map(Map<String, Double> values) {
+        StringBuilder b = new StringBuilder("{");
+        values.forEach((k, v) -> b.append(b.length() == 1 ? "" : ", ").append(str(k)).append(": ").append(num(v)));
+        return b.append('}').toString();
+    }
+
+    private static String num(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "null";
+    }
+
+    private static String str(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+}

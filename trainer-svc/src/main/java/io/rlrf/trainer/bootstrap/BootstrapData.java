@@ -2,7 +2,9 @@ package io.rlrf.trainer.bootstrap;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,7 +34,10 @@ public final class BootstrapData {
 
     /** [ours] The errors injected into drafts: the slips feedback can name and a revision can fix. */
     public enum Corruption {
-        /** One step's result changed (annotation and the text after it). */
+        /**
+         * One step's result changed, and the change carried through the later steps (each right on
+         * its own inputs) into the final answer, as a policy's own slip is.
+         */
         STEP_RESULT,
         /** The {@code #### N} line dropped. */
         DROP_FINAL_LINE,
@@ -55,7 +60,9 @@ public final class BootstrapData {
             String answerTemplate, String reflectionTemplate) {
     }
 
-    private static final Pattern STEP = Pattern.compile("<<([^=<>]+)=(\\d+)>>(\\d+)");
+    /** A whole solution line {@code expr=<<expr=r>>r}. */
+    private static final Pattern WHOLE_STEP = Pattern.compile("^([^=<>]+)=<<\\1=(\\d+)>>\\2$");
+    private static final Pattern BINARY = Pattern.compile("^(\\d+)([-+*/])(\\d+)$");
     private static final Pattern FINAL = Pattern.compile("^####\\s*(\\d+)\\s*$");
 
     private static final MathVerifier VERIFIER = new MathVerifier(VerifierParams.DEFAULTS);
@@ -161,7 +168,7 @@ public final class BootstrapData {
             case STEP_RESULT -> {
                 List<Integer> steps = new ArrayList<>();
                 for (int i = 0; i < lines.size(); i++) {
-                    if (STEP.matcher(lines.get(i)).find()) {
+                    if (WHOLE_STEP.matcher(lines.get(i).strip()).matches()) {
                         steps.add(i);
                     }
                 }
@@ -169,20 +176,59 @@ public final class BootstrapData {
                     return null;
                 }
                 int line = steps.get(random.nextInt(steps.size()));
-                Matcher m = STEP.matcher(lines.get(line));
-                m.find();
-                long wrong = shift(Long.parseLong(m.group(2)), random);
-                String replaced = lines.get(line).substring(0, m.start()) + "<<" + m.group(1) + "=" + wrong + ">>" + wrong
-                        + lines.get(line).substring(m.end());
-                lines.set(line, replaced);
-                // Half the time the slip carries into the final answer when it was the last step, as a real one would.
-                if (finalLine >= 0 && line == steps.get(steps.size() - 1) && random.nextBoolean()) {
-                    lines.set(finalLine, "#### " + wrong);
+                Matcher m = WHOLE_STEP.matcher(lines.get(line).strip());
+                m.matches();
+                long right = Long.parseLong(m.group(2));
+                long wrong = shift(right, random);
+                lines.set(line, m.group(1) + "=<<" + m.group(1) + "=" + wrong + ">>" + wrong);
+                // The slip carries on as the policy's own slips do: later steps compute with the wrong
+                // value (each still right on its own inputs), and so does the final answer.
+                Map<Long, Long> carried = new HashMap<>(Map.of(right, wrong));
+                long last = wrong;
+                for (int i = line + 1; i < lines.size(); i++) {
+                    Matcher later = WHOLE_STEP.matcher(lines.get(i).strip());
+                    if (!later.matches()) {
+                        continue;
+                    }
+                    Matcher expr = BINARY.matcher(later.group(1));
+                    if (!expr.matches()) {
+                        return null;
+                    }
+                    // The running value is the left operand; the right one is the story's number.
+                    long a = carried.getOrDefault(Long.parseLong(expr.group(1)), Long.parseLong(expr.group(1)));
+                    long b = Long.parseLong(expr.group(3));
+                    Long value = apply(a, expr.group(2).charAt(0), b);
+                    if (value == null) {
+                        return null; // the carried value makes a step impossible (negative, inexact): another kind
+                    }
+                    String e = a + expr.group(2) + b;
+                    lines.set(i, e + "=<<" + e + "=" + value + ">>" + value);
+                    carried.put(Long.parseLong(later.group(2)), value);
+                    last = value;
                 }
+                if (finalLine < 0) {
+                    return null;
+                }
+                String finalAnswer = FINAL.matcher(lines.get(finalLine).strip()).replaceFirst("$1");
+                if (finalAnswer.equals(Long.toString(last))) {
+                    return null; // the slip did not reach the answer (a step not on the running value): another kind
+                }
+                lines.set(finalLine, "#### " + last);
                 return String.join("\n", lines);
             }
             default -> throw new IllegalArgumentException(kind.name());
         }
+    }
+
+    /** {@code a op b} as the arith world computes it; null when negative or not exact. */
+    private static Long apply(long a, char op, long b) {
+        long v = switch (op) {
+            case '+' -> a + b;
+            case '-' -> a - b;
+            case '*' -> a * b;
+            default -> b == 0 || a % b != 0 ? -1 : a / b;
+        };
+        return v < 0 ? null : v;
     }
 
     /** A different non-negative value near {@code v}: an off-by-a-little slip. */

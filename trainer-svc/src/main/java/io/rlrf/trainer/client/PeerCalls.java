@@ -10,7 +10,8 @@ import io.rlrf.trainer.config.TrainerConfig;
 /**
  * The retry policy every peer wrapper shares: UNAVAILABLE and DEADLINE_EXCEEDED are retried with
  * exponential back-off up to the configured attempts; anything else fails at once. Failures become
- * a {@link ServiceException} naming the peer and RPC (UNAVAILABLE for a peer that is down).
+ * a {@link ServiceException} naming the peer and RPC (UNAVAILABLE for a peer that is down, LIMIT_EXCEEDED
+ * when the peer refused the request as above one of its limits).
  */
 final class PeerCalls {
 
@@ -29,6 +30,8 @@ final class PeerCalls {
                     String detail = e.getStatus().getDescription() == null ? code.name() : e.getStatus().getDescription();
                     String message = peer + " " + rpc + " failed after " + attempt + " attempt(s): " + code + ": " + detail;
                     throw switch (code) {
+                        // The peer found the request above one of its limits (e.g. a prompt too long for the model).
+                        case RESOURCE_EXHAUSTED -> new ServiceException(ServiceException.Kind.LIMIT_EXCEEDED, message);
                         case FAILED_PRECONDITION -> ServiceException.failedPrecondition(message);
                         case NOT_FOUND -> ServiceException.notFound(message);
                         default -> ServiceException.unavailable(message);

@@ -43,6 +43,7 @@ import io.rlrf.api.trainer.v1.RunEvent;
 import io.rlrf.api.trainer.v1.Stage;
 import io.rlrf.api.trainer.v1.StageCompleted;
 import io.rlrf.api.trainer.v1.StageProgress;
+import io.rlrf.common.error.ServiceException;
 import io.rlrf.model.Policy;
 import io.rlrf.model.score.SequenceScorer.Sequence;
 import io.rlrf.model.train.DpoParams;
@@ -393,17 +394,37 @@ public class RunEngine {
                 .setTopP(r.getTopP()).setMaxNewTokens(r.getMaxNewTokens());
         config.loop().stop().ifPresent(params::addAllStop);
         List<Rewrite> rewrites = new ArrayList<>();
+        int refused = 0;
         int batch = config.loop().refineBatchItems();
         for (int from = 0; from < sources.size(); from += batch) {
             List<String> chunk = sources.subList(from, Math.min(sources.size(), from + batch));
-            RefineRequest.Builder request = RefineRequest.newBuilder().setM(perAnswer).setRequirePolicyVersion(version)
-                    .setSampling(params.clone().setSeed(Seeds.mix(c.getSeed(), t, 200 + from)));
-            for (String id : chunk) {
-                Sample s = samples.get(id);
-                request.addItems(RefineItem.newBuilder().setPrompt(problems.get(s.promptIndex()).question())
-                        .setAnswer(SourceAnswer.newBuilder().setId(s.id()).setText(s.text())).setFeedback(fb.get(id)));
+            long seed = Seeds.mix(c.getSeed(), t, 200 + from);
+            List<Refinement> refined;
+            try {
+                refined = refine(chunk, 0, perAnswer, version, params, seed, samples, problems, fb);
+            } catch (ServiceException e) {
+                if (e.kind() != ServiceException.Kind.LIMIT_EXCEEDED) {
+                    throw e;
+                }
+                // One answer made the call too big for the reflector or the model (typically a rambling
+                // answer whose reflection prompt no longer fits the context): ask item by item and leave
+                // out only the items refused. Same seeds, so a resumed stage skips the same items.
+                refined = new ArrayList<>();
+                for (int i = 0; i < chunk.size(); i++) {
+                    try {
+                        refined.addAll(refine(chunk.subList(i, i + 1), i, perAnswer, version, params, seed, samples,
+                                problems, fb));
+                    } catch (ServiceException itemError) {
+                        if (itemError.kind() != ServiceException.Kind.LIMIT_EXCEEDED) {
+                            throw itemError;
+                        }
+                        refused++;
+                        LOG.warnf("run %s iteration %d: no rewrites for answer %s: %s", run.id(), t, chunk.get(i),
+                                itemError.getMessage());
+                    }
+                }
             }
-            for (Refinement ref : reflector.refine(request.build()).getRefinementsList()) {
+            for (Refinement ref : refined) {
                 Sample s = samples.get(chunk.get(ref.getItemIndex()));
                 var l = ref.getLineage();
                 rewrites.add(new Rewrite(s.id() + "-r" + ref.getRewriteIndex(), s.promptIndex(), s.id(),
@@ -414,7 +435,29 @@ public class RunEngine {
             safePoint(run, t, Stage.STAGE_REFLECT, "batch-" + from);
         }
         RunFiles.writeRecords(iterDir(run, t).resolve("refinements.jsonl"), rewrites);
-        return Map.of("rewrites", (double) rewrites.size(), "sources", (double) sources.size());
+        return Map.of("rewrites", (double) rewrites.size(), "sources", (double) sources.size(),
+                "sources_refused", (double) refused);
+    }
+
+    /**
+     * One Refine call for {@code ids}; the refinements' item indexes are shifted by {@code offset},
+     * so they index the caller's chunk.
+     */
+    private List<Refinement> refine(List<String> ids, int offset, int perAnswer, String version,
+            SamplingParams.Builder params, long seed, Map<String, Sample> samples, List<Problem> problems,
+            Map<String, Feedback> fb) {
+        RefineRequest.Builder request = RefineRequest.newBuilder().setM(perAnswer).setRequirePolicyVersion(version)
+                .setSampling(params.clone().setSeed(seed));
+        for (String id : ids) {
+            Sample s = samples.get(id);
+            request.addItems(RefineItem.newBuilder().setPrompt(problems.get(s.promptIndex()).question())
+                    .setAnswer(SourceAnswer.newBuilder().setId(s.id()).setText(s.text())).setFeedback(fb.get(id)));
+        }
+        List<Refinement> out = new ArrayList<>();
+        for (Refinement ref : reflector.refine(request.build()).getRefinementsList()) {
+            out.add(ref.toBuilder().setItemIndex(ref.getItemIndex() + offset).build());
+        }
+        return out;
     }
 
     // ---- step 6: pair --------------------------------------------------------------------------

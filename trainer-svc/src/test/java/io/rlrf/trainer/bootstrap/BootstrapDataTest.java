@@ -51,16 +51,19 @@ class BootstrapDataTest {
         Pattern stepCritique = Pattern.compile("- logical_robustness \\(rating 1/3\\): line (\\d+): [^\n]* is wrong");
         for (Example e : revisions) {
             seen.add(e.corruption());
-            assertTrue(e.prompt().contains("\nPrevious answer:\n" + e.draft() + "\n\nFeedback on the previous answer:\n- "),
-                    e.prompt());
-            assertTrue(e.prompt().endsWith("Revised answer:\n"));
+            assertTrue(e.prompt().contains("\nPrevious answer:\n" + e.draft() + "\nFeedback:\n- "), e.prompt());
+            assertTrue(e.prompt().endsWith("Revised answer (fix every problem the feedback names):\n"));
             switch (e.corruption()) {
                 case STEP_RESULT -> {
                     Matcher m = stepCritique.matcher(e.prompt());
                     assertTrue(m.find(), e.prompt());
-                    // The critique names the line that was changed.
+                    // The critique names the line that was changed, and only that line: the slip carried
+                    // through the later steps (each right on its inputs) into a wrong final answer.
                     int line = Integer.parseInt(m.group(1));
                     assertNotEquals(e.completion().split("\n")[line - 1], e.draft().split("\n")[line - 1]);
+                    assertEquals(1, Pattern.compile("line \\d+: \\d+ [-+*/] \\d+ = \\d+ is wrong; ").matcher(e.prompt())
+                            .results().count(), "one faulted step: " + e.prompt());
+                    assertTrue(e.prompt().contains("- logical_correctness (rating 1/3): "), e.prompt());
                 }
                 case DROP_FINAL_LINE -> {
                     assertFalse(e.draft().contains("####"), e.draft());
@@ -76,7 +79,7 @@ class BootstrapDataTest {
     void theRevisionTargetVerifiesAsCorrectWhileItsDraftIsFaulted() {
         MathVerifier verifier = new MathVerifier(VerifierParams.DEFAULTS);
         for (Example e : build(0, 30, 5)) {
-            String question = e.prompt().substring("Question:\n".length(), e.prompt().indexOf("\n\nPrevious answer:\n"));
+            String question = e.prompt().substring("Question:\n".length(), e.prompt().indexOf("\nPrevious answer:\n"));
             Verdict fixed = verifier.verify(question, e.completion(), e.completion());
             assertEquals(Verdict.Outcome.CORRECT, fixed.outcome());
             assertEquals(1.0, fixed.score(), 1e-9);

@@ -38,7 +38,12 @@ class RunConfigResolverTest {
         assertEquals(0.25, r.getPairing().getDelta());
         assertEquals(ScoreKind.SCORE_KIND_FINE_GRAINED, r.getPairing().getScore());
         assertEquals(0.1, r.getDpo().getBeta());
-        assertEquals(1e-4, r.getDpo().getLearningRate());
+        // [ours] tuned for the built-in policy (TrainerConfig.Dpo): 1e-3, 3 epochs, RPO NLL weight 1.
+        assertEquals(1e-3, r.getDpo().getLearningRate());
+        assertEquals(3, r.getDpo().getEpochs());
+        assertEquals(1.0, r.getDpo().getNllWeight());
+        // No levels given: the configured default, the bootstrap's level.
+        assertEquals(java.util.List.of(1), r.getData().getDifficultyLevelsList());
         assertEquals(0f, r.getEval().getTemperature());
         assertEquals("train", r.getData().getTrainSplit());
         assertEquals("test", r.getData().getEvalSplit());

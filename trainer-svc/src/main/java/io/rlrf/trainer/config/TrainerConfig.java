@@ -93,6 +93,16 @@ public interface TrainerConfig {
         @WithDefault("8")
         int scoreBatchSize();
 
+        /**
+         * [ours] Step 3 selects the top k among the answers the judge faulted (some aspect rated below
+         * 3); a prompt whose answers are all flawless gets no rewrites. The method says "the most
+         * promising answers"; an answer with no critique gives the reflection nothing to fix, and with
+         * top-k over all answers the budget went to rewriting answers that were already right.
+         * Default true.
+         */
+        @WithDefault("true")
+        boolean reflectFaultedOnly();
+
         /** Evaluate the starting policy before iteration 1 (Run.base_eval_accuracy). Default true. */
         @WithDefault("true")
         boolean evaluateBase();

@@ -41,6 +41,11 @@ public final class Pairing {
         return c.thenComparing(Candidate::initial, Comparator.reverseOrder()).thenComparing(Candidate::id);
     }
 
+    /** Whether the judge faulted the answer on some aspect (rated below 3), i.e. gave a critique to act on. */
+    public static boolean hasCritique(Feedback f) {
+        return f != null && f.getAspectsList().stream().anyMatch(a -> a.getRating() < 3);
+    }
+
     /** Step 3: the k best candidates. */
     public static List<Candidate> topK(List<Candidate> candidates, int k, ScoreKind kind) {
         return candidates.stream().sorted(bestFirst(kind)).limit(k).toList();

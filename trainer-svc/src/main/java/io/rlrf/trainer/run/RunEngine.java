@@ -342,13 +342,27 @@ public class RunEngine {
 
     private Map<String, Double> select(RunHandle run, RunConfig c, int t) {
         Map<Integer, List<Candidate>> byPrompt = initialCandidates(run, t);
+        Map<String, Feedback> fb = feedbackById(iterDir(run, t).resolve("feedback.jsonl"));
+        boolean faultedOnly = config.loop().reflectFaultedOnly();
         List<Selection> selections = new ArrayList<>();
+        int withoutFault = 0;
         for (var e : byPrompt.entrySet()) {
-            selections.add(new Selection(e.getKey(), Pairing.topK(e.getValue(), c.getReflection().getK(),
+            List<Candidate> pool = e.getValue();
+            if (faultedOnly) {
+                // An answer with no critique gives the reflection nothing to fix: the most promising
+                // answers are the best of those the judge faulted.
+                pool = pool.stream().filter(cand -> Pairing.hasCritique(fb.get(cand.id()))).toList();
+                if (pool.isEmpty()) {
+                    withoutFault++;
+                    continue;
+                }
+            }
+            selections.add(new Selection(e.getKey(), Pairing.topK(pool, c.getReflection().getK(),
                     c.getPairing().getScore()).stream().map(Candidate::id).toList()));
         }
         RunFiles.writeRecords(iterDir(run, t).resolve("selected.jsonl"), selections);
-        return Map.of("selected", (double) selections.stream().mapToInt(s -> s.answerIds().size()).sum());
+        return Map.of("selected", (double) selections.stream().mapToInt(s -> s.answerIds().size()).sum(),
+                "prompts_without_fault", (double) withoutFault);
     }
 
     private Map<Integer, List<Candidate>> initialCandidates(RunHandle run, int t) {

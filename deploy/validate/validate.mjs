@@ -11,7 +11,8 @@
 //     Operator documentation (only the fields RLRF uses; unknown fields are rejected there);
 //   - anything else is an error: no object passes unchecked.
 // Prints one JSON report on stdout: {"ok": bool, "objects": [{"source", "apiVersion", "kind",
-// "name", "errors": [...]}]}; exits 0 when every object is valid, 1 otherwise, 2 on a usage error.
+// "name", "errors": [...], "object": the object as validated}]}; exits 0 when every object is
+// valid, 1 otherwise, 2 on a usage error.
 import { readFileSync, statSync, existsSync } from "node:fs";
 import { join, dirname, resolve, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -216,6 +217,7 @@ for (const p of paths) {
       kind: obj?.kind ?? null,
       name: obj?.metadata?.name ?? null,
       errors,
+      object: obj,
     });
   }
 }

@@ -16,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.rlrf.api.reward.v1.EvaluateRequest;
+import io.rlrf.api.reward.v1.EvaluateResponse;
+import io.rlrf.api.reward.v1.EvaluationItem;
+import io.rlrf.api.reward.v1.RewardGrpc;
 import io.rlrf.api.trainer.v1.DataConfig;
 import io.rlrf.api.trainer.v1.DpoConfig;
 import io.rlrf.api.trainer.v1.EvalConfig;
@@ -53,8 +59,11 @@ import io.rlrf.common.testing.LocalInfinispanServer;
 import io.rlrf.common.testing.ServiceProcess;
 
 /**
- * deploy/prometheus against the real thing: an Infinispan Server and the four packaged services on
- * loopback, a real Prometheus (Debian's binary) scraping them with deploy/prometheus/prometheus.yml
+ * deploy/ against the real thing: an Infinispan Server with authentication on (a user with the
+ * credentials of the Secret template) and the four packaged services on loopback, reward-svc and
+ * reflector-svc reading their Hot Rod settings from the environment exactly as the Knative
+ * manifests give it to them (the Secret's keys and the ConfigMap's Infinispan keys; only the host
+ * is replaced by the loopback one), a real Prometheus (Debian's binary) scraping them with deploy/prometheus/prometheus.yml
  * (its jobs and metrics path, loopback targets instead of DNS discovery) and loading rules.yml, and a
  * tiny RLRF run (one iteration of a random-weight model) started over gRPC. reward-svc also has a
  * local model judge configured (the tiny checkpoint), so its parse-failure counter, which an alert
@@ -70,6 +79,7 @@ class ObservabilityEndToEndTest {
     private static LocalInfinispanServer infinispan;
     private static final Map<String, Integer> PORTS = new LinkedHashMap<>();
     private static final List<Process> PROCESSES = new ArrayList<>();
+    private static Path infinispanConf;
     private static Process prometheus;
     private static Path prometheusDir;
     private static int prometheusPort;
@@ -84,17 +94,20 @@ class ObservabilityEndToEndTest {
         deleteRecursively(store);
         deleteRecursively(runs);
 
-        infinispan = LocalInfinispanServer.onFreePorts();
+        infinispanConf = authenticatedInfinispanConf(secret().get("QUARKUS_INFINISPAN_CLIENT_USERNAME"),
+                secret().get("QUARKUS_INFINISPAN_CLIENT_PASSWORD"));
+        infinispan = LocalInfinispanServer.onFreePorts(infinispanConf);
         infinispan.start();
         SERVICES.forEach(s -> PORTS.put(s, ServiceProcess.freePort()));
+        // A system property outranks the environment in Quarkus: only the host is changed.
         String hotRod = "-Dquarkus.infinispan-client.hosts=" + infinispan.hotRodAddress();
         // generator-svc first: it creates the tiny random checkpoint tiny/v1 that everything else uses.
-        start("generator", "-Drlrf.generator.store.root=" + store, "-Drlrf.generator.store.initial-version=tiny/v1",
+        start("generator", Map.of(), "-Drlrf.generator.store.root=" + store, "-Drlrf.generator.store.initial-version=tiny/v1",
                 "-Drlrf.generator.store.initialize-if-missing=true");
-        start("reward", hotRod, "-Drlrf.reward.model-judge.backend=local",
+        start("reward", hotRodEnvironment(Map.of()), hotRod, "-Drlrf.reward.model-judge.backend=local",
                 "-Drlrf.reward.model-judge.local.checkpoint=" + store.resolve("tiny/v1"));
-        start("reflector", hotRod, "-Dquarkus.grpc.clients.generator.port=" + PORTS.get("generator"));
-        start("trainer", "-Drlrf.trainer.storage.model-store=" + store, "-Drlrf.trainer.storage.run-root=" + runs,
+        start("reflector", hotRodEnvironment(Map.of()), hotRod, "-Dquarkus.grpc.clients.generator.port=" + PORTS.get("generator"));
+        start("trainer", Map.of(), "-Drlrf.trainer.storage.model-store=" + store, "-Drlrf.trainer.storage.run-root=" + runs,
                 "-Dquarkus.grpc.clients.generator.port=" + PORTS.get("generator"),
                 "-Dquarkus.grpc.clients.reward.port=" + PORTS.get("reward"),
                 "-Dquarkus.grpc.clients.reflector.port=" + PORTS.get("reflector"));
@@ -127,8 +140,72 @@ class ObservabilityEndToEndTest {
                 .setEval(EvalConfig.newBuilder().setTemperature(0.8f).setMaxNewTokens(24)).build();
     }
 
-    private static void start(String name, String... args) {
-        PROCESSES.add(ServiceProcess.start(name, PORTS.get(name), List.of(args)));
+    private static void start(String name, Map<String, String> env, String... args) {
+        PROCESSES.add(ServiceProcess.start(name, PORTS.get(name), List.of(args), env));
+    }
+
+    /** The Secret template's keys (deploy/knative/infinispan-client-secret.yaml). */
+    private static Map<String, String> secret() {
+        Map<String, String> out = new HashMap<>();
+        DeployFiles.yamlOne("knative/infinispan-client-secret.yaml").get("stringData").properties()
+                .forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+
+    /**
+     * The Hot Rod environment of reward-svc and reflector-svc on Knative: the Secret's keys and the
+     * ConfigMap's QUARKUS_INFINISPAN_CLIENT_* keys, with {@code overrides} applied.
+     */
+    private static Map<String, String> hotRodEnvironment(Map<String, String> overrides) {
+        Map<String, String> env = new HashMap<>(secret());
+        DeployFiles.yamlOne("knative/config.yaml").get("data").properties().forEach(e -> {
+            if (e.getKey().startsWith("QUARKUS_INFINISPAN_CLIENT_")) {
+                env.put(e.getKey(), e.getValue().asText());
+            }
+        });
+        env.putAll(overrides);
+        return env;
+    }
+
+    /**
+     * The local server's configuration (infinispan/server/conf) with authentication on, as the
+     * operator deploys it: Hot Rod and REST behind a properties realm holding one user.
+     */
+    private static Path authenticatedInfinispanConf(String user, String password) throws IOException {
+        Path conf = Files.createTempDirectory("rlrf-infinispan-conf-");
+        Path local = DeployFiles.dir().resolve("../infinispan/server/conf").normalize();
+        try (Stream<Path> files = Files.list(local)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, conf.resolve(f.getFileName()));
+            }
+        }
+        String xml = Files.readString(conf.resolve("infinispan.xml"));
+        String endpoints = "<endpoints socket-binding=\"default\"/>";
+        assertTrue(xml.contains(endpoints), "infinispan.xml changed: update this test's security rewrite");
+        xml = xml.replace(endpoints, """
+                <security>
+                      <security-realms>
+                        <security-realm name="default">
+                          <properties-realm groups-attribute="Roles">
+                            <user-properties path="users.properties" relative-to="infinispan.server.config.path" plain-text="true"/>
+                            <group-properties path="groups.properties" relative-to="infinispan.server.config.path"/>
+                          </properties-realm>
+                        </security-realm>
+                      </security-realms>
+                    </security>
+                    <endpoints>
+                      <endpoint socket-binding="default" security-realm="default">
+                        <hotrod-connector/>
+                        <!-- BASIC too, for this test's java.net.http client (loopback only). -->
+                        <rest-connector>
+                          <authentication mechanisms="DIGEST BASIC"/>
+                        </rest-connector>
+                      </endpoint>
+                    </endpoints>""");
+        Files.writeString(conf.resolve("infinispan.xml"), xml);
+        Files.writeString(conf.resolve("users.properties"), user + "=" + password + "\n");
+        Files.writeString(conf.resolve("groups.properties"), user + "=application\n");
+        return conf;
     }
 
     private static ManagedChannel channel(String name) {
@@ -193,6 +270,9 @@ class ObservabilityEndToEndTest {
         }
         if (prometheusDir != null) {
             deleteRecursively(prometheusDir);
+        }
+        if (infinispanConf != null) {
+            deleteRecursively(infinispanConf);
         }
     }
 
@@ -291,11 +371,13 @@ class ObservabilityEndToEndTest {
             String template = DeployFiles.yamlOne("infinispan/cache-" + name + ".yaml").at("/spec/template").asText();
             String probe = name + "-template-check";
             String base = "http://127.0.0.1:" + infinispan.port() + "/rest/v2/caches/" + probe;
-            HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(URI.create(base))
+            HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(URI.create(base)).header("Authorization", basicAuth())
                     .header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(template)).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, created.statusCode(), "Infinispan refused the " + name + " template: " + created.body());
-            JsonNode config = DeployFiles.JSON.readTree(get(base + "?action=config", "application/json"));
+            JsonNode config = DeployFiles.JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(base + "?action=config"))
+                    .header("Authorization", basicAuth()).header("Accept", "application/json").build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
             JsonNode cache = config.at("/" + probe + "/distributed-cache");
             assertFalse(cache.isMissingNode(), config.toString());
             // What the server made of the template, not what the file says: a value the parser reads
@@ -307,8 +389,47 @@ class ObservabilityEndToEndTest {
             assertTrue(cache.at("/expiration/max-idle").isMissingNode() || cache.at("/expiration/max-idle").asLong() < 0,
                     "no idle expiry: " + config);
             assertEquals("1000000", cache.at("/memory/max-count").asText(), config.toString());
-            HTTP.send(HttpRequest.newBuilder(URI.create(base)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+            HTTP.send(HttpRequest.newBuilder(URI.create(base)).header("Authorization", basicAuth()).DELETE().build(),
+                    HttpResponse.BodyHandlers.discarding());
         }
+    }
+
+    @Test
+    void theCachingServicesLogInToInfinispanWithTheSecretsCredentials() {
+        for (String service : List.of("reward", "reflector")) {
+            JsonNode up = query("rlrf_" + service + "_cache_up");
+            assertEquals(1.0, up.get(0).at("/value/1").asDouble(), service + "-svc reaches its cache");
+            JsonNode lookups = query("sum(rlrf_" + service + "_cache_hits_total) + sum(rlrf_" + service + "_cache_misses_total)");
+            assertTrue(lookups.get(0).at("/value/1").asDouble() > 0, service + "-svc looked items up during the run");
+            assertEquals(0, query("rlrf_" + service + "_cache_errors_total > 0").size(), service + "-svc had cache errors");
+        }
+    }
+
+    @Test
+    void aWrongPasswordIsRefusedSoAuthenticationIsReallyOn() throws Exception {
+        int port = ServiceProcess.freePort();
+        Process wrong = ServiceProcess.start("reward", port, List.of("-Dquarkus.infinispan-client.hosts=" + infinispan.hotRodAddress()),
+                hotRodEnvironment(Map.of("QUARKUS_INFINISPAN_CLIENT_PASSWORD", "not-the-password")));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+            EvaluateResponse r = RewardGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .evaluate(EvaluateRequest.newBuilder().setTask("arith").addItems(EvaluationItem.newBuilder().setId("q-1")
+                            .setPrompt("Ann has 2 apples and buys 3 more. How many apples does she have?")
+                            .setAnswer("2 + 3 = <<2+3=5>>5\n#### 5").setReference("2 + 3 = <<2+3=5>>5\n#### 5")).build());
+            assertFalse(r.getFeedback(0).getCached(), "answered, uncached");
+            String metrics = get("http://127.0.0.1:" + port + "/q/metrics", "text/plain");
+            assertTrue(metrics.contains("rlrf_reward_cache_up 0.0"), "the server refused the login:\n" + metrics);
+            assertTrue(metrics.contains("rlrf_reward_cache_errors_total{"), metrics);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            ServiceProcess.stop(wrong);
+        }
+    }
+
+    private static String basicAuth() {
+        Map<String, String> s = secret();
+        return "Basic " + Base64.getEncoder().encodeToString((s.get("QUARKUS_INFINISPAN_CLIENT_USERNAME") + ":"
+                + s.get("QUARKUS_INFINISPAN_CLIENT_PASSWORD")).getBytes(StandardCharsets.UTF_8));
     }
 
     // ---- helpers -----------------------------------------------------------------------------------

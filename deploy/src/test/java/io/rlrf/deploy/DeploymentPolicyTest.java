@@ -45,7 +45,7 @@ class DeploymentPolicyTest {
 
     private static Map<String, String> clientSecret() {
         Map<String, String> out = new HashMap<>();
-        DeployFiles.yamlOne("knative/infinispan-client-secret.yaml").get("stringData").fields()
+        DeployFiles.yamlOne("secrets/infinispan-client-secret.yaml").get("stringData").fields()
                 .forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
         return out;
     }
@@ -162,7 +162,7 @@ class DeploymentPolicyTest {
     @Test
     void theClientCredentialsAreAUserTheClusterAcceptsWithReadWriteAccess() throws IOException {
         JsonNode cluster = DeployFiles.yamlOne("infinispan/infinispan.yaml");
-        JsonNode identitiesSecret = DeployFiles.yamlOne("infinispan/identities-secret.yaml");
+        JsonNode identitiesSecret = DeployFiles.yamlOne("secrets/infinispan-identities-secret.yaml");
         JsonNode security = cluster.at("/spec/security");
         assertTrue(security.get("endpointAuthentication").asBoolean(), "authentication on");
         assertTrue(security.at("/authorization/enabled").asBoolean(), "role-based authorization on");

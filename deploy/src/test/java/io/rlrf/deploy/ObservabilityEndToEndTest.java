@@ -144,10 +144,10 @@ class ObservabilityEndToEndTest {
         PROCESSES.add(ServiceProcess.start(name, PORTS.get(name), List.of(args), env));
     }
 
-    /** The Secret template's keys (deploy/knative/infinispan-client-secret.yaml). */
+    /** The Secret template's keys (deploy/secrets/infinispan-client-secret.yaml). */
     private static Map<String, String> secret() {
         Map<String, String> out = new HashMap<>();
-        DeployFiles.yamlOne("knative/infinispan-client-secret.yaml").get("stringData").properties()
+        DeployFiles.yamlOne("secrets/infinispan-client-secret.yaml").get("stringData").properties()
                 .forEach(e -> out.put(e.getKey(), e.getValue().asText()));
         return out;
     }

@@ -1,9 +1,12 @@
 package io.rlrf.generator.service;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -11,7 +14,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 
 /**
  * The metrics generator-svc publishes (Prometheus names on {@code /q/metrics} in brackets):
@@ -31,6 +37,10 @@ import io.micrometer.core.instrument.MultiGauge;
  *     1 for the served version (no series while none is loaded), and
  *     {@code rlrf.generator.model.loads} [..._total] with {@code outcome}.</li>
  * </ul>
+ * Quarkus's gRPC server timer {@code grpc.server.processing.duration}
+ * [grpc_server_processing_duration_seconds] is published here as a histogram with the buckets in
+ * {@link #LATENCY_BUCKETS}, so Prometheus can compute the p99 latency of {@code Generate} calls
+ * ({@code histogram_quantile} over {@code _bucket}).
  */
 @ApplicationScoped
 public class GeneratorMetrics {
@@ -44,6 +54,31 @@ public class GeneratorMetrics {
     private final Timer batchDuration;
     private final Counter cancelled;
     private final MultiGauge loadedVersion;
+
+    /** Histogram buckets of the gRPC server latency: from a cached short answer to a long batch on CPU. */
+    static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+        Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+        Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(300)};
+
+    /** Publishes the gRPC server latency with histogram buckets (Micrometer applies every MeterFilter bean). */
+    @Produces
+    @Singleton
+    static MeterFilter grpcLatencyHistogram() {
+        return new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                if (!id.getName().equals("grpc.server.processing.duration")) {
+                    return config;
+                }
+                double[] slos = new double[LATENCY_BUCKETS.length];
+                for (int i = 0; i < slos.length; i++) {
+                    slos[i] = LATENCY_BUCKETS[i].toNanos();
+                }
+                return DistributionStatisticConfig.builder().serviceLevelObjectives(slos).build().merge(config);
+            }
+        };
+    }
 
     public GeneratorMetrics(MeterRegistry registry) {
         this.registry = registry;

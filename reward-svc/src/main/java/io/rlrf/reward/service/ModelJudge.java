@@ -49,6 +49,7 @@ public final class ModelJudge implements Judge {
         this.maxAttempts = maxAttempts;
         this.maxAspects = maxAspects;
         this.metrics = metrics;
+        metrics.parseFailures(id); // published at 0 from the start, so a rate over it sees the first failure
     }
 
     @Override

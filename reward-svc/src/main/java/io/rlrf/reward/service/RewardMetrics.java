@@ -53,9 +53,14 @@ public class RewardMetrics implements ResilientCache.Listener {
     }
 
     public void parseFailure(String judge) {
-        Counter.builder("rlrf.reward.judge.parse.failures")
+        parseFailures(judge).increment();
+    }
+
+    /** The parse-failure counter of {@code judge} (registered at 0 when a model judge is created). */
+    public Counter parseFailures(String judge) {
+        return Counter.builder("rlrf.reward.judge.parse.failures")
                 .description("Model judge replies that did not match the JSON schema (per attempt)")
-                .tag("judge", judge).register(registry).increment();
+                .tag("judge", judge).register(registry);
     }
 
     public void rating(String aspect, int rating) {

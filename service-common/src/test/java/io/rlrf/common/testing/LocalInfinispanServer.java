@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 /**
  * A real Infinispan Server in a child process, for tests: the jars the {@code infinispan} module
  * copies to {@code infinispan/target/server/lib}, the configuration in
- * {@code infinispan/server/conf}, a fresh server root in a temporary folder, and free loopback
+ * {@code infinispan/server/conf} (or another folder), a fresh server root in a temporary folder, and free loopback
  * ports for Hot Rod/REST and JGroups. Same command line as {@code bin/infinispan}:
  * {@code java -cp 'lib/*' org.infinispan.server.Bootstrap -s ROOT -b 127.0.0.1 -p PORT}.
  */
@@ -33,13 +33,15 @@ public final class LocalInfinispanServer implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
     private final Path home;
+    private final Path conf;
     private final int port;
     private final int jgroupsPort;
     private final Path root;
     private Process process;
 
-    private LocalInfinispanServer(Path home, int port, int jgroupsPort, Path root) {
+    private LocalInfinispanServer(Path home, Path conf, int port, int jgroupsPort, Path root) {
         this.home = home;
+        this.conf = conf;
         this.port = port;
         this.jgroupsPort = jgroupsPort;
         this.root = root;
@@ -47,10 +49,18 @@ public final class LocalInfinispanServer implements AutoCloseable {
 
     /** A server on free ports, not yet started. */
     public static LocalInfinispanServer onFreePorts() {
+        return onFreePorts(locateHome().resolve("server").resolve("conf"));
+    }
+
+    /**
+     * A server on free ports with the configuration files in {@code conf} (for example a copy of
+     * {@code infinispan/server/conf} with a security realm), not yet started.
+     */
+    public static LocalInfinispanServer onFreePorts(Path conf) {
         Path home = locateHome();
         try {
             Path root = Files.createTempDirectory("rlrf-infinispan-");
-            return new LocalInfinispanServer(home, freePort(), freePort(), root);
+            return new LocalInfinispanServer(home, conf, freePort(), freePort(), root);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -87,8 +97,8 @@ public final class LocalInfinispanServer implements AutoCloseable {
         try {
             Files.createDirectories(root.resolve("lib"));
             Files.createDirectories(root.resolve("conf"));
-            try (Stream<Path> conf = Files.list(home.resolve("server").resolve("conf"))) {
-                for (Path file : conf.toList()) {
+            try (Stream<Path> files = Files.list(conf)) {
+                for (Path file : files.toList()) {
                     Files.copy(file, root.resolve("conf").resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                 }
             }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.Metadata;
@@ -31,6 +32,14 @@ public final class ServiceProcess {
      * @throws IllegalStateException if the jar is missing, the process dies, or it never becomes ready
      */
     public static Process start(String name, int port, List<String> jvmArgs) {
+        return start(name, port, jvmArgs, Map.of());
+    }
+
+    /**
+     * As {@link #start(String, int, List)}, with extra environment variables (for example the keys
+     * of a Kubernetes Secret the service reads through {@code envFrom}).
+     */
+    public static Process start(String name, int port, List<String> jvmArgs, Map<String, String> env) {
         Path jar = Path.of(System.getProperty("rlrf." + name + ".app", "../" + name + "-svc/target/quarkus-app/quarkus-run.jar"));
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build it first (./mvnw install -DskipTests -pl " + name
@@ -42,7 +51,9 @@ public final class ServiceProcess {
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().putAll(env);
+            Process p = builder.start();
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (!ready(port)) {
                 if (!p.isAlive() || System.nanoTime() > until) {

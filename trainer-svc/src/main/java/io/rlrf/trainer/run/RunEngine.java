@@ -178,6 +178,7 @@ public class RunEngine {
 
     /** Runs every unfinished stage; returns normally when the run is complete. */
     public void execute(RunHandle run) {
+        metrics.watch(run);
         RunConfig c = run.run().getConfig();
         for (int t = 0; t <= c.getIterations(); t++) {
             for (Stage stage : stages(c, t, config.loop().evaluateBase())) {

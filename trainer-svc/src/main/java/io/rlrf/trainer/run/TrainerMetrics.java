@@ -2,6 +2,7 @@ package io.rlrf.trainer.run;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -13,6 +14,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.rlrf.api.trainer.v1.IterationSummary;
 import io.rlrf.api.trainer.v1.Run;
+import io.rlrf.api.trainer.v1.RunState;
 import io.rlrf.api.trainer.v1.Stage;
 import io.rlrf.model.train.DpoStats;
 
@@ -23,15 +25,44 @@ import io.rlrf.model.train.DpoStats;
  * ({@code rlrf.trainer.dpo.loss}, {@code ...dpo.reward.margin}, {@code ...dpo.reward.accuracy},
  * {@code rlrf.trainer.refine.acceptance.rate}, {@code rlrf.trainer.eval.accuracy},
  * {@code rlrf.trainer.eval.answer.tokens}, {@code rlrf.trainer.eval.aspect.rating}).
+ *
+ * <p>For alerting, per run and without the iteration tag: {@code rlrf.trainer.run.active} (1 while the
+ * run is RUNNING), {@code rlrf.trainer.run.progress.timestamp} [rlrf_trainer_run_progress_timestamp_seconds]
+ * (when the run's persisted state last changed: a progress step, a finished stage or a state change),
+ * {@code rlrf.trainer.run.iteration} (the last finished iteration) and
+ * {@code rlrf.trainer.eval.accuracy.change} (that iteration's held-out accuracy minus the previous
+ * iteration's, or the base policy's for iteration 1).
  */
 @ApplicationScoped
 public class TrainerMetrics {
 
     private final MeterRegistry registry;
     private final Map<String, AtomicReference<Double>> gauges = new ConcurrentHashMap<>();
+    private final Map<String, AtomicReference<RunHandle>> watched = new ConcurrentHashMap<>();
 
     public TrainerMetrics(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /**
+     * Publishes the live per-run gauges for {@code run}: read from its handle at every scrape, so a
+     * run stuck inside a stage shows a progress time that stops moving.
+     */
+    void watch(RunHandle run) {
+        AtomicReference<RunHandle> current = watched.computeIfAbsent(run.id(), id -> {
+            AtomicReference<RunHandle> ref = new AtomicReference<>(run);
+            Tags tags = Tags.of("run", id, "mode", run.run().getConfig().getMode().name());
+            Gauge.builder("rlrf.trainer.run.active", ref,
+                    r -> r.get().run().getState() == RunState.RUN_STATE_RUNNING ? 1.0 : 0.0)
+                    .description("1 while the run is RUNNING").tags(tags).register(registry);
+            Gauge.builder("rlrf.trainer.run.progress.timestamp", ref, r -> {
+                var t = r.get().run().getUpdatedAt();
+                return t.getSeconds() + t.getNanos() / 1e9;
+            }).description("Unix time of the run's last persisted change (progress, finished stage or state)")
+                    .baseUnit("seconds").tags(tags).register(registry);
+            return ref;
+        });
+        current.set(run); // a run reloaded from disk has a new handle
     }
 
     void stageCompleted(Run run, Stage stage, long millis, Map<String, Double> figures) {
@@ -69,6 +100,21 @@ public class TrainerMetrics {
         gauge("rlrf.trainer.eval.answer.tokens", tags, s.getMeanAnswerTokens());
         gauge("rlrf.trainer.pairs", tags, s.getPairs());
         s.getMeanAspectRatingMap().forEach((aspect, v) -> gauge("rlrf.trainer.eval.aspect.rating", tags.and("aspect", aspect), v));
+        Tags perRun = Tags.of("run", run.getRunId(), "mode", run.getConfig().getMode().name());
+        gauge("rlrf.trainer.run.iteration", perRun, s.getIteration());
+        previousAccuracy(run, s.getIteration())
+                .ifPresent(previous -> gauge("rlrf.trainer.eval.accuracy.change", perRun, s.getEvalAccuracy() - previous));
+    }
+
+    /** Held-out accuracy before {@code iteration}: the previous iteration's, or the base policy's for iteration 1. */
+    private static OptionalDouble previousAccuracy(Run run, int iteration) {
+        for (IterationSummary earlier : run.getIterationsList()) {
+            if (earlier.getIteration() == iteration - 1) {
+                return OptionalDouble.of(earlier.getEvalAccuracy());
+            }
+        }
+        return iteration == 1 && run.hasBaseEvalAccuracy() ? OptionalDouble.of(run.getBaseEvalAccuracy())
+                : OptionalDouble.empty();
     }
 
     private void gauge(String name, Tags tags, double value) {

@@ -364,6 +364,15 @@ public interface TrainerConfig {
         /** Default 1. */
         @WithDefault("1")
         int pairsPerPrompt();
+
+        /**
+         * [ours] The rejected answer comes from the initial samples only (the method's "or an initial
+         * answer worse than chosen"). Default true: in the built-in experiment, with the worst of all
+         * candidates, 144 of 161 rejected answers were rewrites, whose low likelihood under the plain
+         * prompt made an easy contrast (DPO loss 0.57 against reward-only's 0.90) that taught little.
+         */
+        @WithDefault("true")
+        boolean rejectedFromSamples();
     }
 
     interface Dpo {

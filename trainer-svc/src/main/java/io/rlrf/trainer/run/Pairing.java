@@ -1,6 +1,7 @@
 package io.rlrf.trainer.run;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 
@@ -56,16 +57,22 @@ public final class Pairing {
     }
 
     /**
-     * Step 6: pair p takes the p-th best as chosen and the p-th worst as rejected; a pair whose score
-     * gap is below delta, or whose two texts are the same, is not built. Empty: the prompt is skipped.
+     * Step 6: pair p takes the p-th best as chosen and the p-th worst as rejected (the worst among the
+     * initial answers only, when {@code rejectedFromInitial}); a pair whose score gap is below delta,
+     * or whose two texts are the same, is not built. Empty: the prompt is skipped.
      */
-    public static List<Choice> pairs(List<Candidate> candidates, double delta, int pairsPerPrompt, ScoreKind kind) {
+    public static List<Choice> pairs(List<Candidate> candidates, double delta, int pairsPerPrompt, ScoreKind kind,
+            boolean rejectedFromInitial) {
         List<Candidate> best = candidates.stream().sorted(bestFirst(kind)).toList();
+        List<Candidate> worst = new ArrayList<>(rejectedFromInitial
+                ? best.stream().filter(Candidate::initial).toList() : best);
+        Collections.reverse(worst);
         List<Choice> out = new ArrayList<>();
-        for (int p = 0; p < pairsPerPrompt && p < best.size() / 2; p++) {
+        for (int p = 0; p < pairsPerPrompt && p < best.size() / 2 && p < worst.size(); p++) {
             Candidate chosen = best.get(p);
-            Candidate rejected = best.get(best.size() - 1 - p);
-            if (chosen.score() - rejected.score() + 1e-12 >= delta && !chosen.text().equals(rejected.text())) {
+            Candidate rejected = worst.get(p);
+            if (chosen != rejected && chosen.score() - rejected.score() + 1e-12 >= delta
+                    && !chosen.text().equals(rejected.text())) {
                 out.add(new Choice(chosen, rejected));
             }
         }

@@ -414,32 +414,14 @@ public class RunEngine {
         for (int from = 0; from < sources.size(); from += batch) {
             List<String> chunk = sources.subList(from, Math.min(sources.size(), from + batch));
             long seed = Seeds.mix(c.getSeed(), t, 200 + from);
-            List<Refinement> refined;
-            try {
-                refined = refine(chunk, 0, perAnswer, version, params, seed, samples, problems, fb);
-            } catch (ServiceException e) {
-                if (e.kind() != ServiceException.Kind.LIMIT_EXCEEDED) {
-                    throw e;
-                }
-                // One answer made the call too big for the reflector or the model (typically a rambling
-                // answer whose reflection prompt no longer fits the context): ask item by item and leave
-                // out only the items refused. Same seeds, so a resumed stage skips the same items.
-                refined = new ArrayList<>();
-                for (int i = 0; i < chunk.size(); i++) {
-                    try {
-                        refined.addAll(refine(chunk.subList(i, i + 1), i, perAnswer, version, params, seed, samples,
-                                problems, fb));
-                    } catch (ServiceException itemError) {
-                        if (itemError.kind() != ServiceException.Kind.LIMIT_EXCEEDED) {
-                            throw itemError;
-                        }
-                        refused++;
-                        LOG.warnf("run %s iteration %d: no rewrites for answer %s: %s", run.id(), t, chunk.get(i),
-                                itemError.getMessage());
-                    }
-                }
+            Partial<Refinement> refined = wholeOrEach(chunk.size(),
+                    (lo, hi) -> refine(chunk.subList(lo, hi), lo, perAnswer, version, params, seed, samples, problems, fb));
+            for (int i : refined.refused()) {
+                LOG.warnf("run %s iteration %d: no rewrites for answer %s: %s", run.id(), t, chunk.get(i),
+                        refined.reasons().get(i));
             }
-            for (Refinement ref : refined) {
+            refused += refined.refused().size();
+            for (Refinement ref : refined.results()) {
                 Sample s = samples.get(chunk.get(ref.getItemIndex()));
                 var l = ref.getLineage();
                 rewrites.add(new Rewrite(s.id() + "-r" + ref.getRewriteIndex(), s.promptIndex(), s.id(),
@@ -452,6 +434,41 @@ public class RunEngine {
         RunFiles.writeRecords(iterDir(run, t).resolve("refinements.jsonl"), rewrites);
         return Map.of("rewrites", (double) rewrites.size(), "sources", (double) sources.size(),
                 "sources_refused", (double) refused);
+    }
+
+    /** What {@link #wholeOrEach} got: the results in item order, and the items a peer refused with why. */
+    record Partial<R>(List<R> results, List<Integer> refused, Map<Integer, String> reasons) {
+    }
+
+    /**
+     * Calls {@code range} for items [0, n) at once; if the peer refuses that call as above one of its
+     * limits (LIMIT_EXCEEDED: typically one answer whose reflection prompt no longer fits the model's
+     * context), calls it item by item and leaves out only the items refused. Any other failure
+     * propagates. The same items give the same calls, so a resumed stage leaves out the same items.
+     */
+    static <R> Partial<R> wholeOrEach(int n, java.util.function.BiFunction<Integer, Integer, List<R>> range) {
+        try {
+            return new Partial<>(range.apply(0, n), List.of(), Map.of());
+        } catch (ServiceException e) {
+            if (e.kind() != ServiceException.Kind.LIMIT_EXCEEDED) {
+                throw e;
+            }
+        }
+        List<R> results = new ArrayList<>();
+        List<Integer> refused = new ArrayList<>();
+        Map<Integer, String> reasons = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            try {
+                results.addAll(range.apply(i, i + 1));
+            } catch (ServiceException e) {
+                if (e.kind() != ServiceException.Kind.LIMIT_EXCEEDED) {
+                    throw e;
+                }
+                refused.add(i);
+                reasons.put(i, e.getMessage());
+            }
+        }
+        return new Partial<>(results, refused, reasons);
     }
 
     /**
@@ -504,7 +521,8 @@ public class RunEngine {
         int skipped = 0;
         for (var e : byPrompt.entrySet()) {
             List<Pairing.Choice> choices = Pairing.pairs(e.getValue(), c.getPairing().getDelta(),
-                    c.getPairing().getPairsPerPrompt(), c.getPairing().getScore());
+                    c.getPairing().getPairsPerPrompt(), c.getPairing().getScore(),
+                    c.getPairing().getRejectedFromSamples());
             if (choices.isEmpty()) {
                 skipped++;
             }

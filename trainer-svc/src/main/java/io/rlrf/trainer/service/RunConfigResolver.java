@@ -99,7 +99,9 @@ public class RunConfigResolver {
                         .setScore(pairing.getScore() == ScoreKind.SCORE_KIND_UNSPECIFIED ? defaultScore
                                 : pairing.getScore())
                         .setPairsPerPrompt(pairing.hasPairsPerPrompt() ? pairing.getPairsPerPrompt()
-                                : d.pairing().pairsPerPrompt()))
+                                : d.pairing().pairsPerPrompt())
+                        .setRejectedFromSamples(pairing.hasRejectedFromSamples() ? pairing.getRejectedFromSamples()
+                                : d.pairing().rejectedFromSamples()))
                 .setDpo(dpo.toBuilder()
                         .setBeta(dpo.hasBeta() ? dpo.getBeta() : d.dpo().beta())
                         .setLearningRate(dpo.hasLearningRate() ? dpo.getLearningRate() : d.dpo().learningRate())

@@ -161,10 +161,17 @@ class TrainerKillResumeTest {
         assertEquals(RunState.RUN_STATE_SUCCEEDED, done.getState(), done.getError());
 
         Path a = RUN_ROOT.resolve("kill-a/iter-1");
-        for (String file : List.of("samples.jsonl", "feedback.jsonl", "refinements.jsonl", "pairs.jsonl",
-                "scored-pairs.jsonl", "eval-answers.jsonl")) {
+        for (String file : List.of("samples.jsonl", "refinements.jsonl", "pairs.jsonl", "scored-pairs.jsonl")) {
             assertEquals(Files.readString(a.resolve(file)), Files.readString(b.resolve(file)), file);
         }
+        // The evaluation answers too; they name the checkpoint that gave them, which is each run's own.
+        assertEquals(Files.readString(a.resolve("eval-answers.jsonl")),
+                Files.readString(b.resolve("eval-answers.jsonl")).replace("runs/kill-b/", "runs/kill-a/"));
+        // The same feedback, except that run b got it from reward-svc's cache (run a had judged the same
+        // answers): work done before the crash, and by the other run, is re-used, not redone.
+        String feedbackB = Files.readString(b.resolve("feedback.jsonl"));
+        assertTrue(feedbackB.contains(",\"cached\":true"), "run b's feedback came from the cache");
+        assertEquals(Files.readString(a.resolve("feedback.jsonl")), feedbackB.replace(",\"cached\":true", ""));
         assertArrayEquals(Files.readAllBytes(a.resolve("checkpoint/model.safetensors")),
                 Files.readAllBytes(b.resolve("checkpoint/model.safetensors")));
         List<String> pairs = Files.readAllLines(b.resolve("pairs.jsonl"));

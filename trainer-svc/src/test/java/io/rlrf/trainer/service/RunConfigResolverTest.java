@@ -42,13 +42,15 @@ class RunConfigResolverTest {
         assertEquals(1e-3, r.getDpo().getLearningRate());
         assertEquals(3, r.getDpo().getEpochs());
         assertEquals(1.0, r.getDpo().getNllWeight());
+        // [ours] the rejected answer of a pair is an initial sample (PairingConfig.rejected_from_samples).
+        assertTrue(r.getPairing().getRejectedFromSamples());
         // No levels given: the configured default, the bootstrap's level.
         assertEquals(java.util.List.of(1), r.getData().getDifficultyLevelsList());
         assertEquals(0f, r.getEval().getTemperature());
         assertEquals("train", r.getData().getTrainSplit());
         assertEquals("test", r.getData().getEvalSplit());
         // Every optional field is now set, so the resolved config is self-contained.
-        assertTrue(r.hasSeed() && r.getDpo().hasNllWeight() && r.getSft().hasBatchSize() && r.getEval().hasMaxNewTokens());
+        assertTrue(r.hasSeed() && r.getPairing().hasRejectedFromSamples() && r.getDpo().hasNllWeight() && r.getSft().hasBatchSize() && r.getEval().hasMaxNewTokens());
     }
 
     @Test

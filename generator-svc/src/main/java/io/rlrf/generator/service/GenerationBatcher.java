@@ -169,16 +169,18 @@ public class GenerationBatcher {
             int promptTokens = 0;
             int completionTokens = 0;
             int cancelled = 0;
-            for (int i = 0; i < batch.size(); i++) {
-                Completion c = completions.get(i);
+            for (Completion c : completions) {
                 promptTokens += c.promptTokens();
                 completionTokens += c.tokens().length;
                 cancelled += c.finishReason() == FinishReason.CANCELLED ? 1 : 0;
-                batch.get(i).result().complete(c);
             }
+            // Metrics first, then the callers: a caller that has its answer sees the batch counted.
             metrics.batch(batch.size(), promptTokens, completionTokens, System.nanoTime() - start);
             if (cancelled > 0) {
                 metrics.cancelled(cancelled);
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).result().complete(completions.get(i));
             }
         } catch (RuntimeException | Error e) {
             LOG.errorf(e, "a batch of %d sequences on '%s' failed", batch.size(), model.version());

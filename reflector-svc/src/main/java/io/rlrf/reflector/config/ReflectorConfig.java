@@ -48,8 +48,12 @@ public interface ReflectorConfig {
     }
 
     interface Generator {
-        /** Deadline of each Generate or DescribeModel call to generator-svc. Default 60s. */
-        @WithDefault("60s")
+        /**
+         * Deadline of each Generate or DescribeModel call to generator-svc. Default 300s: a full Refine
+         * call (64 items, 4 rewrites each, prompts of a few hundred tokens) can take minutes on a
+         * loaded 2-core machine.
+         */
+        @WithDefault("300s")
         Duration deadline();
 
         /** Attempts per call; only UNAVAILABLE and DEADLINE_EXCEEDED are retried. Default 3. */

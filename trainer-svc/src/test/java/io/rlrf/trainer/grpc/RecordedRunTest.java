@@ -69,6 +69,12 @@ class RecordedRunTest {
                 .clearReflection().setSampling(tiny.getSampling().toBuilder().setN(4)).build());
     }
 
+    @Test
+    void aBootstrappedRunWritesTheRecordedBaseAndFiles() throws Exception {
+        // The test profile's tiny bootstrap settings (application.properties) are part of what is pinned.
+        compare("rec-bootstrap", RunEndToEndTest.tiny().toBuilder().clearBaseCheckpoint().setSeed(9).build());
+    }
+
     private void compare(String id, RunConfig requested) throws Exception {
         TrainerGrpc.TrainerBlockingStub stub = TrainerGrpc.newBlockingStub(channel).withDeadlineAfter(300, TimeUnit.SECONDS);
         Path dir = RECORDED.resolve(id);
@@ -87,6 +93,11 @@ class RecordedRunTest {
         assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
         Path iter = Path.of(PeerServicesResource.RUN_ROOT, id, "iter-1");
         String checkpoint = sha256(iter.resolve("checkpoint/model.safetensors")) + "  model.safetensors\n";
+        Path bootstrap = Path.of(PeerServicesResource.RUN_ROOT, id, "iter-0/bootstrap.json");
+        if (Files.exists(bootstrap)) {
+            String version = RunFiles.readRecord(bootstrap, io.rlrf.trainer.bootstrap.Bootstrap.Result.class).version();
+            checkpoint += sha256(Path.of(PeerServicesResource.STORE, version, "model.safetensors")) + "  " + version + "\n";
+        }
         if (RECORD) {
             for (String f : FILES) {
                 if (Files.exists(iter.resolve(f))) {

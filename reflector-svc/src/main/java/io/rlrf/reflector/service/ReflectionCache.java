@@ -9,7 +9,7 @@ import io.rlrf.common.cache.ResilientCache;
 import io.rlrf.reflector.config.ReflectorConfig;
 
 /**
- * The "reflections" cache on the Infinispan Server. Keys are {@link ReflectionKeys}; a value is the
+ * The "reflections" cache on the Infinispan Server. Keys are content keys (ReflectionService.KEY_FORMAT); a value is the
  * protobuf bytes of a {@code RefineResponse} holding the m rewrites of one item (the contract's own
  * encoding: exact round trip, readable by any client of the proto). An optimisation, never a
  * dependency: see {@link ResilientCache} for what happens when the server is down

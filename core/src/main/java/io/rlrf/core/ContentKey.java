@@ -1,4 +1,4 @@
-package io.rlrf.reflector.service;
+package io.rlrf.core;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -7,28 +7,25 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The content hash that keys the "reflections" cache: lower-case hex SHA-256 of
- * {@code rlrf-reflection-v1}, then each field that determines the rewrites (policy version, template
- * version, the full reflection prompt — which holds the prompt, the answer and the critiques —, the
- * aspect ratings, m, and the sampling parameters with the seed), each written as
- * {@code <length>:<text>\n} so that no two different inputs give the same bytes. The ids of the
- * answer and the feedback are lineage, not content, and are not part of it.
+ * The content hash that names a cached value: lower-case hex SHA-256 of a format tag (e.g.
+ * {@code rlrf-feedback-v1}) followed by every field that determines the value, each written as
+ * {@code <length>:<text>\n}, so that no two different field lists give the same bytes. Used for the
+ * "feedback" and "reflections" cache keys and the built-in base's folder in the model store.
  */
-public final class ReflectionKeys {
+public final class ContentKey {
 
-    private static final String FORMAT = "rlrf-reflection-v1";
-
-    private ReflectionKeys() {
+    private ContentKey() {
     }
 
-    public static String key(List<String> fields) {
+    /** The 64-hex-digit key of {@code fields} under {@code format}. */
+    public static String of(String format, List<String> fields) {
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
-        update(sha, FORMAT);
+        update(sha, format);
         for (String field : fields) {
             update(sha, field);
         }

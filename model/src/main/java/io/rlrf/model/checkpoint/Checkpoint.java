@@ -161,6 +161,15 @@ public final class Checkpoint {
      */
     public static void save(Path dir, LlamaWeights weights, String tokenizerJson, Map<String, String> metadata)
             throws IOException {
+        save(dir, weights, tokenizerJson, metadata, Map.of());
+    }
+
+    /**
+     * As {@link #save(Path, LlamaWeights, String, Map)}, with {@code extraFiles} (name to text) written
+     * into the same folder, published with it.
+     */
+    public static void save(Path dir, LlamaWeights weights, String tokenizerJson, Map<String, String> metadata,
+            Map<String, String> extraFiles) throws IOException {
         AtomicFiles.publishFolder(dir, staging -> {
             Files.writeString(staging.resolve(CONFIG), weights.config().toJson());
             Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
@@ -176,6 +185,9 @@ public final class Checkpoint {
             Safetensors.write(staging.resolve(WEIGHTS), tensors, meta);
             if (tokenizerJson != null) {
                 Files.writeString(staging.resolve(TOKENIZER), tokenizerJson);
+            }
+            for (Map.Entry<String, String> f : extraFiles.entrySet()) {
+                Files.writeString(staging.resolve(f.getKey()), f.getValue());
             }
         });
     }

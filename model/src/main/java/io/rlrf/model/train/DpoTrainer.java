@@ -87,7 +87,7 @@ public final class DpoTrainer extends PolicyTrainer<ScoredPair, DpoStats> {
             loss = loss.add(nll.mul(Tensors.scalar(manager, (float) (dpo.nllWeight() / sums.pairs))));
         }
         sums.add(r.losses().toFloatArray(), r.chosenRewards().toFloatArray(), r.rejectedRewards().toFloatArray(),
-                policyChosen.toFloatArray(), loss.getFloat());
+                policyChosen.toFloatArray(), chosenLengths, loss.getFloat());
         return loss;
     }
 
@@ -95,6 +95,8 @@ public final class DpoTrainer extends PolicyTrainer<ScoredPair, DpoStats> {
         final int pairs;
         final long tokens;
         double loss;
+        double preference;
+        double nll;
         double correct;
         double margin;
         double chosen;
@@ -106,9 +108,12 @@ public final class DpoTrainer extends PolicyTrainer<ScoredPair, DpoStats> {
             this.tokens = tokens;
         }
 
-        void add(float[] losses, float[] chosenRewards, float[] rejectedRewards, float[] chosenLp, float lossShare) {
+        void add(float[] losses, float[] chosenRewards, float[] rejectedRewards, float[] chosenLp, float[] chosenLengths,
+                float lossShare) {
             loss += lossShare;
             for (int i = 0; i < losses.length; i++) {
+                preference += losses[i];
+                nll -= chosenLp[i] / chosenLengths[i];
                 correct += chosenRewards[i] > rejectedRewards[i] ? 1 : 0;
                 margin += chosenRewards[i] - rejectedRewards[i];
                 chosen += chosenRewards[i];
@@ -119,8 +124,8 @@ public final class DpoTrainer extends PolicyTrainer<ScoredPair, DpoStats> {
 
         @Override
         public DpoStats result(int step, double lr, double gradNorm) {
-            return new DpoStats(step, lr, loss, gradNorm, correct / pairs, margin / pairs, chosen / pairs,
-                    rejected / pairs, chosenLogProb / pairs, tokens);
+            return new DpoStats(step, lr, loss, preference / pairs, nll / pairs, gradNorm, correct / pairs,
+                    margin / pairs, chosen / pairs, rejected / pairs, chosenLogProb / pairs, tokens);
         }
     }
 }

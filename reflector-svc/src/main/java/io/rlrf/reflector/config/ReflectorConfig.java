@@ -7,7 +7,7 @@ import io.rlrf.common.validation.SamplingValidation;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-import io.rlrf.tasks.reflect.ReflectionPrompt;
+import io.rlrf.tasks.prompt.ReflectionPrompt;
 
 /** Typed configuration of reflector-svc (prefix {@code rlrf.reflector}). */
 @ConfigMapping(prefix = "rlrf.reflector")

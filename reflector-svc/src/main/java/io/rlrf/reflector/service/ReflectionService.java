@@ -32,7 +32,7 @@ import io.rlrf.core.ContentKey;
 import io.rlrf.reflector.client.GeneratorClient;
 import io.rlrf.reflector.config.ReflectorConfig;
 import io.rlrf.reflector.mapping.ReflectorRequests;
-import io.rlrf.tasks.reflect.ReflectionPrompt;
+import io.rlrf.tasks.prompt.ReflectionPrompt;
 
 /**
  * Self-reflection (step 4 of RLRF): for each item, the reflection prompt from the template (the

@@ -3,14 +3,21 @@ package io.rlrf.trainer.config;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import io.rlrf.common.client.PeerCall;
+import io.rlrf.loop.LoopSettings;
+import io.rlrf.loop.bootstrap.BootstrapSpec;
+import io.rlrf.loop.plan.RunLimits;
+import io.rlrf.tasks.prompt.AnswerPrompt;
+
 /**
- * Typed configuration of trainer-svc (prefix {@code rlrf.trainer}). The run defaults are the
- * method's defaults from {@code method.md} (n = 8, k = 2, m = 8, delta = 0.25, beta = 0.1, sampling
- * temperature 0.8 and top-p 0.95, reflection temperature 0.7); a StartRun call overrides any of them.
+ * Typed configuration of trainer-svc (prefix {@code rlrf.trainer}). The defaults of a run's own
+ * settings are not here: they are the loop library's {@code run-defaults.textproto} (see
+ * {@link #runDefaultsFile()}), and a StartRun call overrides any of them.
  */
 @ConfigMapping(prefix = "rlrf.trainer")
 public interface TrainerConfig {
@@ -27,8 +34,12 @@ public interface TrainerConfig {
      */
     Optional<String> accessToken();
 
-    /** Values for the RunConfig fields a StartRun call leaves unset. */
-    RunDefaults defaults();
+    /**
+     * A RunConfig in protobuf text format whose set fields replace the built-in run defaults (the loop
+     * library's {@code io/rlrf/loop/plan/run-defaults.textproto}, which documents every value). No
+     * default: the built-in defaults.
+     */
+    Optional<String> runDefaultsFile();
 
     /** Where runs and checkpoints live. */
     Storage storage();
@@ -68,7 +79,7 @@ public interface TrainerConfig {
          * chosen answers are trained as answers to exactly this prompt (no feedback in context).
          * Default {@code Question:\n{question}\nAnswer:\n}.
          */
-        @WithDefault("Question:\n{question}\nAnswer:\n")
+        @WithDefault(AnswerPrompt.DEFAULT_TEMPLATE)
         String answerTemplate();
 
         /** Prompts per Generate call (generator-svc's max-batch-prompts is 64). Default 16. */
@@ -106,6 +117,12 @@ public interface TrainerConfig {
         /** Evaluate the starting policy before iteration 1 (Run.base_eval_accuracy). Default true. */
         @WithDefault("true")
         boolean evaluateBase();
+
+        /** These settings as the loop library takes them. */
+        default LoopSettings settings() {
+            return new LoopSettings(new AnswerPrompt(answerTemplate()), generateBatchPrompts(), judgeBatchItems(),
+                    refineBatchItems(), stop().orElse(List.of()), scoreBatchSize(), reflectFaultedOnly(), evaluateBase());
+        }
     }
 
     interface Peer {
@@ -120,6 +137,10 @@ public interface TrainerConfig {
         /** Pause before the first retry, doubled for each later one. Default 500ms. */
         @WithDefault("500ms")
         Duration retryBackoff();
+
+        default PeerCall.Policy policy() {
+            return new PeerCall.Policy(deadline(), maxAttempts(), retryBackoff());
+        }
     }
 
     interface Bootstrap {
@@ -215,14 +236,13 @@ public interface TrainerConfig {
         @WithDefault("25")
         int logEvery();
 
-        /**
-         * Reflection template, identical to reflector-svc's {@code rlrf.reflector.template.text}
-         * default (ReflectorConfig.Template#text): the revision examples must look exactly like the
-         * prompts the reflector builds at run time. Change both together.
-         */
-        @WithDefault("Question:\n{prompt}\nPrevious answer:\n{answer}\nFeedback:\n{critiques}\n"
-                + "Revised answer (fix every problem the feedback names):\n")
-        String reflectionTemplate();
+        /** These settings as the loop library takes them. */
+        default BootstrapSpec spec() {
+            return new BootstrapSpec(directory(), seed().map(OptionalLong::of).orElse(OptionalLong.empty()),
+                    answerExamplesPerLevel(), revisionExamplesPerLevel(), levels(), steps(), batchSize(),
+                    microBatchSize(), learningRate(), warmupSteps(), hiddenSize(), layers(), heads(), maxPositions(),
+                    devProblemsPerLevel(), devMaxNewTokens(), logEvery());
+        }
     }
 
     interface Limits {
@@ -256,191 +276,11 @@ public interface TrainerConfig {
         /** Largest ListRuns page. Default 100. */
         @WithDefault("100")
         int maxPageSize();
-    }
 
-    interface RunDefaults {
-        /** Default "arith", the built-in task world. */
-        @WithDefault("arith")
-        String task();
-
-        /** Default 1234. */
-        @WithDefault("1234")
-        long seed();
-
-        /** Default 2 (the paper's setting). */
-        @WithDefault("2")
-        int iterations();
-
-        Data data();
-
-        Sampling sampling();
-
-        Reflection reflection();
-
-        Pairing pairing();
-
-        Dpo dpo();
-
-        Sft sft();
-
-        Eval eval();
-    }
-
-    interface Data {
-        /** Default 256. */
-        @WithDefault("256")
-        int trainPrompts();
-
-        /** Default 200. */
-        @WithDefault("200")
-        int evalPrompts();
-
-        /** Default "train". */
-        @WithDefault("train")
-        String trainSplit();
-
-        /** Default "test". */
-        @WithDefault("test")
-        String evalSplit();
-
-        /**
-         * Difficulty levels of the built-in arith task a run draws its prompts from, when its config
-         * names none. Default 1: the levels the built-in base policy is bootstrapped on
-         * ({@code bootstrap.levels}), where it is imperfect but not hopeless.
-         */
-        @WithDefault("1")
-        List<Integer> difficultyLevels();
-    }
-
-    interface Sampling {
-        /** Default 8. */
-        @WithDefault("8")
-        int n();
-
-        /** Default 0.8. */
-        @WithDefault("0.8")
-        float temperature();
-
-        /** Default 0.95. */
-        @WithDefault("0.95")
-        float topP();
-
-        /** Default 0 (off). */
-        @WithDefault("0")
-        int topK();
-
-        /** Default 160 (a built-in answer is about 35 tokens; longer ones ramble). */
-        @WithDefault("160")
-        int maxNewTokens();
-    }
-
-    interface Reflection {
-        /** Default 2. */
-        @WithDefault("2")
-        int k();
-
-        /** Default 8 (4 rewrites for each of the k answers). */
-        @WithDefault("8")
-        int m();
-
-        /** Default 0.7. */
-        @WithDefault("0.7")
-        float temperature();
-
-        /** Default 0.95. */
-        @WithDefault("0.95")
-        float topP();
-
-        /** Default 160 (a built-in answer is about 35 tokens; longer ones ramble). */
-        @WithDefault("160")
-        int maxNewTokens();
-    }
-
-    interface Pairing {
-        /** Default 0.25 on the normalised score. */
-        @WithDefault("0.25")
-        double delta();
-
-        /** Default 1. */
-        @WithDefault("1")
-        int pairsPerPrompt();
-
-        /**
-         * [ours] The rejected answer comes from the initial samples only (the method's "or an initial
-         * answer worse than chosen"). Default true: in the built-in experiment, with the worst of all
-         * candidates, 144 of 161 rejected answers were rewrites, whose low likelihood under the plain
-         * prompt made an easy contrast (DPO loss 0.57 against reward-only's 0.90) that taught little.
-         */
-        @WithDefault("true")
-        boolean rejectedFromSamples();
-    }
-
-    interface Dpo {
-        /** Default 0.1. */
-        @WithDefault("0.1")
-        double beta();
-
-        /**
-         * Default 1e-3 (small models need more than the 1e-5 of LLM recipes; the built-in base was
-         * trained with SFT at 2e-3, and 5e-4 over 2 epochs left its accuracy unchanged).
-         */
-        @WithDefault("1e-3")
-        double learningRate();
-
-        /** Default 3. */
-        @WithDefault("3")
-        int epochs();
-
-        /** Default 8 pairs. */
-        @WithDefault("8")
-        int batchSize();
-
-        /** Default 1. */
-        @WithDefault("1")
-        int gradAccumulation();
-
-        /** Default 0.1. */
-        @WithDefault("0.1")
-        double warmupRatio();
-
-        /** Default 1.0. */
-        @WithDefault("1.0")
-        double maxGradNorm();
-
-        /** Default 0. */
-        @WithDefault("0")
-        double weightDecay();
-
-        /**
-         * Default 1.0: the RPO-style NLL term on the chosen answers, against likelihood displacement
-         * (the chosen answer's log-probability falling while the margin grows), which method.md
-         * names as the known failure of DPO on small models.
-         */
-        @WithDefault("1.0")
-        double nllWeight();
-    }
-
-    interface Sft {
-        /** Default 1e-3. */
-        @WithDefault("1e-3")
-        double learningRate();
-
-        /** Default 1. */
-        @WithDefault("1")
-        int epochs();
-
-        /** Default 16. */
-        @WithDefault("16")
-        int batchSize();
-    }
-
-    interface Eval {
-        /** Default 0 (greedy). */
-        @WithDefault("0")
-        float temperature();
-
-        /** Default 160 (a built-in answer is about 35 tokens; longer ones ramble). */
-        @WithDefault("160")
-        int maxNewTokens();
+        /** The limits on a run's config, as the loop library's validator takes them. */
+        default RunLimits runLimits() {
+            return new RunLimits(PREFIX + ".limits.", maxIterations(), maxN(), maxM(), maxPrompts(), maxNewTokens(),
+                    maxLabels());
+        }
     }
 }

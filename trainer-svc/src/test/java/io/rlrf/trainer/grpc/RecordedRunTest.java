@@ -26,7 +26,8 @@ import io.rlrf.api.trainer.v1.RunState;
 import io.rlrf.api.trainer.v1.StartRunRequest;
 import io.rlrf.api.trainer.v1.TrainerGrpc;
 import io.rlrf.api.trainer.v1.WatchRunRequest;
-import io.rlrf.trainer.run.RunFiles;
+import io.rlrf.loop.bootstrap.Bootstrap;
+import io.rlrf.loop.run.RunFiles;
 
 /**
  * Behaviour is pinned: two tiny runs (rlrf and reward-only, one iteration each, every setting given
@@ -95,7 +96,7 @@ class RecordedRunTest {
         String checkpoint = sha256(iter.resolve("checkpoint/model.safetensors")) + "  model.safetensors\n";
         Path bootstrap = Path.of(PeerServicesResource.RUN_ROOT, id, "iter-0/bootstrap.json");
         if (Files.exists(bootstrap)) {
-            String version = RunFiles.readRecord(bootstrap, io.rlrf.trainer.bootstrap.Bootstrap.Result.class).version();
+            String version = RunFiles.readRecord(bootstrap, Bootstrap.Result.class).version();
             checkpoint += sha256(Path.of(PeerServicesResource.STORE, version, "model.safetensors")) + "  " + version + "\n";
         }
         if (RECORD) {

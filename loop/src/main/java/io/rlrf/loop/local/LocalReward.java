@@ -15,6 +15,7 @@ import io.rlrf.core.ContentKey;
 import io.rlrf.loop.peer.RewardPeer;
 import io.rlrf.tasks.verify.MathVerifier;
 import io.rlrf.tasks.verify.Verdict;
+import io.rlrf.tasks.verify.VerifierAspect;
 import io.rlrf.tasks.verify.VerifierParams;
 
 /**
@@ -27,6 +28,10 @@ public final class LocalReward implements RewardPeer {
     /** reward-svc's id of this judge and the version of its rating rules. */
     static final String JUDGE_ID = "verifier-gsm8k";
     static final String RUBRIC_VERSION = "verifier-gsm8k-v1";
+
+    /** Every aspect the verifier rates, as reward-svc resolves a request that names none. */
+    private static final String ASPECTS = String.join(",",
+            java.util.Arrays.stream(VerifierAspect.values()).map(VerifierAspect::aspectName).toList());
 
     private final MathVerifier verifier;
     private final String fingerprint;
@@ -46,7 +51,7 @@ public final class LocalReward implements RewardPeer {
         for (EvaluationItem item : request.getItemsList()) {
             Verdict verdict = verifier.verify(item.getPrompt(), item.getAnswer(), item.getReference());
             Feedback.Builder f = Feedback.newBuilder()
-                    .setId(ContentKey.of("rlrf-feedback-v1", List.of(fingerprint, request.getTask(), "", item.getPrompt(),
+                    .setId(ContentKey.of("rlrf-feedback-v1", List.of(fingerprint, request.getTask(), ASPECTS, item.getPrompt(),
                             item.getAnswer(), item.getReference())))
                     .setItemId(item.getId()).setStatus(FeedbackStatus.FEEDBACK_STATUS_OK).setScore(verdict.score())
                     .setJudgeId(JUDGE_ID).setRubricVersion(RUBRIC_VERSION).setTask(request.getTask())

@@ -33,7 +33,7 @@ import io.rlrf.loop.run.RunFiles;
  * Behaviour is pinned: two tiny runs (rlrf and reward-only, one iteration each, every setting given
  * explicitly by the recorded config) through the real peers write exactly the samples, rewrites,
  * pairs, reference scores, evaluation answers and checkpoint recorded in
- * {@code src/test/resources/recorded/} before the trainer was restructured into stages. A change
+ * the loop module's {@code src/test/resources/recorded/} before the trainer was restructured into stages. A change
  * that alters what a run writes for the same config fails here; re-record on purpose with
  * {@code -Drlrf.record=true} (the files are rewritten in the source tree) and say why in the commit.
  */
@@ -41,7 +41,7 @@ import io.rlrf.loop.run.RunFiles;
 @WithTestResource(PeerServicesResource.class)
 class RecordedRunTest {
 
-    private static final Path RECORDED = Path.of("src/test/resources/recorded");
+    private static final Path RECORDED = Path.of("../loop/src/test/resources/recorded");
     private static final List<String> FILES = List.of("samples.jsonl", "refinements.jsonl", "pairs.jsonl",
             "scored-pairs.jsonl", "eval-answers.jsonl");
     private static final boolean RECORD = Boolean.getBoolean("rlrf.record");

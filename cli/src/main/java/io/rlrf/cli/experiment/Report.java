@@ -58,7 +58,8 @@ public final class Report {
         for (String a : aspects) {
             header.append(String.format(Locale.ROOT, " %12s", abbreviate(a)));
         }
-        header.append(String.format(Locale.ROOT, " %6s %7s %7s %8s", "pairs", "accept", "tokens", "dpo_loss"));
+        header.append(String.format(Locale.ROOT, " %6s %7s %7s %7s %7s %7s", "pairs", "accept", "tokens", "loss", "pref",
+                "nll"));
         out.println(header);
         boolean basePrinted = false;
         for (RunResult r : runs) {
@@ -76,11 +77,12 @@ public final class Report {
                     line.append(v == null ? String.format(Locale.ROOT, " %12s", "-") : String.format(Locale.ROOT, " %12.2f", v));
                 }
                 if (row.iteration() == 0) {
-                    line.append(String.format(Locale.ROOT, " %6s %7s %7.1f %8s", "-", "-", row.meanAnswerTokens(), "-"));
+                    line.append(String.format(Locale.ROOT, " %6s %7s %7.1f %7s %7s %7s", "-", "-", row.meanAnswerTokens(),
+                            "-", "-", "-"));
                 } else {
-                    line.append(String.format(Locale.ROOT, " %6d %7s %7.1f %8.3f", row.pairs(),
+                    line.append(String.format(Locale.ROOT, " %6d %7s %7.1f %7.3f %7.3f %7.3f", row.pairs(),
                             r.mode().equals("rlrf") ? String.format(Locale.ROOT, "%.0f%%", 100 * row.refineAcceptance()) : "-",
-                            row.meanAnswerTokens(), row.dpoLoss()));
+                            row.meanAnswerTokens(), row.loss(), row.preferenceLoss(), row.nllLoss()));
                 }
                 out.println(line);
             }

@@ -50,7 +50,9 @@ public final class ResultsFiles {
                         .append(", \"accuracy\": ").append(num(row.accuracy())).append(", \"mean_aspect_rating\": ")
                         .append(map(row.aspects())).append(", \"mean_answer_tokens\": ").append(num(row.meanAnswerTokens()))
                         .append(", \"pairs\": ").append(row.pairs()).append(", \"refine_acceptance_rate\": ")
-                        .append(num(row.refineAcceptance())).append(", \"dpo_loss\": ").append(num(row.dpoLoss()))
+                        .append(num(row.refineAcceptance())).append(", \"loss\": ").append(num(row.loss()))
+                        .append(", \"preference_loss\": ").append(num(row.preferenceLoss()))
+                        .append(", \"nll_loss\": ").append(num(row.nllLoss()))
                         .append(", \"reward_margin\": ").append(num(row.rewardMargin())).append('}');
             }
             b.append("]}");

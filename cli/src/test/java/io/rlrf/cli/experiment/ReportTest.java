@@ -31,15 +31,18 @@ class ReportTest {
 
     /** A finished run: base accuracy {@code base}, then one accuracy per iteration; stage times are fixed. */
     static RunResult run(String mode, long seed, double base, double... accuracies) {
-        Run.Builder run = Run.newBuilder().setRunId(mode + "-" + seed).setBaseEvalAccuracy(base);
+        Run.Builder run = Run.newBuilder().setRunId(mode + "-" + seed).setBaseEvalAccuracy(base)
+                .setBase(IterationSummary.newBuilder().setIteration(0).setEvalAccuracy(base)
+                        .putMeanAspectRating("logical_correctness", 1.5));
         List<StageCompleted> stages = new ArrayList<>();
         stages.add(StageCompleted.newBuilder().setIteration(0).setStage(Stage.STAGE_BOOTSTRAP).setDurationMillis(60_000)
                 .putMetrics("cached", seed == 1 && mode.equals("rlrf") ? 1 : 0).build());
         stages.add(StageCompleted.newBuilder().setIteration(0).setStage(Stage.STAGE_EVALUATE).setDurationMillis(5_000)
-                .putMetrics("accuracy", base).putMetrics("rating_logical_correctness", 1.5).build());
+                .build());
         for (int i = 0; i < accuracies.length; i++) {
             run.addIterations(IterationSummary.newBuilder().setIteration(i + 1).setEvalAccuracy(accuracies[i])
-                    .putMeanAspectRating("logical_correctness", 2.0 + i / 10.0).setPairs(100 + i).setDpoLoss(0.5)
+                    .putMeanAspectRating("logical_correctness", 2.0 + i / 10.0).setPairs(100 + i).setLoss(0.9).setPreferenceLoss(0.5)
+                    .setNllLoss(0.4)
                     .setRefineAcceptanceRate(0.25));
             stages.add(StageCompleted.newBuilder().setIteration(i + 1).setStage(Stage.STAGE_SAMPLE).setDurationMillis(10_000).build());
             stages.add(StageCompleted.newBuilder().setIteration(i + 1).setStage(Stage.STAGE_JUDGE).setDurationMillis(1_000).build());

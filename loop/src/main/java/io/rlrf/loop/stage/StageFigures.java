@@ -27,9 +27,18 @@ public sealed interface StageFigures {
         return out;
     }
 
-    /** Figures of type {@code type} back from a StageCompleted event's metrics. */
+    /** Figures of type {@code type} back from a StageCompleted event's metrics (booleans from 0 or 1). */
     static <F extends StageFigures> F read(Map<String, Double> metrics, Class<F> type) {
-        return CODEC.convertValue(metrics, type);
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (var component : type.getRecordComponents()) {
+            String name = CODEC.getPropertyNamingStrategy() instanceof PropertyNamingStrategies.NamingBase n
+                    ? n.translate(component.getName()) : component.getName();
+            Double v = metrics.get(name);
+            if (v != null) {
+                fields.put(name, component.getType() == boolean.class ? (Object) (v != 0) : v);
+            }
+        }
+        return CODEC.convertValue(fields, type);
     }
 
     /** BOOTSTRAP: the built-in base was trained, or found cached. */

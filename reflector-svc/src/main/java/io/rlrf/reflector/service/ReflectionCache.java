@@ -1,7 +1,10 @@
 package io.rlrf.reflector.service;
 
+import jakarta.enterprise.inject.Default;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
+
+import org.eclipse.microprofile.health.Readiness;
 
 import org.infinispan.client.hotrod.RemoteCacheManager;
 
@@ -16,6 +19,8 @@ import io.rlrf.reflector.config.ReflectorConfig;
  * ({@code rlrf.reflector.cache.*}).
  */
 @Singleton
+@Default // also injected plainly, not only as the readiness check
+@Readiness
 public class ReflectionCache extends ResilientCache {
 
     public ReflectionCache(Instance<RemoteCacheManager> managers, ReflectorConfig config, ReflectorMetrics metrics) {

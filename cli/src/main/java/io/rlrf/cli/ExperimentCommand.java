@@ -51,6 +51,7 @@ final class ExperimentCommand {
         Path store = Path.of(".rlrf", "models");
         Path runRoot = Path.of(".rlrf", "runs-in-process");
         RunConfig overrides = RunConfig.getDefaultInstance();
+        String commit = "";
         try {
             for (int i = 1; i < args.length; i++) {
                 String option = args[i];
@@ -82,6 +83,7 @@ final class ExperimentCommand {
                     case "--store" -> store = Path.of(value);
                     case "--runs" -> runRoot = Path.of(value);
                     case "--config" -> overrides = readConfig(Path.of(value));
+                    case "--commit" -> commit = value;
                     default -> throw new IllegalArgumentException("unknown option " + option);
                 }
             }
@@ -100,7 +102,7 @@ final class ExperimentCommand {
             Report.print(results, out);
             Path json = dir.resolve("results.json");
             Path png = dir.resolve("accuracy.png");
-            ResultsFiles.writeJson(results, json);
+            ResultsFiles.writeJson(results, json, commit);
             ResultsFiles.writePlot(results, png);
             out.printf("%nwrote %s and %s; experiment took %.1f min%n", json, png, (System.nanoTime() - start) / 60e9);
             return 0;

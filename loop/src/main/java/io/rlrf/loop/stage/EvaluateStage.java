@@ -34,8 +34,7 @@ public final class EvaluateStage implements RunStage {
     @Override
     public StageFigures run(StageContext ctx) {
         int t = ctx.iteration();
-        String version = ctx.version(t);
-        ctx.peers().generator().loadCheckpoint(version);
+        String version = ctx.serve(t);
         List<Problem> problems = RunProblems.eval(ctx.plan());
         long seed = Seeds.mix(ctx.plan().seed(), 0, 500);
         List<Sample> answers = Answering.answer(ctx, problems, 1, ctx.plan().eval(), from -> seed,

@@ -37,8 +37,7 @@ public final class ReflectStage implements RunStage {
     @Override
     public StageFigures run(StageContext ctx) {
         int t = ctx.iteration();
-        String version = ctx.version(t - 1);
-        ctx.peers().generator().loadCheckpoint(version);
+        String version = ctx.serve(t - 1);
         List<Problem> problems = RunProblems.train(ctx.plan(), t);
         Map<String, Sample> samples = new HashMap<>();
         for (Sample s : RunFiles.readRecords(ctx.file(RunLayout.SAMPLES), Sample.class)) {

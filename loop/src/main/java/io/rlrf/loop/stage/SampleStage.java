@@ -21,8 +21,7 @@ public final class SampleStage implements RunStage {
     @Override
     public StageFigures run(StageContext ctx) {
         int t = ctx.iteration();
-        String version = ctx.version(t - 1);
-        ctx.peers().generator().loadCheckpoint(version);
+        String version = ctx.serve(t - 1);
         List<Problem> problems = RunProblems.train(ctx.plan(), t);
         long seed = ctx.plan().seed();
         List<Sample> samples = Answering.answer(ctx, problems, ctx.plan().n(), ctx.plan().sampling(),

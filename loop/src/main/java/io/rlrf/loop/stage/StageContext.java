@@ -98,6 +98,16 @@ public final class StageContext {
         return layout.version(t);
     }
 
+    /**
+     * Has the generator serve checkpoint {@code version(t)} and returns that version (to pin requests
+     * to it): the iteration's starting policy is {@code t = iteration - 1}.
+     */
+    public String serve(int t) {
+        String version = version(t);
+        peers.generator().loadCheckpoint(version);
+        return version;
+    }
+
     /** Records that {@code done} of {@code total} work items of this stage are done. */
     public void progress(long done, long total) {
         double seconds = (System.nanoTime() - start) / 1e9;

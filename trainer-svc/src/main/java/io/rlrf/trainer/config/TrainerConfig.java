@@ -37,7 +37,7 @@ public interface TrainerConfig {
     Loop loop();
 
     /** generator-svc calls (Generate, LoadCheckpoint). */
-    Peer generator();
+    GeneratorPeer generator();
 
     /** reward-svc calls (Evaluate). */
     Peer reward();
@@ -120,6 +120,15 @@ public interface TrainerConfig {
         /** Pause before the first retry, doubled for each later one. Default 500ms. */
         @WithDefault("500ms")
         Duration retryBackoff();
+    }
+
+    /** generator-svc: a peer whose LoadCheckpoint may be guarded by an access token. */
+    interface GeneratorPeer extends Peer {
+        /**
+         * The token trainer-svc sends with LoadCheckpoint ({@code authorization: Bearer <token>}):
+         * generator-svc's {@code rlrf.generator.access-token}, when that is set. No default (none sent).
+         */
+        Optional<String> accessToken();
     }
 
     interface Bootstrap {
@@ -256,6 +265,46 @@ public interface TrainerConfig {
         /** Largest ListRuns page. Default 100. */
         @WithDefault("100")
         int maxPageSize();
+
+        /** Largest {@code dpo.epochs} and {@code sft.epochs}. Default 100. */
+        @WithDefault("100")
+        int maxEpochs();
+
+        /** Largest {@code dpo.batch_size} and {@code sft.batch_size}. Default 1024. */
+        @WithDefault("1024")
+        int maxBatchSize();
+
+        /** Largest {@code dpo.grad_accumulation}. Default 256. */
+        @WithDefault("256")
+        int maxGradAccumulation();
+
+        /** Largest {@code dpo.batch_size} x {@code dpo.grad_accumulation} (pairs per optimiser step). Default 4096. */
+        @WithDefault("4096")
+        int maxPairsPerStep();
+
+        /** Largest {@code pairing.pairs_per_prompt}. Default 32. */
+        @WithDefault("32")
+        int maxPairsPerPrompt();
+
+        /**
+         * Most answers generated per iteration: {@code train_prompts} x ({@code sampling.n} +
+         * {@code reflection.m} when reflecting) + {@code eval_prompts}. Default 6400000, what the
+         * per-field limits allow at most; it bounds the product when those are raised.
+         */
+        @WithDefault("6400000")
+        long maxAnswersPerIteration();
+
+        /**
+         * Most training examples processed per iteration, each epoch counted: {@code train_prompts} x
+         * {@code pairs_per_prompt} x {@code dpo.epochs} (DPO) and {@code train_prompts} x
+         * {@code sft.epochs} (MODE_SFT). Default 10000000.
+         */
+        @WithDefault("10000000")
+        long maxTrainingExamples();
+
+        /** Longest label key or value, in characters. Default 256. */
+        @WithDefault("256")
+        int maxLabelChars();
     }
 
     interface RunDefaults {

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import io.rlrf.api.trainer.v1.RunConfig;
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.tasks.MathProblem;
 import io.rlrf.tasks.Split;
@@ -24,7 +25,7 @@ public final class Tasks {
 
     public static void validate(RunConfig config) {
         if (!KNOWN.contains(config.getTask())) {
-            throw ServiceException.invalidArgument("config.task", "is unknown: '" + config.getTask() + "'; known tasks: " + KNOWN);
+            throw ServiceException.invalidArgument("config.task", "is unknown: " + Echo.of(config.getTask()) + "; known tasks: " + KNOWN);
         }
         split("config.data.train_split", config.getData().getTrainSplit());
         split("config.data.eval_split", config.getData().getEvalSplit());
@@ -41,7 +42,7 @@ public final class Tasks {
         try {
             return Split.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ServiceException.invalidArgument(field, "is unknown: '" + name + "'; known splits: train, dev, test");
+            throw ServiceException.invalidArgument(field, "is unknown: " + Echo.of(name) + "; known splits: train, dev, test");
         }
     }
 

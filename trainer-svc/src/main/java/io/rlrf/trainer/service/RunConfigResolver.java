@@ -46,7 +46,7 @@ public class RunConfigResolver {
 
     /** @throws ServiceException INVALID_ARGUMENT or LIMIT_EXCEEDED naming the offending field */
     public RunConfig resolve(RunConfig requested) {
-        RunConfigValidation.validateMode(requested.getMode());
+        RunConfigValidation.validateBeforeDefaults(requested);
         RunConfig resolved = fillDefaults(requested);
         RunConfigValidation.validate(requested, resolved, config.limits());
         return resolved;

@@ -287,8 +287,8 @@ public interface TrainerConfig {
         int maxPairsPerPrompt();
 
         /**
-         * Most answers generated per iteration: {@code train_prompts} x ({@code sampling.n} +
-         * {@code reflection.m} when reflecting) + {@code eval_prompts}. Default 6400000, what the
+         * Most answers generated for training per iteration: {@code train_prompts} x
+         * ({@code sampling.n} + {@code reflection.m} when reflecting). Default 6400000, what the
          * per-field limits allow at most; it bounds the product when those are raised.
          */
         @WithDefault("6400000")

@@ -130,10 +130,7 @@ public final class RunConfigValidation {
         // Step 6: pairing.
         var pairing = resolved.getPairing();
         Check.inClosedRange("config.pairing.delta", pairing.getDelta(), 0.0, 1.0);
-        if (pairing.getScore() == ScoreKind.UNRECOGNIZED) {
-            throw ServiceException.invalidArgument("config.pairing.score",
-                    "has an unknown value; valid: SCORE_KIND_FINE_GRAINED, SCORE_KIND_SCALAR");
-        }
+        // pairing.score: an unknown number is refused before the defaults (validateBeforeDefaults).
         Check.atLeast("config.pairing.pairs_per_prompt", pairing.getPairsPerPrompt(), 1);
         Check.withinLimit("config.pairing.pairs_per_prompt", pairing.getPairsPerPrompt(),
                 new Limit(LIMITS + "max-pairs-per-prompt", limits.maxPairsPerPrompt()));

@@ -96,7 +96,7 @@ class TestCommandTest {
     private Path fakeTools(boolean aptGet, String nodeVersion) throws IOException {
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         for (String tool : List.of("dirname", "sed", "head", "cat", "grep", "awk", "ls", "mkdir", "rm", "cp", "env", "tr",
-                "cut", "sort", "uname", "id", "readlink", "curl", "unzip")) {
+                "cut", "sort", "uname", "id", "readlink", "chmod", "curl", "unzip")) {
             for (String dir : List.of("/usr/bin", "/bin")) {
                 if (Files.isExecutable(Path.of(dir, tool)) && !Files.exists(bin.resolve(tool))) {
                     Files.createSymbolicLink(bin.resolve(tool), Path.of(dir, tool));

@@ -198,4 +198,25 @@ class DeploymentPolicyTest {
                     "the local server defines " + name + " the same way");
         }
     }
+
+    @Test
+    void theCachesKeepTheirEntriesOnDiskLikeTheLocalServersOnes() throws IOException {
+        JsonNode cluster = DeployFiles.yamlOne("infinispan/infinispan.yaml");
+        JsonNode container = cluster.at("/spec/service/container");
+        assertFalse(container.path("ephemeralStorage").asBoolean(false), "a persistent volume per pod");
+        assertTrue(container.hasNonNull("storage"), "the volume's size is set");
+        String localXml = Files.readString(DeployFiles.dir().resolve("../infinispan/server/conf/infinispan.xml"));
+        for (String name : List.of("feedback", "reflections")) {
+            JsonNode template = DeployFiles.YAML.readTree(DeployFiles.yamlOne("infinispan/cache-" + name + ".yaml")
+                    .at("/spec/template").asText()).get("distributedCache");
+            JsonNode store = template.at("/persistence/fileStore");
+            assertFalse(store.isMissingNode(), name + " has a file store");
+            assertFalse(store.path("shared").asBoolean(true), name + ": one store per pod");
+            assertFalse(store.path("purge").asBoolean(true), name + ": a restart keeps the entries");
+            String local = localXml.substring(localXml.indexOf("<distributed-cache name=\"" + name + "\""));
+            local = local.substring(0, local.indexOf("</distributed-cache>"));
+            assertTrue(local.contains("<file-store shared=\"false\" preload=\"false\" purge=\"false\"/>"),
+                    "the local server keeps " + name + " on disk the same way");
+        }
+    }
 }

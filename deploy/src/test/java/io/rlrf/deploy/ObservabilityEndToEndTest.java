@@ -389,6 +389,7 @@ class ObservabilityEndToEndTest {
             assertTrue(cache.at("/expiration/max-idle").isMissingNode() || cache.at("/expiration/max-idle").asLong() < 0,
                     "no idle expiry: " + config);
             assertEquals("1000000", cache.at("/memory/max-count").asText(), config.toString());
+            assertFalse(cache.at("/persistence/file-store").isMissingNode(), "entries kept on disk: " + config);
             HTTP.send(HttpRequest.newBuilder(URI.create(base)).header("Authorization", basicAuth()).DELETE().build(),
                     HttpResponse.BodyHandlers.discarding());
         }

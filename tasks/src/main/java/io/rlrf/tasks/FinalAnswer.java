@@ -18,6 +18,11 @@ import java.util.regex.Pattern;
  * A {@code ####} line without a number yields no answer (the fallback is not used then: the
  * answer's author said where the answer is, and it is not there). Values are normalised as
  * decimals without trailing zeros ({@code 18.50} becomes {@code 18.5}, {@code 7.0} becomes {@code 7}).
+ *
+ * <p>A number is plain decimal notation of at most {@link #MAX_DIGITS} digits: no exponent
+ * ({@code 1e1000000} is not a number here), so that no text an answer contains can make a
+ * number, its arithmetic or its printed form large ({@link #parseNumber} is the one place numbers
+ * are read from text).
  */
 public final class FinalAnswer {
 
@@ -43,6 +48,11 @@ public final class FinalAnswer {
     static final Pattern NUMBER = Pattern.compile(
             "(?<![\\w.])-?\\$?\\s?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?|(?<![\\w.])-?\\.\\d+");
     private static final Pattern ANNOTATION = Pattern.compile("<<[^<>]*>>");
+    /** What {@link #parseNumber} accepts once {@code $}, separators and spaces are removed. */
+    private static final Pattern PLAIN_DECIMAL = Pattern.compile("[+-]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)");
+
+    /** Most digits a number may have (integer and fraction parts together). */
+    public static final int MAX_DIGITS = 32;
 
     private FinalAnswer() {
     }
@@ -77,17 +87,29 @@ public final class FinalAnswer {
         return 0;
     }
 
-    /** Parses a number token as written ({@code $1,600}, {@code -3}, {@code .5}). */
+    /**
+     * Parses a number token as written ({@code $1,600}, {@code -3}, {@code .5}); empty when it is not
+     * plain decimal notation (an exponent, other characters) or has more than {@link #MAX_DIGITS} digits.
+     */
     public static Optional<BigDecimal> parseNumber(String token) {
+        if (token.length() > 4 * MAX_DIGITS) {
+            return Optional.empty(); // far too long to be a number with MAX_DIGITS digits
+        }
         String cleaned = token.replace("$", "").replace(",", "").replace(" ", "");
-        if (cleaned.isEmpty() || cleaned.equals("-")) {
+        if (!PLAIN_DECIMAL.matcher(cleaned).matches() || digits(cleaned) > MAX_DIGITS) {
             return Optional.empty();
         }
-        try {
-            return Optional.of(new BigDecimal(cleaned));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
+        return Optional.of(new BigDecimal(cleaned));
+    }
+
+    private static int digits(String plain) {
+        int n = 0;
+        for (int i = 0; i < plain.length(); i++) {
+            if (Character.isDigit(plain.charAt(i))) {
+                n++;
+            }
         }
+        return n;
     }
 
     /** Normalised text of a number: plain notation, no trailing zeros. */

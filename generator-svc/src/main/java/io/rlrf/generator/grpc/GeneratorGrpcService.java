@@ -1,7 +1,7 @@
 package io.rlrf.generator.grpc;
 
-import io.grpc.Context;
-import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.rlrf.api.generator.v1.DescribeModelRequest;
@@ -11,13 +11,15 @@ import io.rlrf.api.generator.v1.GenerateResponse;
 import io.rlrf.api.generator.v1.GeneratorGrpc;
 import io.rlrf.api.generator.v1.LoadCheckpointRequest;
 import io.rlrf.api.generator.v1.LoadCheckpointResponse;
+import io.rlrf.common.grpc.CallCancellationInterceptor;
+import io.rlrf.common.grpc.MalformedRequests;
 import io.rlrf.generator.service.GenerationService;
 import io.smallrye.common.annotation.Blocking;
 
 /** Thin gRPC adapter: errors thrown here are mapped by the shared GrpcErrorMapper. */
 @GrpcService
 @Blocking
-public class GeneratorGrpcService extends GeneratorGrpc.GeneratorImplBase {
+public class GeneratorGrpcService implements GeneratorGrpc.AsyncService, BindableService {
 
     private final GenerationService generation;
 
@@ -25,15 +27,16 @@ public class GeneratorGrpcService extends GeneratorGrpc.GeneratorImplBase {
         this.generation = generation;
     }
 
+    /** Requests that do not parse are refused with INVALID_ARGUMENT (see {@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.guard(GeneratorGrpc.bindService(this));
+    }
+
     @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> response) {
-        // Cancellation and deadline expiry of the call stop its sequences at the next decode step
-        // (see CallCancellationInterceptor for why the observer, not the worker's Context, knows).
-        Context context = Context.current();
-        ServerCallStreamObserver<GenerateResponse> call = response instanceof ServerCallStreamObserver<GenerateResponse> s
-                ? s : null;
-        response.onNext(generation.generate(request,
-                () -> context.isCancelled() || (call != null && call.isCancelled())));
+        // Cancellation and deadline expiry of the call stop its sequences at the next decode step.
+        response.onNext(generation.generate(request, CallCancellationInterceptor.cancelled(response)));
         response.onCompleted();
     }
 

@@ -27,6 +27,7 @@ import io.rlrf.api.generator.v1.LoadCheckpointResponse;
 import io.rlrf.api.generator.v1.ModelInfo;
 import io.rlrf.api.generator.v1.ModelState;
 import io.rlrf.api.generator.v1.SamplingParams;
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.common.validation.Check;
 import io.rlrf.common.validation.Limit;
@@ -100,8 +101,8 @@ public class GenerationService {
         try {
             if (!request.getRequirePolicyVersion().isEmpty()
                     && !request.getRequirePolicyVersion().equals(model.version())) {
-                throw ServiceException.failedPrecondition("require_policy_version is '" + request.getRequirePolicyVersion()
-                        + "' but generator-svc serves '" + model.version() + "'");
+                throw ServiceException.failedPrecondition("require_policy_version is " + Echo.of(request.getRequirePolicyVersion())
+                        + " but generator-svc serves " + Echo.of(model.version()));
             }
             io.rlrf.model.generate.SamplingParams params = resolve(request.getSampling());
             long baseSeed = request.getSampling().hasSeed() ? request.getSampling().getSeed() : seeds.nextLong();

@@ -13,8 +13,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.common.validation.Check;
+import io.rlrf.common.validation.StorePaths;
 import io.rlrf.generator.config.GeneratorConfig;
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.Policy;
@@ -30,6 +32,7 @@ import io.rlrf.model.tokenizer.CharTokenizerSpec;
 public class ModelStore {
 
     private static final Logger LOG = Logger.getLogger(ModelStore.class);
+    private static final String STORE = "model store";
 
     /** The swap: the new model and the one it replaced (null if none). */
     public record Swap(ServedModel loaded, String previousVersion, long loadMillis) {
@@ -92,12 +95,14 @@ public class ModelStore {
             try {
                 policy = Policy.load(dir);
             } catch (IOException | RuntimeException e) {
-                lastLoadError = "checkpoint '" + version + "' could not be loaded: " + rootMessage(e);
+                // The model library names absolute paths: the message names store-relative ones.
+                lastLoadError = "checkpoint " + Echo.of(version) + " could not be loaded: "
+                        + StorePaths.relativize(root, rootMessage(e));
                 throw ServiceException.failedPrecondition(lastLoadError);
             }
             if (policy.tokenizer().isEmpty()) {
                 policy.close();
-                lastLoadError = "checkpoint '" + version + "' has no " + Checkpoint.TOKENIZER
+                lastLoadError = "checkpoint " + Echo.of(version) + " has no " + Checkpoint.TOKENIZER
                         + "; generator-svc serves text and needs the checkpoint's tokenizer";
                 throw ServiceException.failedPrecondition(lastLoadError);
             }
@@ -115,25 +120,15 @@ public class ModelStore {
         }
     }
 
-    /** The checkpoint directory of {@code version}, which must stay inside the store root. */
+    /**
+     * The checkpoint directory of {@code version}: inside the store root, with every symbolic link
+     * (on the folder or on any file in it) followed and staying inside the store.
+     */
     Path resolve(String version) {
-        Check.relativePath("version", version);
-        Path dir = root.resolve(version).normalize();
-        if (!dir.startsWith(root)) {
-            throw ServiceException.invalidArgument("version", "must stay inside the model store, got '" + version + "'");
-        }
+        Path dir = StorePaths.resolve("version", root, version, STORE);
         if (!Files.isRegularFile(dir.resolve(Checkpoint.CONFIG))) {
-            throw ServiceException.notFound("no checkpoint '" + version + "' in the model store (no "
-                    + Checkpoint.CONFIG + " under the store root " + root + ")");
-        }
-        try {
-            // A symbolic link inside the store must not lead out of it either.
-            if (!dir.toRealPath().startsWith(root.toRealPath())) {
-                throw ServiceException.invalidArgument("version",
-                        "resolves outside the model store through a symbolic link: '" + version + "'");
-            }
-        } catch (IOException e) {
-            throw ServiceException.notFound("checkpoint '" + version + "' cannot be read: " + e.getMessage());
+            throw ServiceException.notFound("no checkpoint " + Echo.of(version) + " in the model store (no "
+                    + Checkpoint.CONFIG + " there)");
         }
         return dir;
     }
@@ -156,7 +151,7 @@ public class ModelStore {
             }
             load(initial.get());
         } catch (RuntimeException | IOException e) {
-            lastLoadError = "initial version '" + initial.get() + "': " + rootMessage(e);
+            lastLoadError = "initial version " + Echo.of(initial.get()) + ": " + StorePaths.relativize(root, rootMessage(e));
             LOG.errorf("could not load the initial policy version: %s; the service stays up without a model "
                     + "until LoadCheckpoint succeeds", lastLoadError);
         }

@@ -1,11 +1,13 @@
 package io.rlrf.generator.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +29,7 @@ import io.rlrf.api.generator.v1.GeneratorGrpc;
 import io.rlrf.api.generator.v1.LoadCheckpointRequest;
 import io.rlrf.api.generator.v1.Prompt;
 import io.rlrf.api.generator.v1.SamplingParams;
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.testing.ServiceConformanceTests;
 import io.rlrf.generator.service.ModelStore;
 
@@ -151,8 +154,72 @@ class GeneratorGrpcServiceTest extends ServiceConformanceTests {
         Path link = Path.of("target/test-models/escape");
         Files.deleteIfExists(link);
         Files.createSymbolicLink(link, outside);
-        assertStatus(Code.INVALID_ARGUMENT, "resolves outside the model store through a symbolic link",
+        assertStatus(Code.INVALID_ARGUMENT, "version 'escape/ckpt' leads out of the model store through a symbolic link",
                 () -> stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion("escape/ckpt").build()));
+    }
+
+    /** A checkpoint folder inside the store whose named files are links to {@code targets}. */
+    private static void linkedCheckpoint(String version, Map<String, Path> targets) throws Exception {
+        Path dir = Path.of("target/test-models", version);
+        if (Files.exists(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        for (var e : targets.entrySet()) {
+            Files.createSymbolicLink(dir.resolve(e.getKey()), e.getValue().toAbsolutePath());
+        }
+    }
+
+    @Test
+    void aLinkOnAFileOfACheckpointLeadingOutOfTheStoreIsRefusedWithoutReadingIt() throws Exception {
+        Path outside = Files.createTempFile("outside-store", ".json");
+        Files.writeString(outside, "secret-content-42");
+        linkedCheckpoint("linked-file", Map.of("config.json", outside));
+        var e = assertStatus(Code.INVALID_ARGUMENT,
+                "version 'linked-file' leads out of the model store through a symbolic link (at 'linked-file/config.json')",
+                () -> stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion("linked-file").build()));
+        assertFalse(e.getStatus().getDescription().contains("secret-content-42"), e.getStatus().getDescription());
+    }
+
+    @Test
+    void aCheckpointWhoseFilesAllLinkOutOfTheStoreIsRefused() throws Exception {
+        Path outside = Files.createTempDirectory("outside-store").resolve("ckpt");
+        ModelStore.createTinyCheckpoint(outside, 7);
+        linkedCheckpoint("linked-files", Map.of("config.json", outside.resolve("config.json"),
+                "model.safetensors", outside.resolve("model.safetensors"), "tokenizer.json", outside.resolve("tokenizer.json")));
+        assertStatus(Code.INVALID_ARGUMENT, "leads out of the model store through a symbolic link",
+                () -> stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion("linked-files").build()));
+    }
+
+    @Test
+    void notFoundNamesTheStoreRelativeVersionOnly() {
+        String root = Path.of("target/test-models").toAbsolutePath().toString();
+        var e = assertStatus(Code.NOT_FOUND, "no checkpoint 'no/such' in the model store (no config.json there)",
+                () -> stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion("no/such").build()));
+        assertFalse(e.getStatus().getDescription().contains(root), e.getStatus().getDescription());
+        assertFalse(e.getStatus().getDescription().contains("/work"), e.getStatus().getDescription());
+    }
+
+    @Test
+    void aNulCharacterInTheVersionIsInvalidArgument() {
+        assertStatus(Code.INVALID_ARGUMENT, "version must not contain control characters (such as NUL), got 'tiny\\u0000v1'",
+                () -> stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion("tiny\u0000v1").build()));
+    }
+
+    @Test
+    void longValuesAreEchoedAsAShortPrefixWithTheirLength() {
+        String huge = "v".repeat(112 * 1024);
+        var e = assertStatus(Code.NOT_FOUND, "no checkpoint '" + "v".repeat(Echo.MAX_CHARS) + "...' (114688 characters)",
+                () -> stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion(huge).build()));
+        assertTrue(e.getStatus().getDescription().length() < 200, e.getStatus().getDescription());
+        e = assertStatus(Code.FAILED_PRECONDITION, "(114688 characters) but generator-svc serves 'tiny/v1'",
+                () -> stub().generate(valid().setRequirePolicyVersion(huge).build()));
+        assertTrue(e.getStatus().getDescription().length() < 200, e.getStatus().getDescription());
+        grpcHealthReportsServingForTheService();
     }
 
     @Test

@@ -37,9 +37,50 @@ public interface RunLimitsConfig {
     @WithDefault("32")
     int maxLabels();
 
+    /** Largest {@code dpo.epochs} and {@code sft.epochs}. Default 100. */
+    @WithDefault("100")
+    int maxEpochs();
+
+    /** Largest {@code dpo.batch_size} and {@code sft.batch_size}. Default 1024. */
+    @WithDefault("1024")
+    int maxBatchSize();
+
+    /** Largest {@code dpo.grad_accumulation}. Default 256. */
+    @WithDefault("256")
+    int maxGradAccumulation();
+
+    /** Largest {@code dpo.batch_size} x {@code dpo.grad_accumulation} (pairs per optimiser step). Default 4096. */
+    @WithDefault("4096")
+    int maxPairsPerStep();
+
+    /** Largest {@code pairing.pairs_per_prompt}. Default 32. */
+    @WithDefault("32")
+    int maxPairsPerPrompt();
+
+    /**
+     * Most answers generated for training per iteration: {@code train_prompts} x
+     * ({@code sampling.n} + {@code reflection.m} when reflecting). Default 6400000, what the
+     * per-field limits allow at most; it bounds the product when those are raised.
+     */
+    @WithDefault("6400000")
+    long maxAnswersPerIteration();
+
+    /**
+     * Most training examples processed per iteration, each epoch counted: {@code train_prompts} x
+     * {@code pairs_per_prompt} x {@code dpo.epochs} (DPO) and {@code train_prompts} x
+     * {@code sft.epochs} (MODE_SFT). Default 10000000.
+     */
+    @WithDefault("10000000")
+    long maxTrainingExamples();
+
+    /** Longest label key or value, in characters. Default 256. */
+    @WithDefault("256")
+    int maxLabelChars();
+
     /** These limits as the validator takes them. */
     default RunLimits runLimits() {
         return new RunLimits("rlrf.trainer.limits.", maxIterations(), maxN(), maxM(), maxPrompts(), maxNewTokens(),
-                maxLabels());
+                maxLabels(), maxEpochs(), maxBatchSize(), maxGradAccumulation(), maxPairsPerStep(), maxPairsPerPrompt(),
+                maxAnswersPerIteration(), maxTrainingExamples(), maxLabelChars());
     }
 }

@@ -11,6 +11,7 @@ import io.rlrf.api.trainer.v1.ReflectionConfig;
 import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.api.trainer.v1.SamplingConfig;
 import io.rlrf.api.trainer.v1.ScoreKind;
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.common.validation.Check;
 import io.rlrf.common.validation.Limit;
@@ -23,8 +24,22 @@ public final class RunConfigValidation {
 
     private static final Pattern RUN_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,62}");
+    /** The built-in world has four levels (tasks' ArithLevel); RunProblems checks each value. */
+    private static final int MAX_DIFFICULTY_LEVELS = 4;
 
     private RunConfigValidation() {
+    }
+
+    /**
+     * What must be checked before the defaults are filled in: the mode (it decides the defaults) and
+     * the enums (an unknown number cannot be copied into the resolved config).
+     */
+    public static void validateBeforeDefaults(RunConfig requested) {
+        validateMode(requested.getMode());
+        if (requested.getPairing().getScore() == ScoreKind.UNRECOGNIZED) {
+            throw ServiceException.invalidArgument("config.pairing.score", "has an unknown value ("
+                    + requested.getPairing().getScoreValue() + "); valid: SCORE_KIND_FINE_GRAINED, SCORE_KIND_SCALAR");
+        }
     }
 
     /** The mode decides the defaults, so it is checked before they are filled in. */
@@ -64,8 +79,12 @@ public final class RunConfigValidation {
         name("config.data.eval_split", data.getEvalSplit());
         if (data.getTrainSplit().equals(data.getEvalSplit())) {
             throw ServiceException.invalidArgument("config.data.eval_split",
-                    "must differ from config.data.train_split ('" + data.getTrainSplit()
-                            + "'): evaluation is on held-out prompts");
+                    "must differ from config.data.train_split (" + Echo.of(data.getTrainSplit())
+                            + "): evaluation is on held-out prompts");
+        }
+        if (data.getDifficultyLevelsCount() > MAX_DIFFICULTY_LEVELS) {
+            throw ServiceException.invalidArgument("config.data.difficulty_levels", "lists "
+                    + data.getDifficultyLevelsCount() + " levels; there are at most " + MAX_DIFFICULTY_LEVELS);
         }
         for (int i = 0; i < data.getDifficultyLevelsCount(); i++) {
             Check.atLeast("config.data.difficulty_levels[" + i + "]", data.getDifficultyLevels(i), 1);
@@ -109,19 +128,26 @@ public final class RunConfigValidation {
         // Step 6: pairing.
         var pairing = resolved.getPairing();
         Check.inClosedRange("config.pairing.delta", pairing.getDelta(), 0.0, 1.0);
-        if (pairing.getScore() == ScoreKind.UNRECOGNIZED) {
-            throw ServiceException.invalidArgument("config.pairing.score",
-                    "has an unknown value; valid: SCORE_KIND_FINE_GRAINED, SCORE_KIND_SCALAR");
-        }
+        // pairing.score: an unknown number is refused before the defaults (validateBeforeDefaults).
         Check.atLeast("config.pairing.pairs_per_prompt", pairing.getPairsPerPrompt(), 1);
+        Check.withinLimit("config.pairing.pairs_per_prompt", pairing.getPairsPerPrompt(),
+                new Limit(prefix + "max-pairs-per-prompt", limits.maxPairsPerPrompt()));
 
         // DPO update.
         DpoConfig dpo = resolved.getDpo();
         Check.positive("config.dpo.beta", dpo.getBeta());
         Check.positive("config.dpo.learning_rate", dpo.getLearningRate());
+        Limit epochs = new Limit(prefix + "max-epochs", limits.maxEpochs());
+        Limit batchSize = new Limit(prefix + "max-batch-size", limits.maxBatchSize());
         Check.atLeast("config.dpo.epochs", dpo.getEpochs(), 1);
+        Check.withinLimit("config.dpo.epochs", dpo.getEpochs(), epochs);
         Check.atLeast("config.dpo.batch_size", dpo.getBatchSize(), 1);
+        Check.withinLimit("config.dpo.batch_size", dpo.getBatchSize(), batchSize);
         Check.atLeast("config.dpo.grad_accumulation", dpo.getGradAccumulation(), 1);
+        Check.withinLimit("config.dpo.grad_accumulation", dpo.getGradAccumulation(),
+                new Limit(prefix + "max-grad-accumulation", limits.maxGradAccumulation()));
+        Check.productWithinLimit("config.dpo.batch_size x config.dpo.grad_accumulation",
+                new Limit(prefix + "max-pairs-per-step", limits.maxPairsPerStep()), dpo.getBatchSize(), dpo.getGradAccumulation());
         if (!(dpo.getWarmupRatio() >= 0.0 && dpo.getWarmupRatio() < 1.0)) {
             throw ServiceException.invalidArgument("config.dpo.warmup_ratio",
                     "must be in [0.0, 1.0), got " + dpo.getWarmupRatio());
@@ -134,16 +160,36 @@ public final class RunConfigValidation {
         var sft = resolved.getSft();
         Check.positive("config.sft.learning_rate", sft.getLearningRate());
         Check.atLeast("config.sft.epochs", sft.getEpochs(), 1);
+        Check.withinLimit("config.sft.epochs", sft.getEpochs(), epochs);
         Check.atLeast("config.sft.batch_size", sft.getBatchSize(), 1);
+        Check.withinLimit("config.sft.batch_size", sft.getBatchSize(), batchSize);
         var eval = resolved.getEval();
         Check.nonNegative("config.eval.temperature", eval.getTemperature());
         Check.atLeast("config.eval.max_new_tokens", eval.getMaxNewTokens(), 1);
         Check.withinLimit("config.eval.max_new_tokens", eval.getMaxNewTokens(), maxNewTokens);
 
+        // Products of counts: the work of one iteration, computed without overflow.
+        long rewrites = reflection.getEnabled() ? reflection.getM() : 0;
+        Check.productWithinLimit("config.data.train_prompts x (config.sampling.n + config.reflection.m)",
+                new Limit(prefix + "max-answers-per-iteration", limits.maxAnswersPerIteration()),
+                data.getTrainPrompts(), sampling.getN() + rewrites);
+        Limit examples = new Limit(prefix + "max-training-examples", limits.maxTrainingExamples());
+        if (mode == Mode.MODE_SFT) {
+            Check.productWithinLimit("config.data.train_prompts x config.sft.epochs", examples,
+                    data.getTrainPrompts(), sft.getEpochs());
+        } else {
+            Check.productWithinLimit("config.data.train_prompts x config.pairing.pairs_per_prompt x config.dpo.epochs",
+                    examples, data.getTrainPrompts(), pairing.getPairsPerPrompt(), dpo.getEpochs());
+        }
+
         Check.withinLimit("config.labels (count)", resolved.getLabelsCount(),
                 new Limit(prefix + "max-labels", limits.maxLabels()));
+        Limit labelChars = new Limit(prefix + "max-label-chars", limits.maxLabelChars());
         for (Map.Entry<String, String> label : resolved.getLabelsMap().entrySet()) {
             Check.notBlank("config.labels key", label.getKey());
+            Check.withinLimit("config.labels key (characters)", label.getKey().length(), labelChars);
+            Check.withinLimit("config.labels[" + Echo.of(label.getKey()) + "] (characters)", label.getValue().length(),
+                    labelChars);
         }
     }
 
@@ -155,8 +201,8 @@ public final class RunConfigValidation {
         Check.notBlank(field, runId);
         if (!RUN_ID.matcher(runId).matches()) {
             throw ServiceException.invalidArgument(field,
-                    "must be lower-case letters, digits and '-', 1 to 63 characters, starting with a letter or digit; got '"
-                            + runId + "'");
+                    "must be lower-case letters, digits and '-', 1 to 63 characters, starting with a letter or digit; got "
+                            + Echo.of(runId));
         }
     }
 
@@ -164,7 +210,7 @@ public final class RunConfigValidation {
         Check.notBlank(field, value);
         if (!NAME.matcher(value).matches()) {
             throw ServiceException.invalidArgument(field,
-                    "must be lower-case letters, digits, '_', '.' and '-', got '" + value + "'");
+                    "must be lower-case letters, digits, '_', '.' and '-', 1 to 63 characters, got " + Echo.of(value));
         }
     }
 }

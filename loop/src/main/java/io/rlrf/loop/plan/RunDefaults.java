@@ -80,7 +80,7 @@ public final class RunDefaults {
 
     /** @throws ServiceException INVALID_ARGUMENT or LIMIT_EXCEEDED naming the offending field */
     public RunConfig resolve(RunConfig requested) {
-        RunConfigValidation.validateMode(requested.getMode());
+        RunConfigValidation.validateBeforeDefaults(requested);
         RunConfig.Builder resolved = overlay(defaults, requested).toBuilder();
         Mode mode = requested.getMode();
         if (!requested.getReflection().hasEnabled()) {

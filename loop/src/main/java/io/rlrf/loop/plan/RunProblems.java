@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import io.rlrf.api.trainer.v1.RunConfig;
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.loop.run.Records.Problem;
 import io.rlrf.loop.run.Seeds;
@@ -26,7 +27,7 @@ public final class RunProblems {
     /** The task-specific checks of a resolved config (after {@link RunConfigValidation}). */
     public static void validate(RunConfig config) {
         if (!KNOWN.contains(config.getTask())) {
-            throw ServiceException.invalidArgument("config.task", "is unknown: '" + config.getTask() + "'; known tasks: " + KNOWN);
+            throw ServiceException.invalidArgument("config.task", "is unknown: " + Echo.of(config.getTask()) + "; known tasks: " + KNOWN);
         }
         split("config.data.train_split", config.getData().getTrainSplit());
         split("config.data.eval_split", config.getData().getEvalSplit());
@@ -43,7 +44,7 @@ public final class RunProblems {
         try {
             return Split.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ServiceException.invalidArgument(field, "is unknown: '" + name + "'; known splits: train, dev, test");
+            throw ServiceException.invalidArgument(field, "is unknown: " + Echo.of(name) + "; known splits: train, dev, test");
         }
     }
 

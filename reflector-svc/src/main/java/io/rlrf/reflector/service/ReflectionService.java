@@ -26,6 +26,7 @@ import io.rlrf.api.reflector.v1.RefineRequest;
 import io.rlrf.api.reflector.v1.RefineResponse;
 import io.rlrf.api.reflector.v1.Refinement;
 import io.rlrf.api.reward.v1.AspectFeedback;
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.common.validation.SamplingValidation;
 import io.rlrf.core.ContentKey;
@@ -126,8 +127,8 @@ public class ReflectionService {
         }
         String version = description.getModel().getPolicyVersion();
         if (!required.isEmpty() && !required.equals(version)) {
-            throw ServiceException.failedPrecondition("require_policy_version is '" + required
-                    + "' but generator-svc serves '" + version + "'");
+            throw ServiceException.failedPrecondition("require_policy_version is " + Echo.of(required)
+                    + " but generator-svc serves " + Echo.of(version));
         }
         return version;
     }

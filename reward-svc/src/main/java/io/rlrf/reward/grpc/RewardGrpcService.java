@@ -1,5 +1,7 @@
 package io.rlrf.reward.grpc;
 
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.rlrf.api.reward.v1.EvaluateRequest;
@@ -9,13 +11,15 @@ import io.rlrf.api.reward.v1.ListAspectsResponse;
 import io.rlrf.api.reward.v1.ListRubricsRequest;
 import io.rlrf.api.reward.v1.ListRubricsResponse;
 import io.rlrf.api.reward.v1.RewardGrpc;
+import io.rlrf.common.grpc.CallCancellationInterceptor;
+import io.rlrf.common.grpc.MalformedRequests;
 import io.rlrf.reward.service.FeedbackService;
 import io.smallrye.common.annotation.Blocking;
 
 /** Thin gRPC adapter: errors thrown here are mapped by the shared GrpcErrorMapper. */
 @GrpcService
 @Blocking
-public class RewardGrpcService extends RewardGrpc.RewardImplBase {
+public class RewardGrpcService implements RewardGrpc.AsyncService, BindableService {
 
     private final FeedbackService feedback;
 
@@ -23,9 +27,16 @@ public class RewardGrpcService extends RewardGrpc.RewardImplBase {
         this.feedback = feedback;
     }
 
+    /** Requests that do not parse are refused with INVALID_ARGUMENT (see {@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.guard(RewardGrpc.bindService(this));
+    }
+
     @Override
     public void evaluate(EvaluateRequest request, StreamObserver<EvaluateResponse> response) {
-        response.onNext(feedback.evaluate(request));
+        // Judging stops once the caller cancels or its deadline passes.
+        response.onNext(feedback.evaluate(request, CallCancellationInterceptor.cancelled(response)));
         response.onCompleted();
     }
 

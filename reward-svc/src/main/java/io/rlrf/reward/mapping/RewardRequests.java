@@ -5,6 +5,7 @@ import java.util.Set;
 
 import io.rlrf.api.reward.v1.EvaluateRequest;
 import io.rlrf.api.reward.v1.EvaluationItem;
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.common.validation.Check;
 import io.rlrf.common.validation.Limit;
@@ -43,10 +44,10 @@ public final class RewardRequests {
             String aspect = request.getAspects(i);
             if (AspectCatalog.find(aspect).isEmpty()) {
                 throw ServiceException.invalidArgument("aspects[" + i + "]",
-                        "'" + aspect + "' is not a known aspect; valid aspects: " + AspectCatalog.names());
+                        Echo.of(aspect) + " is not a known aspect; valid aspects: " + AspectCatalog.names());
             }
             if (!seen.add(aspect)) {
-                throw ServiceException.invalidArgument("aspects[" + i + "]", "repeats '" + aspect + "'");
+                throw ServiceException.invalidArgument("aspects[" + i + "]", "repeats " + Echo.of(aspect));
             }
         }
     }

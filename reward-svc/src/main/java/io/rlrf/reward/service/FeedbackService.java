@@ -6,12 +6,15 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+
+import io.grpc.Status;
 
 import io.rlrf.api.reward.v1.Aspect;
 import io.rlrf.api.reward.v1.AspectFeedback;
@@ -25,13 +28,17 @@ import io.rlrf.api.reward.v1.ListRubricsResponse;
 import io.rlrf.api.reward.v1.RatingLevel;
 import io.rlrf.api.reward.v1.Rubric;
 import io.rlrf.api.reward.v1.TaskInfo;
+import io.rlrf.common.error.GrpcErrorMapper;
+import io.rlrf.common.error.ServiceException;
 import io.rlrf.reward.config.RewardConfig;
 import io.rlrf.reward.mapping.RewardRequests;
 
 /**
  * Fine-grained feedback: validates a request, resolves its task, judge and aspects, serves what the
  * "feedback" cache has, judges the rest, stores what was judged successfully, and records metrics.
- * Judge failures are returned (status JUDGE_FAILURE) and not cached, so the next call judges again.
+ * Judge failures are returned (status JUDGE_FAILURE) and not cached, so the next call judges again;
+ * a judge that breaks on one item fails that item only. Judging stops once the caller has cancelled
+ * or its deadline has passed.
  */
 @ApplicationScoped
 public class FeedbackService {
@@ -52,6 +59,16 @@ public class FeedbackService {
 
     /** Judges each item, in request order. */
     public EvaluateResponse evaluate(EvaluateRequest request) {
+        return evaluate(request, () -> false);
+    }
+
+    /**
+     * Judges each item, in request order, until {@code cancelled} says the caller is gone.
+     *
+     * @throws io.grpc.StatusRuntimeException CANCELLED when the call was cancelled or ran past its
+     *         deadline before every item was judged
+     */
+    public EvaluateResponse evaluate(EvaluateRequest request, BooleanSupplier cancelled) {
         RewardRequests.validate(request, config.limits());
         JudgeRegistry.Resolved resolved = registry.resolve(request);
         Judge judge = resolved.judge();
@@ -83,8 +100,12 @@ public class FeedbackService {
                 // The same input twice in one batch is judged once.
                 feedback = judgedNow.get(key).toBuilder().setItemId(item.getId()).build();
             } else {
+                if (cancelled.getAsBoolean()) {
+                    throw Status.CANCELLED.withDescription("the call was cancelled or ran past its deadline; stopped before items["
+                            + i + "] of " + request.getItemsCount()).asRuntimeException();
+                }
                 long start = System.nanoTime();
-                Feedback.Builder judged = judge.judge(item, resolved.aspects());
+                Feedback.Builder judged = judgeOne(judge, item, resolved.aspects());
                 metrics.judgeLatency(judge.id(), System.nanoTime() - start);
                 feedback = judged.setId(key).setItemId(item.getId()).setJudgeId(judge.id())
                         .setRubricVersion(judge.rubricVersion()).setTask(resolved.task()).setCached(false).build();
@@ -102,6 +123,23 @@ public class FeedbackService {
         }
         cache.putAll(toStore);
         return response.build();
+    }
+
+    /**
+     * One item's feedback; an unexpected failure of the judge on this item (a bug) is that item's
+     * JUDGE_FAILURE, with the detail logged under an error id, and the rest of the batch is judged.
+     * A {@link ServiceException} (the judge's backend is down, a request the backend refuses) still
+     * fails the call: it is about the call, not the item.
+     */
+    private static Feedback.Builder judgeOne(Judge judge, EvaluationItem item, List<String> aspects) {
+        try {
+            return judge.judge(item, aspects);
+        } catch (ServiceException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            return Feedback.newBuilder().setStatus(FeedbackStatus.FEEDBACK_STATUS_JUDGE_FAILURE)
+                    .setFailureReason("the judge failed on this item: " + GrpcErrorMapper.toStatus(e).getDescription());
+        }
     }
 
     private static Feedback decode(byte[] bytes) {

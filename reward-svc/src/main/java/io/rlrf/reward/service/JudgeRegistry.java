@@ -14,6 +14,7 @@ import jakarta.enterprise.event.Observes;
 import io.quarkus.runtime.StartupEvent;
 import io.rlrf.api.reward.v1.EvaluateRequest;
 import io.rlrf.api.reward.v1.EvaluationItem;
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.reward.client.ChatBackend;
 import io.rlrf.reward.client.LocalModelChatBackend;
@@ -118,7 +119,7 @@ public class JudgeRegistry {
         if (!task.isEmpty()) {
             taskDef = tasks.get(task);
             if (taskDef == null) {
-                throw ServiceException.invalidArgument("task", "'" + task + "' is not a known task; valid tasks: "
+                throw ServiceException.invalidArgument("task", Echo.of(task) + " is not a known task; valid tasks: "
                         + String.join(", ", tasks.keySet()));
             }
         }
@@ -126,7 +127,7 @@ public class JudgeRegistry {
         for (int i = 0; i < request.getAspectsCount(); i++) {
             String aspect = request.getAspects(i);
             if (!judge.ratableAspects().contains(aspect)) {
-                throw ServiceException.invalidArgument("aspects[" + i + "]", "'" + aspect + "' cannot be rated by judge "
+                throw ServiceException.invalidArgument("aspects[" + i + "]", Echo.of(aspect) + " cannot be rated by judge "
                         + judge.id() + "; it rates: " + String.join(", ", judge.ratableAspects()));
             }
         }
@@ -161,7 +162,7 @@ public class JudgeRegistry {
                 throw ServiceException.failedPrecondition("judge " + MODEL_LOCAL + " is not configured on this server; "
                         + "set rlrf.reward.model-judge.backend=local with rlrf.reward.model-judge.local.checkpoint");
             }
-            throw ServiceException.invalidArgument("judge", "'" + requested + "' is not a known judge; valid judges: "
+            throw ServiceException.invalidArgument("judge", Echo.of(requested) + " is not a known judge; valid judges: "
                     + String.join(", ", judges.keySet()));
         }
         if (task != null && !task.defaultJudge().isEmpty()) {

@@ -41,13 +41,21 @@ class ModelJudgeGrpcTest extends ServiceConformanceTests {
 
     /** Runs the fake endpoint for the application's lifetime. */
     public static class FakeEndpoint implements QuarkusTestResourceLifecycleManager {
-        private FakeChatCompletionsServer server;
+        /** The endpoint of the running application, for tests that count its requests. */
+        static volatile FakeChatCompletionsServer server;
 
         @Override
         public Map<String, String> start() {
             server = new FakeChatCompletionsServer().respondWith(request -> {
                 String asked = FakeChatCompletionsServer.lastUserMessage(request);
                 String all = request.path("messages").toString();
+                if (all.contains("SLOW")) {
+                    try {
+                        Thread.sleep(400);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 if (all.contains("OFFLINE")) {
                     return Reply.status(503, "{\"error\": \"model is loading\"}");
                 }
@@ -125,6 +133,22 @@ class ModelJudgeGrpcTest extends ServiceConformanceTests {
                 && l.contains("judge=\"model-openai\"")), "parse failures counted");
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("rlrf_reward_evaluations_total{")
                 && l.contains("status=\"judge_failure\"")), "judge failures counted");
+    }
+
+    @Test
+    void judgingStopsOnceTheCallersDeadlineHasPassed() throws Exception {
+        // Each item costs three slow backend requests (aspect selection, two ratings): about 1.2 s.
+        EvaluateRequest.Builder request = EvaluateRequest.newBuilder().setTask("open");
+        for (int i = 0; i < 4; i++) {
+            request.addItems(item("SLOW question " + i + ": what is the capital of France?"));
+        }
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+                () -> RewardGrpc.newBlockingStub(channel).withDeadlineAfter(1500, TimeUnit.MILLISECONDS).evaluate(request.build()));
+        assertEquals(Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+        Thread.sleep(4000); // what the service would still do for the remaining items, had it not stopped
+        long slow = FakeEndpoint.server.requests().stream().filter(r -> r.toString().contains("SLOW question")).count();
+        assertTrue(slow <= 6, slow + " backend requests: judging went on after the deadline (all four items take 12)");
+        grpcHealthReportsServingForTheService();
     }
 
     @Test

@@ -24,6 +24,7 @@ import io.rlrf.api.reward.v1.Outcome;
 import io.rlrf.api.reward.v1.Rubric;
 import io.rlrf.api.reward.v1.TaskInfo;
 import io.rlrf.api.reward.v1.EvaluateRequest;
+import io.rlrf.api.reward.v1.EvaluateResponse;
 import io.rlrf.api.reward.v1.EvaluationItem;
 import io.rlrf.api.reward.v1.ListAspectsRequest;
 import io.rlrf.api.reward.v1.ListRubricsRequest;
@@ -265,5 +266,49 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
         }
         assertStatus(Code.RESOURCE_EXHAUSTED, "above the limit of 4 (set by rlrf.reward.limits.max-batch)",
                 () -> stub().evaluate(request.build()));
+    }
+
+    /** An item whose answer is {@code answer}, with the arith reference "#### 24". */
+    private static EvaluationItem.Builder answering(String answer) {
+        return item().setAnswer(answer);
+    }
+
+    @Test
+    void aHugeExponentCostsNoTimeAndGivesAShortCritique() {
+        // 24 characters that used to cost 4 CPU-seconds and a 1 MB critique.
+        long start = System.nanoTime();
+        Feedback feedback = stub().evaluate(valid().clearItems().addItems(answering("<<1+1=1e1000000>>\n#### 24"))
+                .setSkipCache(true).build()).getFeedback(0);
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2), "took " + (System.nanoTime() - start) / 1e9 + " s");
+        assertEquals(FeedbackStatus.FEEDBACK_STATUS_OK, feedback.getStatus());
+        feedback.getAspectsList().forEach(a -> assertTrue(a.getCritique().length() <= 1000, a.getCritique()));
+    }
+
+    @Test
+    void deepNestingInOneItemSpoilsNoOtherItemOfTheBatch() {
+        String parentheses = "(".repeat(1500) + "1" + ")".repeat(1500);
+        String minus = "-".repeat(8000) + "1";
+        EvaluateResponse response = stub().evaluate(valid().clearItems()
+                .addItems(answering("<<" + parentheses + "=1>>1\n" + parentheses + " = 1\n#### 24"))
+                .addItems(answering("<<" + minus + "=1>>1\n2 + " + minus + " = 1\n#### 24"))
+                .addItems(item()).setSkipCache(true).build());
+        assertEquals(3, response.getFeedbackCount());
+        for (Feedback f : response.getFeedbackList()) {
+            assertEquals(FeedbackStatus.FEEDBACK_STATUS_OK, f.getStatus(), f.toString());
+        }
+        assertEquals(1.0, response.getFeedback(2).getScore());
+    }
+
+    @Test
+    void longTaskJudgeAndAspectNamesAreEchoedAsAShortPrefixWithTheirLength() {
+        String huge = "t".repeat(112 * 1024);
+        for (Runnable call : new Runnable[] {
+                () -> stub().evaluate(valid().setTask(huge).build()),
+                () -> stub().evaluate(valid().setJudge(huge).build()),
+                () -> stub().evaluate(valid().addAspects(huge).build())}) {
+            var e = assertStatus(Code.INVALID_ARGUMENT, "(114688 characters)", call);
+            assertTrue(e.getStatus().getDescription().length() < 400, e.getStatus().getDescription());
+        }
+        grpcHealthReportsServingForTheService();
     }
 }

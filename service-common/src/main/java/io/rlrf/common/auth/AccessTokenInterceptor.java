@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.Set;
 
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -17,7 +18,9 @@ import io.grpc.Status;
  * {@code authorization: Bearer <token>}, or it is refused with UNAUTHENTICATED before it reaches
  * the service. Read-only RPCs, health and reflection stay open. No token configured: nothing is
  * checked (loopback development). A service declares a {@code @GlobalInterceptor} subclass naming
- * its guarded methods and the property that holds its token.
+ * its guarded methods and the property that holds its token; it may exempt requests that change
+ * nothing ({@link #needsToken}: trainer-svc's StartRun with {@code validate_only}), which is why the
+ * decision waits for the request message.
  */
 public abstract class AccessTokenInterceptor implements ServerInterceptor {
 
@@ -39,6 +42,14 @@ public abstract class AccessTokenInterceptor implements ServerInterceptor {
         this.property = property;
     }
 
+    /**
+     * Whether this request of a guarded method needs the token. Every one does, unless a service
+     * exempts requests that change nothing.
+     */
+    protected boolean needsToken(Object request) {
+        return true;
+    }
+
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
@@ -47,13 +58,37 @@ public abstract class AccessTokenInterceptor implements ServerInterceptor {
         }
         String given = headers.get(AUTHORIZATION);
         // constant-time comparison: the refusal must not tell how much of the token was right
-        if (given == null || !MessageDigest.isEqual(expected.get(), given.getBytes(StandardCharsets.UTF_8))) {
-            call.close(Status.UNAUTHENTICATED.withDescription(call.getMethodDescriptor().getBareMethodName()
-                    + " changes state and needs the access token: send the metadata 'authorization: Bearer <token>'"
-                    + " with the token configured in " + property), new Metadata());
+        if (given != null && MessageDigest.isEqual(expected.get(), given.getBytes(StandardCharsets.UTF_8))) {
+            return next.startCall(call, headers);
+        }
+        Status refusal = Status.UNAUTHENTICATED.withDescription(call.getMethodDescriptor().getBareMethodName()
+                + " changes state and needs the access token: send the metadata 'authorization: Bearer <token>'"
+                + " with the token configured in " + property);
+        if (!call.getMethodDescriptor().getType().clientSendsOneMessage()) {
+            call.close(refusal, new Metadata());
             return new ServerCall.Listener<>() {
             };
         }
-        return next.startCall(call, headers);
+        // Unary request: the service method runs at half-close, after the request was seen here.
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+            private boolean refused;
+
+            @Override
+            public void onMessage(Q request) {
+                if (needsToken(request)) {
+                    refused = true;
+                    call.close(refusal, new Metadata());
+                } else {
+                    super.onMessage(request);
+                }
+            }
+
+            @Override
+            public void onHalfClose() {
+                if (!refused) {
+                    super.onHalfClose();
+                }
+            }
+        };
     }
 }

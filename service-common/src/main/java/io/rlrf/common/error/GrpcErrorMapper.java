@@ -21,29 +21,53 @@ import io.quarkus.grpc.ExceptionHandlerProvider;
  * The one place where a service's exceptions become gRPC statuses. {@link ServiceException}s keep
  * their message; gRPC statuses pass through; anything else is a bug on our side and becomes
  * INTERNAL with a generic message and an error id, while the detail goes to the log under that id
- * (never a Java class name on the wire).
+ * (never a Java class name on the wire). Every description is bounded ({@link #MAX_DESCRIPTION_CHARS}):
+ * a status message travels in an HTTP/2 trailer, and one of several KiB makes clients reset the
+ * stream or hang; values a message repeats are cut where they are named ({@link Echo}).
  */
 @ApplicationScoped
 public class GrpcErrorMapper implements ExceptionHandlerProvider {
 
     private static final Logger LOG = Logger.getLogger(GrpcErrorMapper.class);
 
+    /** Longest status description sent; a longer one is cut, saying so. */
+    public static final int MAX_DESCRIPTION_CHARS = 1024;
+
     /** Maps any throwable to the status the caller receives. */
     public static Status toStatus(Throwable error) {
         Throwable t = unwrap(error);
         if (t instanceof ServiceException se) {
-            return statusOf(se.kind()).withDescription(se.getMessage());
+            return statusOf(se.kind()).withDescription(bounded(se.getMessage()));
         }
         if (t instanceof StatusRuntimeException sre) {
-            return sre.getStatus();
+            return bounded(sre.getStatus());
         }
         if (t instanceof StatusException se) {
-            return se.getStatus();
+            return bounded(se.getStatus());
         }
         String errorId = UUID.randomUUID().toString();
         LOG.errorf(t, "Unexpected failure while serving a gRPC call (error id %s)", errorId);
         return Status.INTERNAL.withDescription(
                 "internal error; the service log has the details under error id " + errorId);
+    }
+
+    /** {@code status} with its description cut to {@link #MAX_DESCRIPTION_CHARS} characters. */
+    public static Status bounded(Status status) {
+        String description = status.getDescription();
+        return description == null || description.length() <= MAX_DESCRIPTION_CHARS ? status
+                : status.withDescription(bounded(description));
+    }
+
+    static String bounded(String description) {
+        if (description.length() <= MAX_DESCRIPTION_CHARS) {
+            return description;
+        }
+        String suffix = "... (message cut: " + description.length() + " characters)";
+        int keep = MAX_DESCRIPTION_CHARS - suffix.length();
+        if (Character.isHighSurrogate(description.charAt(keep - 1))) {
+            keep--;
+        }
+        return description.substring(0, keep) + suffix;
     }
 
     static Status statusOf(ServiceException.Kind kind) {

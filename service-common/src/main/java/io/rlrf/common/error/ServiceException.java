@@ -54,6 +54,11 @@ public final class ServiceException extends RuntimeException {
 
     /** A value above a configured limit; the message names the field, the limit and its property. */
     public static ServiceException limitExceeded(String field, long value, long limit, String property) {
+        return limitExceeded(field, java.math.BigInteger.valueOf(value), limit, property);
+    }
+
+    /** As {@link #limitExceeded(String, long, long, String)}, for a value that may not fit a long (a product). */
+    public static ServiceException limitExceeded(String field, java.math.BigInteger value, long limit, String property) {
         return new ServiceException(Kind.LIMIT_EXCEEDED,
                 field + " is " + value + ", above the limit of " + limit + " (set by " + property + ")");
     }

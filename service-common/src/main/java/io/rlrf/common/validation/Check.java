@@ -1,5 +1,8 @@
 package io.rlrf.common.validation;
 
+import java.math.BigInteger;
+
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 
 /**
@@ -39,6 +42,22 @@ public final class Check {
         }
     }
 
+    /**
+     * The product of counts must not exceed the configured limit. It is computed exactly, so no
+     * combination of values (each within its own limit or not) can overflow into a small number.
+     *
+     * @param field how the product is named, e.g. {@code config.dpo.batch_size x config.dpo.grad_accumulation}
+     */
+    public static void productWithinLimit(String field, Limit limit, long... factors) {
+        BigInteger product = BigInteger.ONE;
+        for (long factor : factors) {
+            product = product.multiply(BigInteger.valueOf(factor));
+        }
+        if (product.compareTo(BigInteger.valueOf(limit.value())) > 0) {
+            throw ServiceException.limitExceeded(field, product, limit.value(), limit.property());
+        }
+    }
+
     /** {@code min <= value <= max}, and finite. */
     public static void inClosedRange(String field, double value, double min, double max) {
         if (!Double.isFinite(value) || value < min || value > max) {
@@ -68,19 +87,34 @@ public final class Check {
     }
 
     /**
+     * The field must not contain control characters (NUL, newlines, escapes): names and paths never
+     * need them, and a NUL is not even a valid file-name character.
+     */
+    public static void noControlCharacters(String field, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                throw ServiceException.invalidArgument(field, "must not contain control characters (such as NUL), got "
+                        + Echo.of(value) + " with one at index " + i);
+            }
+        }
+    }
+
+    /**
      * A path the caller gives relative to a root the server owns (the model store, the run root):
-     * not absolute, no {@code ..} or empty segment, no backslash, so it cannot escape that root.
+     * not absolute, no {@code ..} or empty segment, no backslash or control character, so it cannot
+     * escape that root by its text. Symbolic links are {@link StorePaths}' part.
      */
     public static void relativePath(String field, String value) {
         notBlank(field, value);
+        noControlCharacters(field, value);
         if (value.startsWith("/") || value.contains("\\") || value.contains(":")) {
             throw ServiceException.invalidArgument(field,
-                    "must be a path relative to the store root (like runs/r-1/iter-1), got '" + value + "'");
+                    "must be a path relative to the store root (like runs/r-1/iter-1), got " + Echo.of(value));
         }
         for (String segment : value.split("/", -1)) {
             if (segment.isEmpty() || segment.equals("..") || segment.equals(".")) {
                 throw ServiceException.invalidArgument(field,
-                        "must not contain empty, '.' or '..' segments, got '" + value + "'");
+                        "must not contain empty, '.' or '..' segments, got " + Echo.of(value));
             }
         }
     }

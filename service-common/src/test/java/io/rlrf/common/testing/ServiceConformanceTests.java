@@ -58,7 +58,7 @@ public abstract class ServiceConformanceTests {
     }
 
     /** Asserts that {@code call} fails with {@code code} and a message containing {@code fragment}. */
-    protected static StatusRuntimeException assertStatus(Status.Code code, String fragment, Runnable call) {
+    public static StatusRuntimeException assertStatus(Status.Code code, String fragment, Runnable call) {
         try {
             call.run();
         } catch (StatusRuntimeException e) {
@@ -79,7 +79,7 @@ public abstract class ServiceConformanceTests {
     }
 
     @Test
-    void grpcHealthReportsServingForTheService() {
+    protected void grpcHealthReportsServingForTheService() {
         var response = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .check(HealthCheckRequest.newBuilder().setService(grpcServiceName()).build());
         assertEquals(ServingStatus.SERVING, response.getStatus());
@@ -125,6 +125,78 @@ public abstract class ServiceConformanceTests {
         requests.onCompleted();
         assertTrue(listed.contains(grpcServiceName()), "reflection listed " + listed);
         assertTrue(listed.contains("grpc.health.v1.Health"), "reflection listed " + listed);
+    }
+
+    /** The service's RPCs, from its contract. */
+    protected List<com.google.protobuf.Descriptors.MethodDescriptor> rpcs() {
+        return RawGrpc.service(grpcServiceName()).getMethods();
+    }
+
+    @Test
+    void garbageBytesAreInvalidArgumentOnEveryRpc() {
+        for (var rpc : rpcs()) {
+            RawGrpc.Answer answer = RawGrpc.call(channel, rpc, RawGrpc.GARBAGE);
+            assertEquals(Status.Code.INVALID_ARGUMENT, answer.status().getCode(), rpc.getName() + ": " + answer.status());
+            assertTrue(answer.status().getDescription().contains("is not a valid " + rpc.getInputType().getFullName()),
+                    rpc.getName() + ": " + answer.status());
+        }
+    }
+
+    @Test
+    void invalidUtf8InAStringFieldIsInvalidArgument() {
+        int checked = 0;
+        for (var rpc : rpcs()) {
+            var field = RawGrpc.firstStringField(rpc.getInputType());
+            if (field == null) {
+                continue;
+            }
+            RawGrpc.Answer answer = RawGrpc.call(channel, rpc, RawGrpc.lengthDelimited(field.getNumber(), RawGrpc.INVALID_UTF8));
+            assertEquals(Status.Code.INVALID_ARGUMENT, answer.status().getCode(), rpc.getName() + ": " + answer.status());
+            assertTrue(answer.status().getDescription().contains("UTF-8"), rpc.getName() + ": " + answer.status());
+            checked++;
+        }
+        assertTrue(checked > 0, "no RPC with a string field");
+    }
+
+    @Test
+    void aTruncatedMessageIsInvalidArgument() {
+        byte[] whole = RawGrpc.lengthDelimited(1, "twelve bytes".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] truncated = java.util.Arrays.copyOf(whole, 5);
+        for (var rpc : rpcs()) {
+            RawGrpc.Answer answer = RawGrpc.call(channel, rpc, truncated);
+            assertEquals(Status.Code.INVALID_ARGUMENT, answer.status().getCode(), rpc.getName() + ": " + answer.status());
+        }
+    }
+
+    @Test
+    void aRequestAboveTheSizeLimitIsResourceExhaustedNamingTheProperty() {
+        // An unknown field: the size is refused before anything is parsed.
+        byte[] big = RawGrpc.lengthDelimited(999, new byte[300 * 1024]);
+        for (var rpc : rpcs()) {
+            RawGrpc.Answer answer = RawGrpc.call(channel, rpc, big);
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, answer.status().getCode(), rpc.getName() + ": " + answer.status());
+            assertEquals("the request message (bytes) is " + big.length + ", above the limit of 262144 (set by "
+                    + "quarkus.grpc.server.max-inbound-message-size)", answer.status().getDescription(), rpc.getName());
+        }
+        grpcHealthReportsServingForTheService();
+    }
+
+    @Test
+    void everyRpcIsRecordedInTheMetricsWithTheStatusCodeSent() {
+        // An empty request: refused by the service's own checks (INVALID_ARGUMENT) or answered (OK).
+        java.util.Map<String, Status.Code> sent = new java.util.LinkedHashMap<>();
+        for (var rpc : rpcs()) {
+            sent.put(rpc.getName(), RawGrpc.call(channel, rpc, new byte[0]).status().getCode());
+        }
+        assertTrue(sent.containsValue(Status.Code.INVALID_ARGUMENT), "no RPC refused an empty request: " + sent);
+        var garbage = rpcs().get(0);
+        assertEquals(Status.Code.INVALID_ARGUMENT, RawGrpc.call(channel, garbage, RawGrpc.GARBAGE).status().getCode());
+        List<String> samples = given().accept("text/plain; version=0.0.4").when().get("/q/metrics").then().statusCode(200)
+                .extract().asString().lines().filter(l -> l.startsWith("grpc_server_processing_duration_seconds_count{"))
+                .toList();
+        sent.forEach((method, code) -> assertTrue(samples.stream().anyMatch(l -> l.contains("method=\"" + method + "\"")
+                && l.contains("statusCode=\"" + code.name() + "\"")), method + " answered " + code + "; samples: " + samples));
+        assertTrue(samples.stream().noneMatch(l -> l.contains("statusCode=\"UNKNOWN\"")), "UNKNOWN recorded: " + samples);
     }
 
     @Test

@@ -78,4 +78,25 @@ class CheckTest {
             assertEquals(Kind.INVALID_ARGUMENT, e.kind(), bad);
         }
     }
+
+    @Test
+    void aProductOfCountsIsBoundedWithoutOverflow() {
+        Limit limit = new Limit("x.max-pairs-per-step", 4096);
+        assertDoesNotThrow(() -> Check.productWithinLimit("a x b", limit, 64, 64));
+        // 65536 x 65536 wraps to 0 as an int; the check sees 4294967296.
+        var e = assertThrows(ServiceException.class, () -> Check.productWithinLimit("a x b", limit, 65536, 65536));
+        assertEquals(Kind.LIMIT_EXCEEDED, e.kind());
+        assertEquals("a x b is 4294967296, above the limit of 4096 (set by x.max-pairs-per-step)", e.getMessage());
+        e = assertThrows(ServiceException.class, () -> Check.productWithinLimit("a x b x c", limit,
+                Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
+        assertEquals("a x b x c is 9903520300447984150353281023, above the limit of 4096 (set by x.max-pairs-per-step)",
+                e.getMessage());
+    }
+
+    @Test
+    void controlCharactersAreRefusedInPaths() {
+        var e = assertThrows(ServiceException.class, () -> Check.relativePath("version", "tiny\u0000v1"));
+        assertEquals("version must not contain control characters (such as NUL), got 'tiny\\u0000v1' with one at index 4",
+                e.getMessage());
+    }
 }

@@ -15,12 +15,24 @@ import io.rlrf.tasks.FinalAnswer;
  * {@code x}, {@code X}, {@code ×}, the division sign {@code ÷}, unary minus and parentheses, with the
  * usual precedence. Exact decimal arithmetic ({@link BigDecimal}, 34 significant digits for
  * division), so {@code 0.1 + 0.2 = 0.3} holds.
+ *
+ * <p>Bounded, whatever the text: numbers are those {@link FinalAnswer#parseNumber} reads (plain
+ * decimals of at most {@link FinalAnswer#MAX_DIGITS} digits), an expression has at most
+ * {@link #MAX_TOKENS} tokens, parentheses and unary signs nest at most {@link #MAX_NESTING} deep, and every intermediate value stays within 10^&plusmn;{@link #MAX_EXPONENT}
+ * (or is zero). An expression beyond a bound is not evaluated (empty), like any malformed one.
  */
 public final class Arithmetic {
 
     private static final MathContext MC = MathContext.DECIMAL128;
     private static final MathContext RESULT = new MathContext(24, RoundingMode.HALF_EVEN);
     private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
+
+    /** Most tokens (numbers, operators, parentheses) in one evaluated expression. */
+    public static final int MAX_TOKENS = 256;
+    /** Deepest nesting of parentheses and unary signs evaluated. */
+    public static final int MAX_NESTING = 50;
+    /** Largest decimal exponent of any value, up or down. */
+    public static final int MAX_EXPONENT = 64;
 
     /**
      * A parsed expression.
@@ -52,7 +64,7 @@ public final class Arithmetic {
 
     /** Evaluates a token list; empty when it is not a well-formed expression. */
     static Optional<Expr> evaluate(List<Token> tokens) {
-        if (tokens.isEmpty()) {
+        if (tokens.isEmpty() || tokens.size() > MAX_TOKENS) {
             return Optional.empty();
         }
         Parser parser = new Parser(tokens);
@@ -68,6 +80,17 @@ public final class Arithmetic {
         } catch (ArithmeticException | IllegalStateException e) {
             return Optional.empty();
         }
+    }
+
+    /** {@code value}, if zero or within 10^&plusmn;MAX_EXPONENT; else the expression is not evaluated. */
+    private static BigDecimal inRange(BigDecimal value) {
+        if (value.signum() != 0) {
+            int exponent = value.precision() - value.scale() - 1; // value = d.ddd x 10^exponent
+            if (Math.abs(exponent) > MAX_EXPONENT) {
+                throw new ArithmeticException("a value beyond 10^" + MAX_EXPONENT);
+            }
+        }
+        return value;
     }
 
     /**
@@ -202,6 +225,7 @@ public final class Arithmetic {
     private static final class Parser {
         private final List<Token> tokens;
         private int pos;
+        private int depth;
 
         Parser(List<Token> tokens) {
             this.tokens = tokens;
@@ -212,7 +236,8 @@ public final class Arithmetic {
             while (peekOp("+") || peekOp("-")) {
                 String op = tokens.get(pos++).text();
                 Expr right = term();
-                BigDecimal value = op.equals("+") ? left.value().add(right.value(), MC) : left.value().subtract(right.value(), MC);
+                BigDecimal value = inRange(op.equals("+") ? left.value().add(right.value(), MC)
+                        : left.value().subtract(right.value(), MC));
                 left = new Expr(value, left.rendered() + " " + op + " " + right.rendered(), true);
             }
             return left;
@@ -223,8 +248,8 @@ public final class Arithmetic {
             while (peekOp("*") || peekOp("/")) {
                 String op = tokens.get(pos++).text();
                 Expr right = factor();
-                BigDecimal value = op.equals("*") ? left.value().multiply(right.value(), MC)
-                        : left.value().divide(right.value(), MC);
+                BigDecimal value = inRange(op.equals("*") ? left.value().multiply(right.value(), MC)
+                        : left.value().divide(right.value(), MC));
                 left = new Expr(value, left.rendered() + " " + op + " " + right.rendered(), true);
             }
             return left;
@@ -234,6 +259,18 @@ public final class Arithmetic {
             if (pos >= tokens.size()) {
                 throw new IllegalStateException("expression ends early");
             }
+            // Each level of parentheses or unary sign is one level of recursion: bounded.
+            if (++depth > MAX_NESTING) {
+                throw new IllegalStateException("nested more than " + MAX_NESTING + " deep");
+            }
+            try {
+                return factorAtDepth();
+            } finally {
+                depth--;
+            }
+        }
+
+        private Expr factorAtDepth() {
             Token t = tokens.get(pos);
             if (t.kind() == Token.OP && t.text().equals("-")) {
                 pos++;
@@ -257,11 +294,10 @@ public final class Arithmetic {
             if (t.kind() == Token.NUM) {
                 pos++;
                 String text = t.text();
-                if (text.endsWith("%")) {
-                    BigDecimal v = new BigDecimal(text.substring(0, text.length() - 1)).divide(HUNDRED, MC);
-                    return new Expr(v, text, true);
-                }
-                return new Expr(new BigDecimal(text), text, false);
+                boolean percent = text.endsWith("%");
+                BigDecimal v = FinalAnswer.parseNumber(percent ? text.substring(0, text.length() - 1) : text)
+                        .orElseThrow(() -> new IllegalStateException("not a number this verifier reads"));
+                return percent ? new Expr(inRange(v.divide(HUNDRED, MC)), text, true) : new Expr(inRange(v), text, false);
             }
             throw new IllegalStateException("unexpected token " + t.text());
         }

@@ -15,11 +15,16 @@ import io.rlrf.tasks.FinalAnswer;
  * The verifier judge for GSM8K-format answers (the built-in arith world, GSM8K, SVAMP): recomputes
  * every step, compares the final answer with the reference, and rates the four aspects of
  * {@link VerifierAspect} with critiques that name the line and the error, for example
- * {@code line 2: 12 + 12 = 23 is wrong; 12 + 12 = 24}. Pure and thread-safe.
+ * {@code line 2: 12 + 12 = 23 is wrong; 12 + 12 = 24}. Pure and thread-safe, and bounded whatever
+ * the answer: numbers, expressions and steps are bounded ({@link Arithmetic}, {@link StepChecker}),
+ * and no critique is longer than {@link #MAX_CRITIQUE_CHARS} characters.
  */
 public final class MathVerifier {
 
     private static final List<VerifierAspect> ALL = List.of(VerifierAspect.values());
+
+    /** Longest critique of one aspect, in characters. */
+    public static final int MAX_CRITIQUE_CHARS = 1000;
 
     private final VerifierParams params;
 
@@ -48,15 +53,21 @@ public final class MathVerifier {
         StepChecker.Result steps = aspects.contains(VerifierAspect.LOGICAL_ROBUSTNESS) ? StepChecker.check(answer) : null;
         List<Verdict.Rating> ratings = new ArrayList<>(aspects.size());
         for (VerifierAspect aspect : aspects) {
-            ratings.add(switch (aspect) {
+            ratings.add(bounded(switch (aspect) {
                 case LOGICAL_CORRECTNESS -> correctness(answer, got, ref, outcome);
                 case LOGICAL_ROBUSTNESS -> robustness(steps);
                 case COMPLETENESS -> completeness(question, answer, reference);
                 case CONCISENESS -> conciseness(answer, reference);
-            });
+            }));
         }
         return new Verdict(ratings, outcome, got.map(FinalAnswer.Extracted::value).orElse(""), ref.value(),
                 steps == null ? List.of() : steps.wrong());
+    }
+
+    private static Verdict.Rating bounded(Verdict.Rating rating) {
+        String critique = rating.critique();
+        return critique.length() <= MAX_CRITIQUE_CHARS ? rating
+                : new Verdict.Rating(rating.aspect(), rating.rating(), critique.substring(0, MAX_CRITIQUE_CHARS - 3) + "...");
     }
 
     /** The reference's final answer, or empty if it has none (such a reference cannot be used). */

@@ -21,7 +21,9 @@ import io.rlrf.tasks.FinalAnswer;
  *     {@code 0.2 x 50 = $10}, chains such as {@code 2 * 3 = 6 + 4 = 10}, where each part that is a
  *     single number is checked against the expression just before it).</li>
  * </ul>
- * The same equation found both ways is reported once.
+ * The same equation found both ways is reported once. Bounded work: at most {@link #MAX_STEPS}
+ * steps are checked per solution (each expression is bounded by {@link Arithmetic}), and a critique
+ * shows at most {@link #MAX_SHOWN_CHARS} characters of an expression.
  */
 public final class StepChecker {
 
@@ -49,11 +51,12 @@ public final class StepChecker {
 
         /** The critique of a wrong step, e.g. {@code line 2: 12 + 12 = 23 is wrong; 12 + 12 = 24}. */
         public String critique() {
+            String shown = shown(rendered);
             if (source == Source.ANNOTATION_TEXT) {
-                return "line " + line + ": " + rendered + " = " + FinalAnswer.format(computed) + " but the text then says "
+                return "line " + line + ": " + shown + " = " + FinalAnswer.format(computed) + " but the text then says "
                         + FinalAnswer.format(stated);
             }
-            return "line " + line + ": " + rendered + " = " + FinalAnswer.format(stated) + " is wrong; " + rendered + " = "
+            return "line " + line + ": " + shown + " = " + FinalAnswer.format(stated) + " is wrong; " + shown + " = "
                     + Arithmetic.display(computed, stated);
         }
     }
@@ -72,6 +75,11 @@ public final class StepChecker {
         }
     }
 
+    /** Most steps (annotations and text equations) checked in one solution; later ones are not checked. */
+    public static final int MAX_STEPS = 500;
+    /** Most characters of an expression a critique shows. */
+    public static final int MAX_SHOWN_CHARS = 60;
+
     private static final Pattern ANNOTATION = Pattern.compile("<<([^<>]*)>>(\\$?\\s?-?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?)?");
 
     private StepChecker() {
@@ -82,7 +90,7 @@ public final class StepChecker {
         String[] lines = solution.split("\n", -1);
         Map<String, Step> steps = new LinkedHashMap<>();
         List<String> unchecked = new ArrayList<>();
-        for (int i = 0; i < lines.length; i++) {
+        for (int i = 0; i < lines.length && steps.size() + unchecked.size() < MAX_STEPS; i++) {
             int line = i + 1;
             String text = lines[i];
             if (text.isBlank() || text.stripLeading().startsWith("####")) {
@@ -104,7 +112,7 @@ public final class StepChecker {
         Optional<Arithmetic.Expr> left = eq < 0 ? Optional.empty() : Arithmetic.evaluate(body.substring(0, eq));
         Optional<BigDecimal> stated = eq < 0 ? Optional.empty() : FinalAnswer.parseNumber(body.substring(eq + 1).trim());
         if (left.isEmpty() || stated.isEmpty()) {
-            unchecked.add("line " + line + ": <<" + body + ">>");
+            unchecked.add("line " + line + ": <<" + shown(body) + ">>");
             return;
         }
         add(steps, new Step(line, Source.ANNOTATION, left.get().rendered(), stated.get(), left.get().value(),
@@ -151,6 +159,11 @@ public final class StepChecker {
                 }
             }
         }
+    }
+
+    /** An expression as a critique shows it: cut to {@link #MAX_SHOWN_CHARS} characters. */
+    static String shown(String expression) {
+        return expression.length() <= MAX_SHOWN_CHARS ? expression : expression.substring(0, MAX_SHOWN_CHARS) + "...";
     }
 
     /** NUM / NUM / NUM without parentheses: a fraction divided or dividing, ambiguous in prose. */
@@ -259,20 +272,21 @@ public final class StepChecker {
 
     /** Drops parentheses left unbalanced by the cut at '=' (e.g. "(5 + 3" of "(5 + 3 = 8)"). */
     private static List<Arithmetic.Token> trimParens(List<Arithmetic.Token> segment) {
-        List<Arithmetic.Token> tokens = new ArrayList<>(segment);
         int depth = 0;
-        for (Arithmetic.Token t : tokens) {
+        for (Arithmetic.Token t : segment) {
             depth += t.kind() == Arithmetic.Token.LPAREN ? 1 : t.kind() == Arithmetic.Token.RPAREN ? -1 : 0;
         }
-        while (depth > 0 && !tokens.isEmpty() && tokens.get(0).kind() == Arithmetic.Token.LPAREN) {
-            tokens.remove(0);
+        int from = 0;
+        int to = segment.size();
+        while (depth > 0 && from < to && segment.get(from).kind() == Arithmetic.Token.LPAREN) {
+            from++;
             depth--;
         }
-        while (depth < 0 && !tokens.isEmpty() && tokens.get(tokens.size() - 1).kind() == Arithmetic.Token.RPAREN) {
-            tokens.remove(tokens.size() - 1);
+        while (depth < 0 && from < to && segment.get(to - 1).kind() == Arithmetic.Token.RPAREN) {
+            to--;
             depth++;
         }
-        return tokens;
+        return segment.subList(from, to);
     }
 
     /** A segment that is one number, optionally negative or a percentage: the stated result. */

@@ -45,7 +45,7 @@ public interface TrainerConfig {
     LoopConfig loop();
 
     /** generator-svc calls (Generate, LoadCheckpoint). */
-    Peer generator();
+    GeneratorCalls generator();
 
     /** reward-svc calls (Evaluate). */
     Peer reward();
@@ -89,6 +89,14 @@ public interface TrainerConfig {
         }
     }
 
+    /** generator-svc: a peer whose LoadCheckpoint may be guarded by an access token. */
+    interface GeneratorCalls extends Peer {
+        /**
+         * The token trainer-svc sends with LoadCheckpoint ({@code authorization: Bearer <token>}):
+         * generator-svc's {@code rlrf.generator.access-token}, when that is set. No default (none sent).
+         */
+        Optional<String> accessToken();
+    }
 
     /** The run-config limits (the loop library's {@link RunLimitsConfig}) and the trainer's own. */
     interface Limits extends RunLimitsConfig {

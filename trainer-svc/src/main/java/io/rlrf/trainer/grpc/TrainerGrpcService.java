@@ -1,5 +1,7 @@
 package io.rlrf.trainer.grpc;
 
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.rlrf.api.trainer.v1.CancelRunRequest;
@@ -14,18 +16,25 @@ import io.rlrf.api.trainer.v1.RunEvent;
 import io.rlrf.api.trainer.v1.StartRunRequest;
 import io.rlrf.api.trainer.v1.TrainerGrpc;
 import io.rlrf.api.trainer.v1.WatchRunRequest;
+import io.rlrf.common.grpc.MalformedRequests;
 import io.rlrf.trainer.service.RunService;
 import io.smallrye.common.annotation.Blocking;
 
 /** Thin gRPC adapter: errors thrown here are mapped by the shared GrpcErrorMapper. */
 @GrpcService
 @Blocking
-public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
+public class TrainerGrpcService implements TrainerGrpc.AsyncService, BindableService {
 
     private final RunService runs;
 
     public TrainerGrpcService(RunService runs) {
         this.runs = runs;
+    }
+
+    /** Requests that do not parse are refused with INVALID_ARGUMENT (see {@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.guard(TrainerGrpc.bindService(this));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.rlrf.trainer.mapping;
 
 import io.rlrf.api.trainer.v1.RunState;
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.common.validation.Check;
 import io.rlrf.common.validation.Limit;
@@ -20,7 +21,27 @@ public final class TrainerRequests {
         Check.withinLimit("page_size", pageSize, new Limit(TrainerConfig.PREFIX + ".limits.max-page-size",
                 limits.maxPageSize()));
         if (state == RunState.UNRECOGNIZED) {
-            throw ServiceException.invalidArgument("state", "has an unknown value");
+            throw ServiceException.invalidArgument("state", "has an unknown value; valid: the RunState values, or none for all");
         }
+    }
+
+    /**
+     * The row offset a ListRuns {@code page_token} stands for: a token this server issued is the
+     * decimal offset of the next page, 0 or more.
+     */
+    public static int pageOffset(String pageToken) {
+        if (pageToken.isEmpty()) {
+            return 0;
+        }
+        try {
+            int offset = Integer.parseInt(pageToken);
+            if (offset >= 0) {
+                return offset;
+            }
+        } catch (NumberFormatException e) {
+            // not a number: refused below
+        }
+        throw ServiceException.invalidArgument("page_token", Echo.of(pageToken) + " is not a token this server issued; "
+                + "pass the next_page_token of the previous ListRuns answer, or none for the first page");
     }
 }

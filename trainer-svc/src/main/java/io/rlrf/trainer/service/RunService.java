@@ -35,6 +35,7 @@ import io.rlrf.api.trainer.v1.RunEvent;
 import io.rlrf.api.trainer.v1.RunState;
 import io.rlrf.api.trainer.v1.StartRunRequest;
 import io.rlrf.api.trainer.v1.WatchRunRequest;
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.loop.RunLoop;
 import io.rlrf.loop.plan.RunConfigValidation;
@@ -42,6 +43,7 @@ import io.rlrf.loop.plan.RunProblems;
 import io.rlrf.loop.run.RunHandle;
 import io.rlrf.loop.run.RunStore;
 import io.rlrf.loop.stage.StageContext;
+import io.rlrf.common.validation.StorePaths;
 import io.rlrf.trainer.config.TrainerConfig;
 import io.rlrf.trainer.mapping.TrainerRequests;
 
@@ -128,29 +130,19 @@ public class RunService {
     }
 
     /**
-     * A given base checkpoint must be a config.json directory inside the model store; none given
-     * means the built-in base (the run's BOOTSTRAP stage trains it, or finds it cached).
+     * A given base checkpoint must be a config.json directory inside the model store, with every
+     * symbolic link in it staying inside too; none given means the built-in base (the run's
+     * BOOTSTRAP stage trains it, or finds it cached).
      */
     private void baseCheckpoint(RunConfig c) {
         String field = "config.base_checkpoint";
         if (c.getBaseCheckpoint().isEmpty()) {
             return;
         }
-        Path root = modelStore;
-        Path dir = root.resolve(c.getBaseCheckpoint()).normalize();
-        if (!dir.startsWith(root)) {
-            throw ServiceException.invalidArgument(field, "must stay inside the model store, got '" + c.getBaseCheckpoint() + "'");
-        }
-        try {
-            if (Files.exists(dir) && !dir.toRealPath().startsWith(root.toRealPath())) {
-                throw ServiceException.invalidArgument(field, "leads out of the model store through a symbolic link");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path dir = StorePaths.resolve(field, modelStore, c.getBaseCheckpoint(), "model store");
         if (!Files.isRegularFile(dir.resolve("config.json"))) {
-            throw ServiceException.invalidArgument(field, "'" + c.getBaseCheckpoint()
-                    + "' is not a checkpoint in the model store (no config.json)");
+            throw ServiceException.invalidArgument(field, Echo.of(c.getBaseCheckpoint())
+                    + " is not a checkpoint in the model store (no config.json)");
         }
     }
 
@@ -201,23 +193,17 @@ public class RunService {
     public ListRunsResponse list(ListRunsRequest request) {
         TrainerRequests.listRuns(request.getPageSize(), request.getState(), config.limits());
         int size = request.getPageSize() == 0 ? config.limits().maxPageSize() : request.getPageSize();
-        int offset = 0;
-        if (!request.getPageToken().isEmpty()) {
-            try {
-                offset = Integer.parseInt(request.getPageToken());
-            } catch (NumberFormatException e) {
-                throw ServiceException.invalidArgument("page_token", "is not a token this server issued");
-            }
-        }
+        int offset = TrainerRequests.pageOffset(request.getPageToken());
         List<Run> runs = store.all().stream().map(RunHandle::run)
                 .filter(r -> request.getState() == RunState.RUN_STATE_UNSPECIFIED || r.getState() == request.getState())
                 .sorted(Comparator.comparingLong((Run r) -> r.getCreatedAt().getSeconds())
                         .thenComparingInt(r -> r.getCreatedAt().getNanos()).reversed())
                 .toList();
-        List<Run> page = runs.subList(Math.min(offset, runs.size()), Math.min(runs.size(), offset + size));
+        long end = (long) offset + size; // an offset near Integer.MAX_VALUE must not wrap
+        List<Run> page = runs.subList(Math.min(offset, runs.size()), (int) Math.min(runs.size(), end));
         ListRunsResponse.Builder out = ListRunsResponse.newBuilder().addAllRuns(page);
-        if (offset + size < runs.size()) {
-            out.setNextPageToken(Integer.toString(offset + size));
+        if (end < runs.size()) {
+            out.setNextPageToken(Long.toString(end));
         }
         return out.build();
     }

@@ -28,7 +28,7 @@ import io.rlrf.common.testing.ServiceProcess;
 
 /**
  * With an access token configured, the RPCs that change state (StartRun, CancelRun, ResumeRun)
- * refuse callers without it; reads such as GetRun stay open.
+ * refuse callers without it; reads such as GetRun, and StartRun with validate_only, stay open.
  */
 @QuarkusTest
 @TestProfile(AccessTokenTest.WithToken.class)
@@ -64,7 +64,7 @@ class AccessTokenTest {
     @Test
     void stateChangingRpcsWithoutTheTokenAreUnauthenticated() {
         for (Runnable call : new Runnable[] {
-                () -> stub(null).startRun(StartRunRequest.newBuilder().setValidateOnly(true).build()),
+                () -> stub(null).startRun(StartRunRequest.newBuilder().setRunId("r-1").build()),
                 () -> stub(null).cancelRun(CancelRunRequest.newBuilder().setRunId("r-1").build()),
                 () -> stub("Bearer nope").resumeRun(ResumeRunRequest.newBuilder().setRunId("r-1").build())}) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
@@ -81,5 +81,17 @@ class AccessTokenTest {
         e = assertThrows(StatusRuntimeException.class,
                 () -> stub(null).getRun(GetRunRequest.newBuilder().setRunId("no-such-run").build()));
         assertEquals(Code.NOT_FOUND, e.getStatus().getCode(), "GetRun is not guarded");
+    }
+
+    @Test
+    void startRunWithValidateOnlyNeedsNoToken() {
+        // validate_only creates nothing (trainer.proto: "Needs no token"): the config rules answer.
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> stub(null).startRun(StartRunRequest.newBuilder().setValidateOnly(true).build()));
+        assertEquals(Code.INVALID_ARGUMENT, e.getStatus().getCode(), String.valueOf(e.getStatus()));
+        assertTrue(e.getStatus().getDescription().startsWith("config.mode is required"), e.getStatus().getDescription());
+        e = assertThrows(StatusRuntimeException.class,
+                () -> stub(null).startRun(StartRunRequest.newBuilder().setValidateOnly(false).build()));
+        assertEquals(Code.UNAUTHENTICATED, e.getStatus().getCode(), "without validate_only the token is needed");
     }
 }

@@ -16,10 +16,15 @@ import io.rlrf.common.testing.ServiceProcess;
  * generator-svc, reward-svc and reflector-svc, each in its own JVM on a free loopback port.
  * generator-svc serves {@code tiny/v1} (a random-weight checkpoint it creates) from the model store
  * {@code target/e2e-models}, which this trainer shares. Logs: {@code target/<service>.log}.
+ * generator-svc guards LoadCheckpoint with an access token, as a deployment would, and the trainer
+ * is given it ({@code rlrf.trainer.generator.access-token}): every run's PUBLISH stage proves the
+ * trainer sends it.
  */
 public class PeerServicesResource implements QuarkusTestResourceLifecycleManager {
 
     static final String STORE = "target/e2e-models";
+    /** generator-svc's access token in these tests. */
+    static final String GENERATOR_TOKEN = "e2e-generator-token";
 
     private LocalInfinispanServer infinispan;
     private final List<Process> processes = new ArrayList<>();
@@ -38,7 +43,8 @@ public class PeerServicesResource implements QuarkusTestResourceLifecycleManager
         int rew = ServiceProcess.freePort();
         int ref = ServiceProcess.freePort();
         start("generator", gen, List.of("-Drlrf.generator.store.root=" + Path.of(STORE).toAbsolutePath(),
-                "-Drlrf.generator.store.initial-version=tiny/v1", "-Drlrf.generator.store.initialize-if-missing=true"));
+                "-Drlrf.generator.store.initial-version=tiny/v1", "-Drlrf.generator.store.initialize-if-missing=true",
+                "-Drlrf.generator.access-token=" + GENERATOR_TOKEN));
         start("reward", rew, List.of("-Dquarkus.infinispan-client.hosts=" + hotRod));
         start("reflector", ref, List.of("-Dquarkus.infinispan-client.hosts=" + hotRod,
                 "-Dquarkus.grpc.clients.generator.port=" + gen));
@@ -47,6 +53,7 @@ public class PeerServicesResource implements QuarkusTestResourceLifecycleManager
             out.put("quarkus.grpc.clients." + e.getKey() + ".test-port", e.getValue().toString());
             out.put("quarkus.grpc.clients." + e.getKey() + ".port", e.getValue().toString());
         }
+        out.put("rlrf.trainer.generator.access-token", GENERATOR_TOKEN);
         out.put("rlrf.trainer.storage.model-store", STORE);
         out.put("rlrf.trainer.storage.run-root", RUN_ROOT);
         return out;

@@ -93,6 +93,8 @@ class TrainerKillResumeTest {
                 "-Dquarkus.grpc.clients.reflector.port=" + peerConfig.get("quarkus.grpc.clients.reflector.port"),
                 "-Drlrf.trainer.storage.model-store=" + Path.of(PeerServicesResource.STORE).toAbsolutePath(),
                 "-Drlrf.trainer.storage.run-root=" + RUN_ROOT,
+                // generator-svc guards LoadCheckpoint (PeerServicesResource): the trainer carries its token.
+                "-Drlrf.trainer.generator.access-token=" + peerConfig.get("rlrf.trainer.generator.access-token"),
                 // Small generate batches and DPO steps: each stage has several safe points to be killed between.
                 "-Drlrf.trainer.loop.generate-batch-prompts=2"));
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", PORT).usePlaintext().build();

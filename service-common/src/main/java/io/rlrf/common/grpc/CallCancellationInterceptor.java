@@ -1,6 +1,7 @@
-package io.rlrf.generator.grpc;
+package io.rlrf.common.grpc;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -12,6 +13,8 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GlobalInterceptor;
 
 /**
@@ -21,7 +24,9 @@ import io.quarkus.grpc.GlobalInterceptor;
  * the call is not the worker's current one. This interceptor sees the call first, on the transport
  * thread: it records {@code onCancel} at once and the call's deadline (the context's, or the
  * {@code grpc-timeout} header's), and answers {@link ServerCall#isCancelled()} with both, which is
- * what {@code ServerCallStreamObserver.isCancelled()} in the service adapter asks.
+ * what {@code ServerCallStreamObserver.isCancelled()} in the service adapter asks
+ * ({@link #cancelled(StreamObserver)}). Every service has it: generator-svc stops decoding, reward-svc
+ * stops judging, once the caller is gone.
  */
 @ApplicationScoped
 @GlobalInterceptor
@@ -31,7 +36,17 @@ public class CallCancellationInterceptor implements ServerInterceptor, jakarta.e
 
     @Override
     public int getPriority() {
-        return Integer.MAX_VALUE; // outermost
+        return Integer.MAX_VALUE - 1; // outermost but for MessageSizeRefusal, which needs the transport's own call
+    }
+
+    /**
+     * For a blocking service method: true once its call was cancelled or ran past its deadline. Asks
+     * the call's observer (see the class comment), and the worker's gRPC context as well.
+     */
+    public static BooleanSupplier cancelled(StreamObserver<?> response) {
+        Context context = Context.current();
+        ServerCallStreamObserver<?> call = response instanceof ServerCallStreamObserver<?> s ? s : null;
+        return () -> context.isCancelled() || (call != null && call.isCancelled());
     }
 
     @Override

@@ -23,7 +23,7 @@ import io.rlrf.loop.LoopSettings;
 import io.rlrf.loop.RunListener;
 import io.rlrf.loop.bootstrap.BootstrapSpec;
 import io.rlrf.loop.plan.RunDefaults;
-import io.rlrf.loop.plan.RunLimits;
+import io.rlrf.loop.plan.RunDefaultsTest;
 import io.rlrf.loop.run.RunFiles;
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.Policy;
@@ -59,7 +59,7 @@ class InProcessRunTest {
         BootstrapSpec unused = new BootstrapSpec("bootstrap", OptionalLong.empty(), 1, 1, List.of(1), 1, 1, 1, 1e-3, 0, 8,
                 1, 1, 64, 0, 1, 1);
         try (LocalTrainer trainer = new LocalTrainer(dir.resolve("runs"), store,
-                RunDefaults.builtIn(new RunLimits("limits.", 5, 32, 32, 1000, 512, 32)), LoopSettings.defaults(), unused,
+                RunDefaults.builtIn(RunDefaultsTest.LIMITS), LoopSettings.defaults(), unused,
                 VerifierParams.DEFAULTS, ReflectionPrompt.DEFAULT, 32, RunListener.NONE)) {
             Run run = trainer.execute(trainer.prepare(id, config));
             assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());

@@ -21,9 +21,11 @@ import io.rlrf.api.trainer.v1.SamplingConfig;
 import io.rlrf.api.trainer.v1.ScoreKind;
 
 /** Unset run parameters resolve to the method's defaults (method.md); explicit values are kept. */
-class RunDefaultsTest {
+public class RunDefaultsTest {
 
-    static final RunLimits LIMITS = new RunLimits("rlrf.trainer.limits.", 20, 32, 32, 100000, 512, 32);
+    /** trainer-svc's default limits (RunLimitsConfig). */
+    public static final RunLimits LIMITS = new RunLimits("rlrf.trainer.limits.", 20, 32, 32, 100000, 512, 32, 100, 1024,
+            256, 4096, 32, 6_400_000, 10_000_000, 256);
 
     private final RunDefaults resolver = RunDefaults.builtIn(LIMITS);
 

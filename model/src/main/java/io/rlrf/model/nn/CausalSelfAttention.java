@@ -29,11 +29,12 @@ public final class CausalSelfAttention {
      * @param sin   (B, 1, T, D)
      * @param bias  (B, 1, 1, T, Tk) additive mask from {@link AttentionMask}; null when nothing is masked
      * @param scale the scalar 1/sqrt(D), a libtorch-owned tensor (see {@link io.rlrf.model.Tensors#scalar})
-     * @param cache where to append K/V (Tk = start + T); null for a full pass (Tk = T)
+     * @param cache where to write K/V and what to attend over, as its current window says (Tk = the
+     *              window's end); null for a full pass (Tk = T)
      * @return (B, T, C)
      */
     public static NDArray forward(NDArray x, LlamaWeights.Layer w, LlamaConfig c, RotaryEmbedding rope,
-            NDArray cos, NDArray sin, NDArray bias, NDArray scale, KvCache cache, int layer, int start) {
+            NDArray cos, NDArray sin, NDArray bias, NDArray scale, KvCache cache, int layer) {
         Shape s = x.getShape();
         long B = s.get(0);
         long T = s.get(1);
@@ -53,9 +54,9 @@ public final class CausalSelfAttention {
         NDArray k = qk.get(1); // (B, Hkv, T, D)
         NDArray v = qkAndV.get(1); // (B, Hkv, T, D)
 
-        // 3. with a cache, attend over every slot so far
+        // 3. with a cache, store this pass's keys and values and attend over the window's columns
         if (cache != null) {
-            NDArray[] kv = cache.append(layer, start, k, v);
+            NDArray[] kv = cache.append(layer, k, v);
             k = kv[0]; // (B, Hkv, Tk, D)
             v = kv[1]; // (B, Hkv, Tk, D)
         }

@@ -107,9 +107,10 @@ public class GenerationService {
             long baseSeed = request.getSampling().hasSeed() ? request.getSampling().getSeed() : seeds.nextLong();
             List<int[]> prompts = tokenize(request, model, params.maxNewTokens());
             List<GenerationRequest> sequences = new ArrayList<>(prompts.size() * request.getN());
-            for (int[] prompt : prompts) {
+            for (int p = 0; p < prompts.size(); p++) {
+                io.rlrf.model.generate.SamplingParams own = params.withMaxNewTokens(maxNewTokens(request, p, params));
                 for (int j = 0; j < request.getN(); j++) {
-                    sequences.add(new GenerationRequest(prompt, params.withSeed(baseSeed + j), cancelled));
+                    sequences.add(new GenerationRequest(prompts.get(p), own.withSeed(baseSeed + j), cancelled));
                 }
             }
             List<CompletableFuture<Completion>> results = batcher.submit(model, sequences);
@@ -176,16 +177,24 @@ public class GenerationService {
         return response.build();
     }
 
+    /** Prompt {@code p}'s own max_new_tokens if it has one, else the request's. */
+    private static int maxNewTokens(GenerateRequest request, int p, io.rlrf.model.generate.SamplingParams params) {
+        return request.getPrompts(p).hasMaxNewTokens() ? request.getPrompts(p).getMaxNewTokens() : params.maxNewTokens();
+    }
+
     /** Prompt ids, checked against max-prompt-tokens and the model's context length. */
-    private List<int[]> tokenize(GenerateRequest request, ServedModel model, int maxNewTokens) {
+    private List<int[]> tokenize(GenerateRequest request, ServedModel model, int defaultMaxNewTokens) {
         Limit maxPromptTokens = new Limit(LIMITS + "max-prompt-tokens", config.limits().maxPromptTokens());
         int positions = model.policy().config().maxPositionEmbeddings();
         List<int[]> prompts = new ArrayList<>(request.getPromptsCount());
         for (int i = 0; i < request.getPromptsCount(); i++) {
             int[] ids = model.policy().encodePrompt(request.getPrompts(i).getText());
             Check.withinLimit("prompts[" + i + "].text (tokens)", ids.length, maxPromptTokens);
+            boolean own = request.getPrompts(i).hasMaxNewTokens();
+            int maxNewTokens = own ? request.getPrompts(i).getMaxNewTokens() : defaultMaxNewTokens;
             if (ids.length + maxNewTokens > positions) {
-                throw ServiceException.limitExceeded("prompts[" + i + "] tokens + sampling.max_new_tokens",
+                throw ServiceException.limitExceeded("prompts[" + i + "] tokens + "
+                        + (own ? "prompts[" + i + "].max_new_tokens" : "sampling.max_new_tokens"),
                         ids.length + maxNewTokens, positions,
                         "max_position_embeddings of checkpoint '" + model.version() + "'");
             }

@@ -110,6 +110,40 @@ class GeneratorGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
+    void aPromptsOwnMaxNewTokensAboveTheLimitIsResourceExhausted() {
+        assertStatus(Code.RESOURCE_EXHAUSTED,
+                "prompts[0].max_new_tokens is 100000, above the limit of 512 (set by rlrf.generator.limits.max-new-tokens)",
+                () -> stub().generate(valid().setPrompts(0, Prompt.newBuilder().setText("hi").setMaxNewTokens(100_000)).build()));
+    }
+
+    @Test
+    void aPromptsOwnMaxNewTokensBelowOneIsInvalidArgument() {
+        assertStatus(Code.INVALID_ARGUMENT, "prompts[0].max_new_tokens must be at least 1, got 0",
+                () -> stub().generate(valid().setPrompts(0, Prompt.newBuilder().setText("hi").setMaxNewTokens(0)).build()));
+    }
+
+    @Test
+    void aPromptsOwnMaxNewTokensBoundsItsAnswersAndTheOthersKeepTheRequests() {
+        GenerateResponse response = stub().generate(valid().setN(2)
+                .setPrompts(0, Prompt.newBuilder().setId("capped").setText("What is 2 + 3?").setMaxNewTokens(3))
+                .addPrompts(Prompt.newBuilder().setId("free").setText("What is 2 + 3?"))
+                .setSampling(SamplingParams.newBuilder().setTemperature(1f).setMaxNewTokens(40).setSeed(11)).build());
+        for (Answer a : response.getAnswersList()) {
+            int cap = a.getPromptId().equals("capped") ? 3 : 40;
+            assertTrue(a.getCompletionTokens() <= cap, a.getPromptId() + ": " + a.getCompletionTokens() + " tokens");
+            if (a.getFinishReason() == FinishReason.FINISH_REASON_LENGTH) {
+                assertEquals(cap, a.getCompletionTokens());
+            }
+        }
+        // the same prompt, seed and cap alone: the cap is part of what reproduces an answer
+        GenerateResponse alone = stub().generate(valid().setN(2)
+                .setPrompts(0, Prompt.newBuilder().setId("capped").setText("What is 2 + 3?").setMaxNewTokens(3))
+                .setSampling(SamplingParams.newBuilder().setTemperature(1f).setMaxNewTokens(40).setSeed(11)).build());
+        assertEquals(alone.getAnswers(0).getText(), response.getAnswers(0).getText());
+        assertEquals(alone.getAnswers(1).getText(), response.getAnswers(1).getText());
+    }
+
+    @Test
     void promptTokensAboveTheLimitAreResourceExhausted() {
         assertStatus(Code.RESOURCE_EXHAUSTED,
                 "prompts[0].text (tokens) is 101, above the limit of 64 (set by rlrf.generator.limits.max-prompt-tokens)",

@@ -105,8 +105,16 @@ public final class GenerationEngine implements AutoCloseable {
      *                                  strings without a tokenizer)
      */
     public CompletableFuture<Completion> submit(GenerationRequest request) {
+        return submit(request, null);
+    }
+
+    /**
+     * As {@link #submit(GenerationRequest)}; {@code onAdmitted} (may be null) runs on the stepping
+     * thread when the request leaves the queue for a cache row (for queue-wait telemetry).
+     */
+    public CompletableFuture<Completion> submit(GenerationRequest request, Runnable onAdmitted) {
         check(request, "request");
-        Row row = new Row(request);
+        Row row = new Row(request, onAdmitted);
         waiting.addLast(row);
         return row.result;
     }
@@ -223,6 +231,9 @@ public final class GenerationEngine implements AutoCloseable {
             }
             waiting.pollFirst();
             admitted.add(next);
+            if (next.onAdmitted != null) {
+                next.onAdmitted.run();
+            }
             reserved += next.reserved();
         }
         return admitted;
@@ -450,6 +461,11 @@ public final class GenerationEngine implements AutoCloseable {
         }
     }
 
+    /** Fails every waiting and running request with {@code failure}; the engine is empty afterwards. */
+    public void abort(Throwable failure) {
+        failAll(failure);
+    }
+
     private void failAll(Throwable e) {
         for (int i = 0; i < runningCount; i++) {
             running[i].result.completeExceptionally(e);
@@ -496,6 +512,7 @@ public final class GenerationEngine implements AutoCloseable {
         final Sampler sampler;
         final SplittableRandom rng;
         final CompletableFuture<Completion> result = new CompletableFuture<>();
+        final Runnable onAdmitted;
         final int stopWindow; // tokens of the tail decoded to look for a stop string
         int[] generated = new int[16];
         float[] logprobs;
@@ -506,8 +523,9 @@ public final class GenerationEngine implements AutoCloseable {
         FinishReason reason;
         String text;
 
-        Row(GenerationRequest request) {
+        Row(GenerationRequest request, Runnable onAdmitted) {
             this.request = request;
+            this.onAdmitted = onAdmitted;
             this.prompt = request.prompt();
             this.key = PromptKey.of(prompt);
             this.sampler = Sampler.of(request.params());
@@ -542,7 +560,15 @@ public final class GenerationEngine implements AutoCloseable {
                 reason = FinishReason.CANCELLED;
                 return;
             }
-            int token = sampler.sample(logits, offset, vocab, rng);
+            int token;
+            if (count < request.params().minNewTokens()) {
+                // too early to end: draw from the logits with EOS left out (a copy: the row may be shared)
+                float[] masked = Arrays.copyOfRange(logits, offset, offset + vocab);
+                masked[eos] = Float.NEGATIVE_INFINITY;
+                token = sampler.sample(masked, 0, vocab, rng);
+            } else {
+                token = sampler.sample(logits, offset, vocab, rng);
+            }
             if (count == generated.length) {
                 generated = Arrays.copyOf(generated, count * 2);
                 if (logprobs != null) {

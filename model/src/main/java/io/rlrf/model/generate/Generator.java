@@ -216,7 +216,14 @@ public final class Generator implements AutoCloseable {
                 reason = FinishReason.CANCELLED;
                 return;
             }
-            int token = sampler.sample(logits, offset, vocab, rng);
+            int token;
+            if (generated.size() < request.params().minNewTokens()) {
+                float[] masked = Arrays.copyOfRange(logits, offset, offset + vocab); // EOS left out until the minimum
+                masked[eos] = Float.NEGATIVE_INFINITY;
+                token = sampler.sample(masked, 0, vocab, rng);
+            } else {
+                token = sampler.sample(logits, offset, vocab, rng);
+            }
             generated.add(token);
             if (request.params().logprobs()) {
                 logprobs.add(Sampler.logProb(logits, offset, vocab, token));

@@ -116,6 +116,32 @@ class SamplingTest {
     }
 
     @Test
+    void minNewTokensKeepsEosOutOfTheDrawUntilReached() throws Exception {
+        try (Policy p = Policy.initialize(Fixtures.tiny(false), null, 5)) {
+            Generator gen = new Generator(p.model(), null);
+            int eos = p.config().eosTokenId();
+            List<GenerationRequest> free = new java.util.ArrayList<>();
+            List<GenerationRequest> bounded = new java.util.ArrayList<>();
+            for (int seed = 0; seed < 40; seed++) {
+                // temperature 3 over 40 tokens: EOS comes up within 12 tokens in many of 40 draws
+                SamplingParams params = SamplingParams.sample(3.0, 1.0, 12, seed).withLogprobs(true);
+                free.add(new GenerationRequest(new int[] {1, 7}, params));
+                bounded.add(new GenerationRequest(new int[] {1, 7}, params.withMinNewTokens(12)));
+            }
+            long endedEarly = gen.generate(free).stream().filter(c -> c.finishReason() == FinishReason.EOS).count();
+            assertTrue(endedEarly > 0, "without a minimum some completions end with EOS");
+            for (Completion c : gen.generate(bounded)) {
+                assertEquals(12, c.tokens().length);
+                assertEquals(FinishReason.LENGTH, c.finishReason());
+                for (int t : c.tokens()) {
+                    assertNotEquals(eos, t);
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> SamplingParams.greedy(5).withMinNewTokens(6));
+        }
+    }
+
+    @Test
     void samplingParamsRejectBadValues() {
         assertThrows(IllegalArgumentException.class, () -> new SamplingParams(-0.1, 1, 0, 5, List.of(), 0, false));
         assertThrows(IllegalArgumentException.class, () -> new SamplingParams(Double.NaN, 1, 0, 5, List.of(), 0, false));

@@ -62,9 +62,10 @@ public final class CausalSelfAttention {
         }
         long Tk = k.getShape().get(2);
 
-        // 4. scaled dot-product scores, grouped queries folded into time
-        NDArray qg = q.reshape(B, Hkv, G * T, D); // (B, Hkv, G*T, D)
-        NDArray scores = qg.matMul(k.swapAxes(2, 3)).mul(scale); // (B, Hkv, G*T, Tk), scale = 1/sqrt(D)
+        // 4. scaled dot-product scores, grouped queries folded into time; the queries are scaled, not the
+        //    scores: (B, H, T, D) is smaller than (B, Hkv, G*T, Tk) whenever Tk > D
+        NDArray qg = q.reshape(B, Hkv, G * T, D).mul(scale); // (B, Hkv, G*T, D), scale = 1/sqrt(D)
+        NDArray scores = qg.matMul(k.swapAxes(2, 3)); // (B, Hkv, G*T, Tk)
         if (bias != null) {
             scores = scores.reshape(B, Hkv, G, T, Tk) // (B, Hkv, G, T, Tk)
                     .add(bias) // causal + padding mask, (B, 1, 1, T, Tk) broadcast

@@ -1,0 +1,332 @@
+package io.rlrf.generator.grpc;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.rlrf.api.generator.v1.Answer;
+import io.rlrf.api.generator.v1.GenerateRequest;
+import io.rlrf.api.generator.v1.GenerateResponse;
+import io.rlrf.api.generator.v1.GeneratorGrpc;
+import io.rlrf.api.generator.v1.Prompt;
+import io.rlrf.api.generator.v1.SamplingParams;
+import io.rlrf.model.LlamaConfig;
+import io.rlrf.model.Policy;
+import io.rlrf.model.generate.Completion;
+import io.rlrf.model.generate.GenerationRequest;
+import io.rlrf.model.generate.Generator;
+import io.rlrf.model.tokenizer.CharTokenizerSpec;
+import io.rlrf.tasks.MathProblem;
+import io.rlrf.tasks.Split;
+import io.rlrf.tasks.arith.ArithLevel;
+import io.rlrf.tasks.arith.ArithWorld;
+import io.rlrf.tasks.verify.MathVerifier;
+import io.rlrf.tasks.verify.Verdict;
+import io.rlrf.tasks.verify.VerifierParams;
+
+/**
+ * The generation work of one RLRF iteration at the main job's shape, sent to generator-svc over gRPC
+ * exactly as trainer-svc and reflector-svc send it, then the same calls in process through the model
+ * library: what issue 13's bar measures (reflection per rewrite against sampling per sample, both
+ * stages' wall time, gRPC against in-process). A benchmark, not a test: it asserts nothing and is
+ * excluded from the build. It compiles against the model library's stable API only
+ * ({@code Generator.generate}), so the same file runs on older commits for a before/after.
+ *
+ * <pre>
+ * ./mvnw -B -Dmaven.repo.local=... -pl generator-svc -am test -Dtest=IterationBenchmark -Dgroups=benchmark \
+ *   -Drlrf.excluded.groups=none -Dsurefire.failIfNoSpecifiedTests=false -Dquarkus.http.test-port=18281 \
+ *   [-Dbench.checkpoint=DIR] [-Dbench.max-new-tokens=N] [-Dbench.inprocess-batch=32] [-Dbench.skip-inprocess=true]
+ * </pre>
+ *
+ * <ul>
+ *   <li><b>Sampling</b>: 256 level-1 arith training questions in the answer template
+ *       ({@code Question:\n...\nAnswer:\n}, about 95 tokens), n = 8, temperature 0.8, top-p 0.95, in
+ *       Generate calls of 16 prompts (trainer-svc's generate-batch-prompts), one after another.</li>
+ *   <li><b>Reflection</b>: 506 sources (the main job's 2,024 rewrites / 4) in reflector-svc's template:
+ *       the question, a draft whose first step's result is off by one (carried into the final
+ *       answer), and the arith verifier's critiques of that draft formatted as reflector-svc formats
+ *       them (about 360 tokens); m = 4, temperature 0.7, top-p 0.95, in Generate calls of 64 prompts
+ *       (trainer-svc's refine-batch-items; reflector-svc sends one Generate per Refine).</li>
+ *   <li><b>Batch 32</b>: 8 calls of 4 sampling prompts x 8, the service against the library per call.</li>
+ * </ul>
+ * The checkpoint: {@code bench.checkpoint} (a model-store directory, e.g. a trained bootstrap base;
+ * max_new_tokens 160 as the trainer asks) or, by default, random weights of the built-in policy's
+ * shape with max_new_tokens {@code bench.max-new-tokens} (default 36, the built-in answers' mean
+ * length): EOS can end an answer earlier, identically before and after, since a seed reproduces a
+ * sample. In process, each call's sequences go to one {@code Generator.generate} call, or in chunks
+ * of {@code bench.inprocess-batch} (32 reproduces the old service's batches).
+ */
+@QuarkusTest
+@TestProfile(IterationBenchmark.Profile.class)
+@Tag("benchmark")
+class IterationBenchmark {
+
+    static final String ANSWER_TEMPLATE = "Question:\n{question}\nAnswer:\n";
+    static final String REFLECTION_TEMPLATE = "Question:\n{prompt}\nPrevious answer:\n{answer}\nFeedback:\n{critiques}\n"
+            + "Revised answer (fix every problem the feedback names):\n";
+    static final int SAMPLING_PROMPTS = 256;
+    static final int SAMPLES = 8;
+    static final int SAMPLING_CALL_PROMPTS = 16;
+    static final int REFLECTION_SOURCES = 506;
+    static final int REWRITES = 4;
+    static final int REFLECTION_CALL_PROMPTS = 64;
+
+    /** The checkpoint under test in a fresh model store. */
+    public static class BenchStore implements QuarkusTestResourceLifecycleManager {
+        static Path root;
+        static boolean trained;
+
+        @Override
+        public Map<String, String> start() {
+            try {
+                root = Files.createTempDirectory("iteration-bench");
+                Path target = root.resolve("bench/v1");
+                String given = System.getProperty("bench.checkpoint", "");
+                if (!given.isEmpty()) {
+                    trained = true;
+                    Files.createDirectories(target.getParent());
+                    Files.createSymbolicLink(target, Path.of(given).toAbsolutePath());
+                } else {
+                    String alphabet = CharTokenizerSpec.PRINTABLE_ASCII;
+                    LlamaConfig config = LlamaConfig.of(CharTokenizerSpec.vocabSize(alphabet), 128, 512, 4, 4, 2, 1024, true);
+                    try (Policy p = Policy.initialize(config, CharTokenizerSpec.toJson(alphabet), 1)) {
+                        p.save(target, Map.of());
+                    }
+                }
+                return Map.of("rlrf.generator.store.root", root.toString(),
+                        "rlrf.generator.store.initial-version", "bench/v1",
+                        "rlrf.generator.store.initialize-if-missing", "false",
+                        "rlrf.generator.limits.max-batch-prompts", "64",
+                        "rlrf.generator.limits.max-n", "32",
+                        "rlrf.generator.limits.max-prompt-tokens", "1024",
+                        "rlrf.generator.batching.max-wait", "5ms");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void stop() {
+            // temporary directory left to the OS
+        }
+    }
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(BenchStore.class));
+        }
+    }
+
+    /** One Generate call's worth of work. */
+    record Call(List<String> prompts, int n, float temperature, long seed) {
+    }
+
+    @Test
+    void iteration() throws Exception {
+        int maxNew = Integer.getInteger("bench.max-new-tokens", BenchStore.trained ? 160 : 36);
+        int inProcessBatch = Integer.getInteger("bench.inprocess-batch", 0);
+        boolean skipInProcess = Boolean.getBoolean("bench.skip-inprocess");
+        List<MathProblem> problems = ArithWorld.generate(ArithLevel.L1, Split.TRAIN, Math.max(SAMPLING_PROMPTS, REFLECTION_SOURCES), 1);
+        List<Call> sampling = new ArrayList<>();
+        for (int from = 0; from < SAMPLING_PROMPTS; from += SAMPLING_CALL_PROMPTS) {
+            List<String> prompts = new ArrayList<>();
+            for (MathProblem p : problems.subList(from, from + SAMPLING_CALL_PROMPTS)) {
+                prompts.add(ANSWER_TEMPLATE.replace("{question}", p.question()));
+            }
+            sampling.add(new Call(prompts, SAMPLES, 0.8f, 100 + from));
+        }
+        List<Call> reflection = new ArrayList<>();
+        for (int from = 0; from < REFLECTION_SOURCES; from += REFLECTION_CALL_PROMPTS) {
+            List<String> prompts = new ArrayList<>();
+            for (MathProblem p : problems.subList(from, Math.min(REFLECTION_SOURCES, from + REFLECTION_CALL_PROMPTS))) {
+                prompts.add(reflectionPrompt(p));
+            }
+            reflection.add(new Call(prompts, REWRITES, 0.7f, 200 + from));
+        }
+        List<Call> batch32 = new ArrayList<>();
+        for (int c = 0; c < 8; c++) {
+            batch32.add(new Call(sampling.get(c).prompts().subList(0, 4), SAMPLES, 0.8f, 300 + c));
+        }
+
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext()
+                .maxInboundMessageSize(64 << 20).build();
+        try (Policy policy = Policy.load(BenchStore.root.resolve("bench/v1"))) {
+            Generator library = new Generator(policy.model(), policy.requireTokenizer());
+            System.out.printf("%nIteration benchmark: %s checkpoint (%,d parameters), max_new_tokens %d, %d threads, "
+                    + "in process: %s%n", BenchStore.trained ? "trained" : "random-weight", policy.config().parameterCount(),
+                    maxNew, Runtime.getRuntime().availableProcessors(),
+                    inProcessBatch > 0 ? "chunks of " + inProcessBatch : "one generate() per call");
+            System.out.printf("prompt tokens: sampling mean %.1f, reflection mean %.1f%n", meanTokens(policy, sampling),
+                    meanTokens(policy, reflection));
+            // warm-up: JIT and buffers on both paths
+            grpc(channel, batch32.subList(0, 2), maxNew);
+            if (!skipInProcess) {
+                inProcess(library, policy, batch32.subList(0, 2), maxNew, inProcessBatch);
+            }
+
+            Stage sGrpc = grpc(channel, sampling, maxNew);
+            Stage rGrpc = grpc(channel, reflection, maxNew);
+            Stage bGrpc = grpc(channel, batch32, maxNew);
+            Stage sLib = skipInProcess ? null : inProcess(library, policy, sampling, maxNew, inProcessBatch);
+            Stage rLib = skipInProcess ? null : inProcess(library, policy, reflection, maxNew, inProcessBatch);
+            Stage bLib = skipInProcess ? null : inProcess(library, policy, batch32, maxNew, inProcessBatch);
+
+            System.out.printf("%n%-22s %9s %8s %12s %11s %11s %9s%n", "stage (gRPC)", "answers", "tokens", "wall s",
+                    "ms/answer", "in-proc s", "gRPC/lib");
+            row("sampling 256x8", sGrpc, sLib);
+            row("reflection 506x4", rGrpc, rLib);
+            row("batch 32 (8 calls)", bGrpc, bLib);
+            System.out.printf("sampling + reflection over gRPC: %.1f s; reflection per rewrite / sampling per sample: %.2f%n",
+                    sGrpc.seconds() + rGrpc.seconds(), (rGrpc.seconds() / rGrpc.answers()) / (sGrpc.seconds() / sGrpc.answers()));
+            if (bLib != null) {
+                System.out.printf("batch-32 calls, gRPC / in-process per call: median %.2f (each: %s)%n",
+                        median(ratios(bGrpc, bLib)), ratios(bGrpc, bLib));
+                System.out.printf("main-shape calls, gRPC / in-process per call: sampling median %.2f, reflection median %.2f%n",
+                        median(ratios(sGrpc, sLib)), median(ratios(rGrpc, rLib)));
+            }
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    record Stage(double seconds, int answers, long tokens, List<Double> callSeconds) {
+    }
+
+    private static void row(String name, Stage g, Stage lib) {
+        System.out.printf("%-22s %9d %8.1f %12.1f %11.2f %11s %9s%n", name, g.answers(), (double) g.tokens() / g.answers(),
+                g.seconds(), 1000 * g.seconds() / g.answers(), lib == null ? "-" : String.format("%.1f", lib.seconds()),
+                lib == null ? "-" : String.format("%.2f", g.seconds() / lib.seconds()));
+        if (lib != null && lib.tokens() != g.tokens()) {
+            System.out.printf("  (tokens differ: gRPC %d, in process %d)%n", g.tokens(), lib.tokens());
+        }
+    }
+
+    private static Stage grpc(ManagedChannel channel, List<Call> calls, int maxNew) {
+        GeneratorGrpc.GeneratorBlockingStub stub = GeneratorGrpc.newBlockingStub(channel);
+        List<Double> each = new ArrayList<>();
+        int answers = 0;
+        long tokens = 0;
+        long t0 = System.nanoTime();
+        for (Call c : calls) {
+            GenerateRequest.Builder request = GenerateRequest.newBuilder().setN(c.n())
+                    .setSampling(SamplingParams.newBuilder().setTemperature(c.temperature()).setTopP(0.95f)
+                            .setMaxNewTokens(maxNew).setSeed(c.seed()));
+            for (int i = 0; i < c.prompts().size(); i++) {
+                request.addPrompts(Prompt.newBuilder().setId("p" + i).setText(c.prompts().get(i)));
+            }
+            long s = System.nanoTime();
+            GenerateResponse r = stub.withDeadlineAfter(30, TimeUnit.MINUTES).generate(request.build());
+            each.add((System.nanoTime() - s) / 1e9);
+            for (Answer a : r.getAnswersList()) {
+                answers++;
+                tokens += a.getCompletionTokens();
+            }
+        }
+        return new Stage((System.nanoTime() - t0) / 1e9, answers, tokens, each);
+    }
+
+    /** The same calls through the model library: sample j of a call uses seed + j, as the service does. */
+    private static Stage inProcess(Generator library, Policy policy, List<Call> calls, int maxNew, int chunk) {
+        List<Double> each = new ArrayList<>();
+        int answers = 0;
+        long tokens = 0;
+        long t0 = System.nanoTime();
+        for (Call c : calls) {
+            long s = System.nanoTime();
+            List<GenerationRequest> sequences = new ArrayList<>();
+            for (String text : c.prompts()) {
+                int[] ids = policy.encodePrompt(text);
+                for (int j = 0; j < c.n(); j++) {
+                    sequences.add(new GenerationRequest(ids, new io.rlrf.model.generate.SamplingParams(c.temperature(), 0.95f,
+                            0, maxNew, List.of(), c.seed() + j, false)));
+                }
+            }
+            int size = chunk > 0 ? chunk : sequences.size();
+            for (int from = 0; from < sequences.size(); from += size) {
+                for (Completion done : library.generate(sequences.subList(from, Math.min(sequences.size(), from + size)))) {
+                    answers++;
+                    tokens += done.tokens().length;
+                }
+            }
+            each.add((System.nanoTime() - s) / 1e9);
+        }
+        return new Stage((System.nanoTime() - t0) / 1e9, answers, tokens, each);
+    }
+
+    private static final Pattern STEP = Pattern.compile("<<([^=<>]+)=(-?\\d+)>>(-?\\d+)");
+
+    /**
+     * reflector-svc's reflection prompt for a draft of {@code p} whose first step's result is one
+     * more than right (the wrong value carried into later steps and the final line, as a policy's
+     * own slip is), with the arith verifier's critiques.
+     */
+    static String reflectionPrompt(MathProblem p) {
+        String solution = p.solution();
+        Matcher m = STEP.matcher(solution);
+        String draft = solution;
+        if (m.find()) {
+            String right = m.group(2);
+            String wrong = Long.toString(Long.parseLong(right) + 1);
+            draft = solution.substring(0, m.start()) + "<<" + m.group(1) + "=" + wrong + ">>" + wrong
+                    + solution.substring(m.end()).replace(right, wrong);
+        }
+        Verdict verdict = new MathVerifier(VerifierParams.DEFAULTS).verify(p.question(), draft, p.solution());
+        StringBuilder critiques = new StringBuilder();
+        for (Verdict.Rating r : verdict.ratings()) {
+            if (r.rating() < 3) {
+                critiques.append("- ").append(r.aspect().aspectName()).append(" (rating ").append(r.rating())
+                        .append("/3): ").append(r.critique().strip()).append('\n');
+            }
+        }
+        if (critiques.isEmpty()) {
+            critiques.append("- no aspect was rated below 3; improve the answer where you can\n");
+        }
+        return REFLECTION_TEMPLATE.replace("{prompt}", p.question()).replace("{answer}", draft)
+                .replace("{critiques}", critiques.toString().strip());
+    }
+
+    private static double meanTokens(Policy policy, List<Call> calls) {
+        long sum = 0;
+        int n = 0;
+        for (Call c : calls) {
+            for (String p : c.prompts()) {
+                sum += policy.encodePrompt(p).length;
+                n++;
+            }
+        }
+        return (double) sum / n;
+    }
+
+    private static List<Double> ratios(Stage grpc, Stage lib) {
+        List<Double> out = new ArrayList<>();
+        for (int i = 0; i < grpc.callSeconds().size(); i++) {
+            out.add(Math.round(100 * grpc.callSeconds().get(i) / lib.callSeconds().get(i)) / 100.0);
+        }
+        return out;
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+}

@@ -91,6 +91,15 @@ public interface GeneratorConfig {
         boolean sharePrefixes();
 
         /**
+         * While sequences decode, a prompt that must be prefilled is admitted only once this many rows
+         * are free (or every waiting sequence fits), so that prefill runs for several prompts at a
+         * time; a sequence whose prompt a decoding sequence holds joins as soon as a row is free.
+         * Default 16.
+         */
+        @WithDefault("16")
+        int minAdmitSequences();
+
+        /**
          * When the engine is idle, how long the first arriving sequence waits for others to join its
          * first step (concurrent calls then share one prefill). Default 5ms.
          */

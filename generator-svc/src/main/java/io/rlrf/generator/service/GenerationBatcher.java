@@ -68,7 +68,8 @@ public class GenerationBatcher {
     public GenerationBatcher(GeneratorConfig config, GeneratorMetrics metrics) {
         this.config = config.batching();
         this.engineParams = new EngineParams(this.config.maxBatchSequences(), this.config.maxBatchTokens(),
-                this.config.prefillChunk(), this.config.prefillBatchTokens(), this.config.sharePrefixes());
+                this.config.prefillChunk(), this.config.prefillBatchTokens(), this.config.sharePrefixes(),
+                Math.min(this.config.minAdmitSequences(), this.config.maxBatchSequences()));
         this.queueLimit = new Limit(GeneratorConfig.PREFIX + ".batching.max-queued-sequences",
                 this.config.maxQueuedSequences());
         this.metrics = metrics;

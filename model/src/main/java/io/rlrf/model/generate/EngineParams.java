@@ -15,24 +15,30 @@ package io.rlrf.model.generate;
  * @param sharePrefixes      compute each distinct prompt once and copy its keys and values to every
  *                           row with the same prompt (the n samples of a question, the m rewrites of
  *                           a source), whether they arrive together or while a sibling still decodes
+ * @param minAdmit           while rows are decoding, a prompt that must be prefilled is admitted only
+ *                           once this many rows are free (or every waiting request fits), so that
+ *                           prefill runs for several prompts at a time instead of one prompt per freed
+ *                           row; a request whose prompt a running row holds joins as soon as a row is
+ *                           free (it costs a copy, not a prefill)
  */
 public record EngineParams(int maxRows, int maxBatchTokens, int prefillChunk, int prefillBatchTokens,
-        boolean sharePrefixes) {
+        boolean sharePrefixes, int minAdmit) {
 
     public EngineParams {
         positive("maxRows", maxRows);
         positive("maxBatchTokens", maxBatchTokens);
         positive("prefillChunk", prefillChunk);
         positive("prefillBatchTokens", prefillBatchTokens);
+        positive("minAdmit", minAdmit);
     }
 
     /**
      * The defaults, measured on the 2-core development machine with the built-in policy (see the
-     * module README's benchmark): 64 rows, 40,960 reserved positions, chunks of 64, 4,096 prompt
-     * tokens per prefill pass, shared prefixes.
+     * module README's benchmark): 64 rows, 40,960 reserved positions, chunks of 64, 1,024 prompt
+     * tokens per prefill pass, shared prefixes, new prompts admitted 16 rows at a time.
      */
     public static EngineParams defaults() {
-        return new EngineParams(64, 40_960, 64, 4_096, true);
+        return new EngineParams(64, 40_960, 64, 1_024, true, 16);
     }
 
     /**
@@ -40,27 +46,31 @@ public record EngineParams(int maxRows, int maxBatchTokens, int prefillChunk, in
      * pass, nothing shared.
      */
     public static EngineParams plain() {
-        return new EngineParams(1, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, false);
+        return new EngineParams(1, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, false, 1);
     }
 
     public EngineParams withMaxRows(int rows) {
-        return new EngineParams(rows, maxBatchTokens, prefillChunk, prefillBatchTokens, sharePrefixes);
+        return new EngineParams(rows, maxBatchTokens, prefillChunk, prefillBatchTokens, sharePrefixes, Math.min(minAdmit, rows));
     }
 
     public EngineParams withMaxBatchTokens(int tokens) {
-        return new EngineParams(maxRows, tokens, prefillChunk, prefillBatchTokens, sharePrefixes);
+        return new EngineParams(maxRows, tokens, prefillChunk, prefillBatchTokens, sharePrefixes, minAdmit);
     }
 
     public EngineParams withPrefillChunk(int chunk) {
-        return new EngineParams(maxRows, maxBatchTokens, chunk, prefillBatchTokens, sharePrefixes);
+        return new EngineParams(maxRows, maxBatchTokens, chunk, prefillBatchTokens, sharePrefixes, minAdmit);
     }
 
     public EngineParams withPrefillBatchTokens(int tokens) {
-        return new EngineParams(maxRows, maxBatchTokens, prefillChunk, tokens, sharePrefixes);
+        return new EngineParams(maxRows, maxBatchTokens, prefillChunk, tokens, sharePrefixes, minAdmit);
     }
 
     public EngineParams withSharePrefixes(boolean share) {
-        return new EngineParams(maxRows, maxBatchTokens, prefillChunk, prefillBatchTokens, share);
+        return new EngineParams(maxRows, maxBatchTokens, prefillChunk, prefillBatchTokens, share, minAdmit);
+    }
+
+    public EngineParams withMinAdmit(int rows) {
+        return new EngineParams(maxRows, maxBatchTokens, prefillChunk, prefillBatchTokens, sharePrefixes, rows);
     }
 
     private static void positive(String name, int value) {

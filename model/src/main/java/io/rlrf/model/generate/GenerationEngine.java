@@ -216,18 +216,34 @@ public final class GenerationEngine implements AutoCloseable {
         }
     }
 
-    /** Takes waiting rows, oldest first, while a row is free and the reserved positions fit. */
+    /**
+     * Takes waiting rows, oldest first, while a row is free and the reserved positions fit. While rows
+     * are decoding, a row whose prompt must be prefilled waits until {@link EngineParams#minAdmit}
+     * rows are free (or all waiting rows fit), so that prefill runs for several prompts at once.
+     */
     private List<Row> admit() {
         long reserved = 0;
+        Map<PromptKey, Row> held = new HashMap<>();
         for (int i = 0; i < runningCount; i++) {
             reserved += running[i].reserved();
+            if (params.sharePrefixes()) {
+                held.putIfAbsent(running[i].key, running[i]);
+            }
         }
+        int free = params.maxRows() - runningCount;
+        boolean refill = runningCount == 0 || free >= Math.min(params.minAdmit(), waiting.size());
         List<Row> admitted = new ArrayList<>();
         while (!waiting.isEmpty() && runningCount + admitted.size() < params.maxRows()) {
             Row next = waiting.peekFirst();
             boolean alone = runningCount == 0 && admitted.isEmpty();
             if (!alone && reserved + next.reserved() > params.maxBatchTokens()) {
                 break;
+            }
+            if (!refill && !held.containsKey(next.key)) {
+                break; // a new prompt: wait for a batch of free rows
+            }
+            if (params.sharePrefixes()) {
+                held.putIfAbsent(next.key, next);
             }
             waiting.pollFirst();
             admitted.add(next);

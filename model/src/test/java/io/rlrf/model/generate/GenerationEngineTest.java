@@ -36,8 +36,11 @@ class GenerationEngineTest {
     /** V=40, C=32, 2 layers, 4 heads, 2 K/V heads (GQA), 256 positions: room for several chunks. */
     static final LlamaConfig CONFIG = LlamaConfig.of(40, 32, 64, 2, 4, 2, 256, true);
 
-    /** Small everything, so that one workload exercises every path: 4 rows, chunks of 16, 3 prompts per prefill pass. */
-    static final EngineParams TIGHT = new EngineParams(4, 10_000, 16, 48, true);
+    /**
+     * Small everything, so that one workload exercises every path: 4 rows, chunks of 16, 3 prompts per
+     * prefill pass, a new prompt admitted as soon as one row is free.
+     */
+    static final EngineParams TIGHT = new EngineParams(4, 10_000, 16, 48, true, 1);
 
     static float worstSeen;
 
@@ -168,6 +171,29 @@ class GenerationEngineTest {
             for (CompletableFuture<Completion> f : futures) {
                 assertTrue(f.isDone() && !f.isCompletedExceptionally());
             }
+        }
+    }
+
+    @Test
+    void whileRowsDecodeNewPromptsAreAdmittedSeveralAtATime() throws Exception {
+        try (Policy p = Policy.initialize(CONFIG, null, 28);
+                GenerationEngine engine = new GenerationEngine(p.model(), null, TIGHT.withMaxRows(8).withMinAdmit(4))) {
+            SplittableRandom rng = new SplittableRandom(6);
+            for (int i = 0; i < 30; i++) {
+                engine.submit(new GenerationRequest(prompt(rng, 5 + rng.nextInt(20)), SamplingParams.greedy(2 + rng.nextInt(20))));
+            }
+            int admissions = 0;
+            while (engine.hasWork()) {
+                int runningBefore = engine.runningCount();
+                int waitingBefore = engine.waitingCount();
+                GenerationEngine.Step s = engine.step();
+                if (s.admitted() > 0 && runningBefore > 0) {
+                    admissions++;
+                    assertTrue(s.admitted() >= Math.min(4, waitingBefore),
+                            s.admitted() + " admitted with " + runningBefore + " rows running and " + waitingBefore + " waiting");
+                }
+            }
+            assertTrue(admissions > 0, "some prompts were admitted while others decoded");
         }
     }
 

@@ -61,17 +61,17 @@ public interface GeneratorConfig {
         /**
          * Most sequences (prompt x sample) decoding together: the rows of the generation engine's KV
          * cache. A finished row leaves at once and a waiting sequence, from any call, takes its place.
-         * Default 64.
+         * Default 256.
          */
-        @WithDefault("64")
+        @WithDefault("256")
         int maxBatchSequences();
 
         /**
          * Most KV positions the sequences decoding together may reserve, each its prompt tokens plus
          * its max_new_tokens: a batch of long reflection prompts holds fewer sequences than one of
-         * short questions. A sequence that alone exceeds it still runs, alone. Default 40960.
+         * short questions. A sequence that alone exceeds it still runs, alone. Default 102400.
          */
-        @WithDefault("40960")
+        @WithDefault("102400")
         int maxBatchTokens();
 
         /** Prompt positions per prefill pass: prompts run through the KV cache in chunks of this size. Default 64. */
@@ -94,9 +94,9 @@ public interface GeneratorConfig {
          * While sequences decode, a prompt that must be prefilled is admitted only once this many rows
          * are free (or every waiting sequence fits), so that prefill runs for several prompts at a
          * time; a sequence whose prompt a decoding sequence holds joins as soon as a row is free.
-         * Default 16.
+         * Default 32.
          */
-        @WithDefault("16")
+        @WithDefault("32")
         int minAdmitSequences();
 
         /**

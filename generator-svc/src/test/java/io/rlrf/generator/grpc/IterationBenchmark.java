@@ -53,7 +53,8 @@ import io.rlrf.tasks.verify.VerifierParams;
  * <pre>
  * ./mvnw -B -Dmaven.repo.local=... -pl generator-svc -am test -Dtest=IterationBenchmark -Dgroups=benchmark \
  *   -Drlrf.excluded.groups=none -Dsurefire.failIfNoSpecifiedTests=false -Dquarkus.http.test-port=18281 \
- *   [-Dbench.checkpoint=DIR] [-Dbench.max-new-tokens=N] [-Dbench.inprocess-batch=32] [-Dbench.skip-inprocess=true]
+ *   [-Dbench.checkpoint=DIR] [-Dbench.max-new-tokens=N] [-Dbench.concurrency=1] [-Dbench.inprocess-batch=32]
+ *   [-Dbench.skip-inprocess=true]
  * </pre>
  *
  * <ul>
@@ -67,6 +68,8 @@ import io.rlrf.tasks.verify.VerifierParams;
  *       (trainer-svc's refine-batch-items; reflector-svc sends one Generate per Refine).</li>
  *   <li><b>Batch 32</b>: 8 calls of 4 sampling prompts x 8, the service against the library per call.</li>
  * </ul>
+ * Over gRPC, {@code bench.concurrency} calls are in flight at a time (default 1: each call waits for
+ * the previous answer, as trainer-svc and reflector-svc send them today).
  * The checkpoint: {@code bench.checkpoint} (a model-store directory, e.g. a trained bootstrap base;
  * max_new_tokens 160 as the trainer asks) or, by default, random weights of the built-in policy's
  * shape with max_new_tokens {@code bench.max-new-tokens} (default 36, the built-in answers' mean
@@ -171,10 +174,11 @@ class IterationBenchmark {
                 .maxInboundMessageSize(64 << 20).build();
         try (Policy policy = Policy.load(BenchStore.root.resolve("bench/v1"))) {
             Generator library = new Generator(policy.model(), policy.requireTokenizer());
-            System.out.printf("%nIteration benchmark: %s checkpoint (%,d parameters), max_new_tokens %d, %d threads, "
-                    + "in process: %s%n", BenchStore.trained ? "trained" : "random-weight", policy.config().parameterCount(),
-                    maxNew, Runtime.getRuntime().availableProcessors(),
-                    inProcessBatch > 0 ? "chunks of " + inProcessBatch : "one generate() per call");
+            System.out.printf("%nIteration benchmark: %s checkpoint (%,d parameters), max_new_tokens %d, libtorch threads %d, "
+                    + "gRPC calls in flight %d, in process: %s%n", BenchStore.trained ? "trained" : "random-weight",
+                    policy.config().parameterCount(), maxNew, ai.djl.pytorch.jni.JniUtils.getNumThreads(),
+                    Integer.getInteger("bench.concurrency", 1),
+                    inProcessBatch > 0 ? "chunks of " + inProcessBatch : "one generate() per call, calls one after another");
             System.out.printf("prompt tokens: sampling mean %.1f, reflection mean %.1f%n", meanTokens(policy, sampling),
                     meanTokens(policy, reflection));
             // warm-up: JIT and buffers on both paths
@@ -220,28 +224,45 @@ class IterationBenchmark {
         }
     }
 
-    private static Stage grpc(ManagedChannel channel, List<Call> calls, int maxNew) {
+    /** The calls over gRPC, {@code bench.concurrency} in flight at a time (default 1, as trainer-svc sends them). */
+    private static Stage grpc(ManagedChannel channel, List<Call> calls, int maxNew) throws Exception {
+        int inFlight = Integer.getInteger("bench.concurrency", 1);
         GeneratorGrpc.GeneratorBlockingStub stub = GeneratorGrpc.newBlockingStub(channel);
-        List<Double> each = new ArrayList<>();
+        Double[] each = new Double[calls.size()];
+        GenerateResponse[] responses = new GenerateResponse[calls.size()];
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(inFlight);
+        List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int k = 0; k < calls.size(); k++) {
+            int index = k;
+            Call c = calls.get(k);
+            futures.add(pool.submit(() -> {
+                GenerateRequest.Builder request = GenerateRequest.newBuilder().setN(c.n())
+                        .setSampling(SamplingParams.newBuilder().setTemperature(c.temperature()).setTopP(0.95f)
+                                .setMaxNewTokens(maxNew).setSeed(c.seed()));
+                for (int i = 0; i < c.prompts().size(); i++) {
+                    request.addPrompts(Prompt.newBuilder().setId("p" + i).setText(c.prompts().get(i)));
+                }
+                long s = System.nanoTime();
+                responses[index] = stub.withDeadlineAfter(30, TimeUnit.MINUTES).generate(request.build());
+                each[index] = (System.nanoTime() - s) / 1e9;
+                return null;
+            }));
+        }
+        for (java.util.concurrent.Future<?> f : futures) {
+            f.get();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        pool.shutdown();
         int answers = 0;
         long tokens = 0;
-        long t0 = System.nanoTime();
-        for (Call c : calls) {
-            GenerateRequest.Builder request = GenerateRequest.newBuilder().setN(c.n())
-                    .setSampling(SamplingParams.newBuilder().setTemperature(c.temperature()).setTopP(0.95f)
-                            .setMaxNewTokens(maxNew).setSeed(c.seed()));
-            for (int i = 0; i < c.prompts().size(); i++) {
-                request.addPrompts(Prompt.newBuilder().setId("p" + i).setText(c.prompts().get(i)));
-            }
-            long s = System.nanoTime();
-            GenerateResponse r = stub.withDeadlineAfter(30, TimeUnit.MINUTES).generate(request.build());
-            each.add((System.nanoTime() - s) / 1e9);
+        for (GenerateResponse r : responses) {
             for (Answer a : r.getAnswersList()) {
                 answers++;
                 tokens += a.getCompletionTokens();
             }
         }
-        return new Stage((System.nanoTime() - t0) / 1e9, answers, tokens, each);
+        return new Stage(seconds, answers, tokens, List.of(each));
     }
 
     /** The same calls through the model library: sample j of a call uses seed + j, as the service does. */

@@ -132,7 +132,8 @@ public final class GenerationBench {
                 "of peak", "decode tok/s", "GFLOP/s", "of peak");
         try (Policy policy = Policy.initialize(c, null, 42);
                 GenerationEngine engine = new GenerationEngine(policy.model(), null,
-                        params.withMaxRows(Math.max(params.maxRows(), max(batches))))) {
+                        params.withMaxRows(Math.max(params.maxRows(), max(batches))).withMaxBatchTokens(Math.max(
+                                params.maxBatchTokens(), max(batches) * (max(prompts) + newTokens))))) {
             measure(engine, c, 4, Math.min(64, prompts[0]), 8, 1); // warm-up: JIT, allocator, cache buffers
             for (int length : prompts) {
                 for (int b : batches) {

@@ -34,11 +34,12 @@ public record EngineParams(int maxRows, int maxBatchTokens, int prefillChunk, in
 
     /**
      * The defaults, measured on the 2-core development machine with the built-in policy (see the
-     * module README's benchmark): 64 rows, 40,960 reserved positions, chunks of 64, 1,024 prompt
-     * tokens per prefill pass, shared prefixes, new prompts admitted 16 rows at a time.
+     * module README's benchmark): 256 rows, 102,400 reserved positions (256 rows of 400, or 204 of a
+     * 340-token reflection prompt with 160 new tokens), chunks of 64, 1,024 prompt tokens per prefill
+     * pass, shared prefixes, new prompts admitted 32 rows at a time.
      */
     public static EngineParams defaults() {
-        return new EngineParams(64, 40_960, 64, 1_024, true, 16);
+        return new EngineParams(256, 102_400, 64, 1_024, true, 32);
     }
 
     /**

@@ -82,6 +82,9 @@ import io.rlrf.tasks.verify.VerifierParams;
 @Tag("benchmark")
 class IterationBenchmark {
 
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
     static final String ANSWER_TEMPLATE = "Question:\n{question}\nAnswer:\n";
     static final String REFLECTION_TEMPLATE = "Question:\n{prompt}\nPrevious answer:\n{answer}\nFeedback:\n{critiques}\n"
             + "Revised answer (fix every problem the feedback names):\n";
@@ -193,6 +196,9 @@ class IterationBenchmark {
             Stage sLib = skipInProcess ? null : inProcess(library, policy, sampling, maxNew, inProcessBatch);
             Stage rLib = skipInProcess ? null : inProcess(library, policy, reflection, maxNew, inProcessBatch);
             Stage bLib = skipInProcess ? null : inProcess(library, policy, batch32, maxNew, inProcessBatch);
+            if (!skipInProcess) {
+                whereTheTimeGoes(channel, library, policy, batch32, maxNew, inProcessBatch);
+            }
 
             System.out.printf("%n%-22s %9s %8s %12s %11s %11s %9s%n", "stage (gRPC)", "answers", "tokens", "wall s",
                     "ms/answer", "in-proc s", "gRPC/lib");
@@ -291,6 +297,55 @@ class IterationBenchmark {
             each.add((System.nanoTime() - s) / 1e9);
         }
         return new Stage((System.nanoTime() - t0) / 1e9, answers, tokens, each);
+    }
+
+    /**
+     * Batch-32 calls alternately over gRPC and in process (4 rounds of the 8 calls), with the
+     * server's own view of each gRPC call: Quarkus's gRPC processing time (the handler, from request
+     * to response) and the generator's step time (the forward passes) taken from the meter registry
+     * of this same JVM. Client minus server = transport and (de)serialisation; server minus steps =
+     * validation, tokenizing, queueing, mapping.
+     */
+    private void whereTheTimeGoes(ManagedChannel channel, Generator library, Policy policy, List<Call> calls, int maxNew,
+            int chunk) throws Exception {
+        List<Double> client = new ArrayList<>();
+        List<Double> server = new ArrayList<>();
+        List<Double> steps = new ArrayList<>();
+        List<Double> lib = new ArrayList<>();
+        for (int round = 0; round < 4; round++) {
+            for (Call c : calls) {
+                double serverBefore = seconds("grpc.server.processing.duration");
+                double stepsBefore = seconds("rlrf.generator.batch.duration");
+                Stage g = grpc(channel, List.of(c), maxNew);
+                client.add(g.seconds());
+                server.add(seconds("grpc.server.processing.duration") - serverBefore);
+                steps.add(seconds("rlrf.generator.batch.duration") - stepsBefore);
+                lib.add(inProcess(library, policy, List.of(c), maxNew, chunk).seconds());
+            }
+        }
+        List<Double> ratio = new ArrayList<>();
+        List<Double> transport = new ArrayList<>();
+        List<Double> service = new ArrayList<>();
+        List<Double> engine = new ArrayList<>();
+        for (int i = 0; i < client.size(); i++) {
+            ratio.add(client.get(i) / lib.get(i));
+            transport.add(1000 * (client.get(i) - server.get(i)));
+            service.add(1000 * (server.get(i) - steps.get(i)));
+            engine.add(steps.get(i) / lib.get(i));
+        }
+        System.out.printf("batch-32 calls alternating gRPC / in process (%d pairs): median gRPC/lib %.2f, median call %.0f ms "
+                + "gRPC vs %.0f ms in process; of a gRPC call: engine steps / in-process time %.2f, service outside the "
+                + "steps %.1f ms, transport %.1f ms (medians)%n", client.size(), median(ratio), 1000 * median(client),
+                1000 * median(lib), median(engine), median(service), median(transport));
+    }
+
+    /** Total seconds recorded by every timer of that name (0 if none). */
+    private double seconds(String name) {
+        double total = 0;
+        for (io.micrometer.core.instrument.Timer t : registry.find(name).timers()) {
+            total += t.totalTime(TimeUnit.SECONDS);
+        }
+        return total;
     }
 
     private static final Pattern STEP = Pattern.compile("<<([^=<>]+)=(-?\\d+)>>(-?\\d+)");

@@ -100,8 +100,9 @@ public interface GeneratorConfig {
         int minAdmitSequences();
 
         /**
-         * When the engine is idle, how long the first arriving sequence waits for others to join its
-         * first step (concurrent calls then share one prefill). Default 5ms.
+         * When the engine is idle, the longest the first arriving sequence waits for others to join its
+         * first step (concurrent calls then share one prefill); the wait also ends 1 ms after the
+         * latest arrival, so a lone call hardly waits. Default 5ms.
          */
         @WithDefault("5ms")
         Duration maxWait();

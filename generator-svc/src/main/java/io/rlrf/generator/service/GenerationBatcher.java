@@ -39,14 +39,18 @@ import io.rlrf.model.generate.GenerationRequest;
  *
  * <p>Each model version has its own engine, so sequences admitted before a hot swap finish on the
  * old model while later ones run on the new; the worker alternates steps between engines that have
- * work. When every engine is idle, the first sequence to arrive waits up to {@code max-wait} for
- * others (concurrent callers then share one prefill). A sequence whose call was cancelled is
+ * work. When every engine is idle, arriving sequences wait for others while calls keep coming (up to
+ * {@code max-wait} after the first, 1 ms after the latest), so that concurrent callers share one
+ * prefill. A sequence whose call was cancelled is
  * dropped while it waits, and a running one is stopped at its next decode step.
  */
 @ApplicationScoped
 public class GenerationBatcher {
 
     private static final Logger LOG = Logger.getLogger(GenerationBatcher.class);
+
+    /** How long the gathering waits for another call after the latest arrival. */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** One sequence to generate; {@code result} completes with its completion or the step's failure. */
     record Sequence(ServedModel model, GenerationRequest request, long admittedNanos,
@@ -136,10 +140,13 @@ public class GenerationBatcher {
                     }
                     arrived.await(100, TimeUnit.MILLISECONDS);
                 }
+                // Gather while calls keep arriving: up to max-wait after the first, and no longer than
+                // QUIET after the latest (a single call does not wait the whole window for company).
                 long deadline = incoming.peekFirst().admittedNanos() + config.maxWait().toNanos();
                 long left;
                 while (incoming.size() < config.maxBatchSequences() && running
-                        && (left = deadline - System.nanoTime()) > 0) {
+                        && (left = Math.min(deadline, incoming.peekLast().admittedNanos() + QUIET_NANOS)
+                                - System.nanoTime()) > 0) {
                     arrived.awaitNanos(left);
                 }
             }

@@ -314,13 +314,18 @@ class IterationBenchmark {
         List<Double> lib = new ArrayList<>();
         for (int round = 0; round < 4; round++) {
             for (Call c : calls) {
+                if (round % 2 == 1) { // every other round in process first, so that order cannot favour either
+                    lib.add(inProcess(library, policy, List.of(c), maxNew, chunk).seconds());
+                }
                 double serverBefore = seconds("grpc.server.processing.duration");
                 double stepsBefore = seconds("rlrf.generator.batch.duration");
                 Stage g = grpc(channel, List.of(c), maxNew);
                 client.add(g.seconds());
                 server.add(seconds("grpc.server.processing.duration") - serverBefore);
                 steps.add(seconds("rlrf.generator.batch.duration") - stepsBefore);
-                lib.add(inProcess(library, policy, List.of(c), maxNew, chunk).seconds());
+                if (round % 2 == 0) {
+                    lib.add(inProcess(library, policy, List.of(c), maxNew, chunk).seconds());
+                }
             }
         }
         List<Double> ratio = new ArrayList<>();

@@ -68,8 +68,10 @@ import io.rlrf.tasks.verify.VerifierParams;
  *       (trainer-svc's refine-batch-items; reflector-svc sends one Generate per Refine).</li>
  *   <li><b>Batch 32</b>: 8 calls of 4 sampling prompts x 8, the service against the library per call.</li>
  * </ul>
- * Over gRPC, {@code bench.concurrency} calls are in flight at a time (default 1: each call waits for
- * the previous answer, as trainer-svc and reflector-svc send them today).
+ * With one call in flight (the default: each call waits for the previous answer, as trainer-svc and
+ * reflector-svc send them today) every call runs over gRPC and in process back to back, alternating
+ * which goes first, and a stage's time is the sum of its calls; with {@code bench.concurrency} > 1
+ * the gRPC stages run first with that many calls in flight, then the in-process ones.
  * The checkpoint: {@code bench.checkpoint} (a model-store directory, e.g. a trained bootstrap base;
  * max_new_tokens 160 as the trainer asks) or, by default, random weights of the built-in policy's
  * shape with max_new_tokens {@code bench.max-new-tokens} (default 36, the built-in answers' mean
@@ -188,18 +190,40 @@ class IterationBenchmark {
                     inProcessBatch > 0 ? "chunks of " + inProcessBatch : "one generate() per call, calls one after another");
             System.out.printf("prompt tokens: sampling mean %.1f, reflection mean %.1f%n", meanTokens(policy, sampling),
                     meanTokens(policy, reflection));
-            // warm-up: JIT and buffers on both paths
-            grpc(channel, batch32.subList(0, 2), maxNew);
+            // warm-up: JIT and buffers on both paths, with both call shapes
+            List<Call> warmUp = List.of(sampling.get(0), reflection.get(0), batch32.get(0));
+            grpc(channel, warmUp, maxNew);
             if (!skipInProcess) {
-                inProcess(library, policy, batch32.subList(0, 2), maxNew, inProcessBatch);
+                inProcess(library, policy, warmUp, maxNew, inProcessBatch);
             }
 
-            Stage sGrpc = grpc(channel, sampling, maxNew);
-            Stage rGrpc = grpc(channel, reflection, maxNew);
-            Stage bGrpc = grpc(channel, batch32, maxNew);
-            Stage sLib = skipInProcess ? null : inProcess(library, policy, sampling, maxNew, inProcessBatch);
-            Stage rLib = skipInProcess ? null : inProcess(library, policy, reflection, maxNew, inProcessBatch);
-            Stage bLib = skipInProcess ? null : inProcess(library, policy, batch32, maxNew, inProcessBatch);
+            Stage sGrpc;
+            Stage rGrpc;
+            Stage bGrpc;
+            Stage sLib = null;
+            Stage rLib = null;
+            Stage bLib = null;
+            if (skipInProcess || Integer.getInteger("bench.concurrency", 1) > 1) {
+                sGrpc = grpc(channel, sampling, maxNew);
+                rGrpc = grpc(channel, reflection, maxNew);
+                bGrpc = grpc(channel, batch32, maxNew);
+                if (!skipInProcess) {
+                    sLib = inProcess(library, policy, sampling, maxNew, inProcessBatch);
+                    rLib = inProcess(library, policy, reflection, maxNew, inProcessBatch);
+                    bLib = inProcess(library, policy, batch32, maxNew, inProcessBatch);
+                }
+            } else {
+                // call by call, alternating which path goes first, so that drifting load and JIT favour neither
+                Stage[] s = alternating(channel, library, policy, sampling, maxNew, inProcessBatch);
+                Stage[] r = alternating(channel, library, policy, reflection, maxNew, inProcessBatch);
+                Stage[] b = alternating(channel, library, policy, batch32, maxNew, inProcessBatch);
+                sGrpc = s[0];
+                sLib = s[1];
+                rGrpc = r[0];
+                rLib = r[1];
+                bGrpc = b[0];
+                bLib = b[1];
+            }
             if (!skipInProcess) {
                 whereTheTimeGoes(channel, library, policy, batch32, maxNew, inProcessBatch);
             }
@@ -273,6 +297,37 @@ class IterationBenchmark {
             }
         }
         return new Stage(seconds, answers, tokens, List.of(each));
+    }
+
+    /** Each call over gRPC and in process, alternating which goes first; the stages' times are the calls' sums. */
+    private static Stage[] alternating(ManagedChannel channel, Generator library, Policy policy, List<Call> calls, int maxNew,
+            int chunk) throws Exception {
+        List<Stage> grpc = new ArrayList<>();
+        List<Stage> lib = new ArrayList<>();
+        for (int k = 0; k < calls.size(); k++) {
+            if (k % 2 == 1) {
+                lib.add(inProcess(library, policy, List.of(calls.get(k)), maxNew, chunk));
+            }
+            grpc.add(grpc(channel, List.of(calls.get(k)), maxNew));
+            if (k % 2 == 0) {
+                lib.add(inProcess(library, policy, List.of(calls.get(k)), maxNew, chunk));
+            }
+        }
+        return new Stage[] {sum(grpc), sum(lib)};
+    }
+
+    private static Stage sum(List<Stage> stages) {
+        double seconds = 0;
+        int answers = 0;
+        long tokens = 0;
+        List<Double> each = new ArrayList<>();
+        for (Stage s : stages) {
+            seconds += s.seconds();
+            answers += s.answers();
+            tokens += s.tokens();
+            each.addAll(s.callSeconds());
+        }
+        return new Stage(seconds, answers, tokens, each);
     }
 
     /** The same calls through the model library: sample j of a call uses seed + j, as the service does. */

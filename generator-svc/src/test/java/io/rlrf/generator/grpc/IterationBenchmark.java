@@ -54,7 +54,7 @@ import io.rlrf.tasks.verify.VerifierParams;
  * ./mvnw -B -Dmaven.repo.local=... -pl generator-svc -am test -Dtest=IterationBenchmark -Dgroups=benchmark \
  *   -Drlrf.excluded.groups=none -Dsurefire.failIfNoSpecifiedTests=false -Dquarkus.http.test-port=18281 \
  *   [-Dbench.checkpoint=DIR] [-Dbench.max-new-tokens=N] [-Dbench.concurrency=1] [-Dbench.inprocess-batch=32]
- *   [-Dbench.skip-inprocess=true]
+ *   [-Dbench.skip-inprocess=true] [-Dbench.cap-factor=2]
  * </pre>
  *
  * <ul>
@@ -77,7 +77,9 @@ import io.rlrf.tasks.verify.VerifierParams;
  * shape with max_new_tokens {@code bench.max-new-tokens} (default 36, the built-in answers' mean
  * length): EOS can end an answer earlier, identically before and after, since a seed reproduces a
  * sample. In process, each call's sequences go to one {@code Generator.generate} call, or in chunks
- * of {@code bench.inprocess-batch} (32 reproduces the old service's batches).
+ * of {@code bench.inprocess-batch} (32 reproduces the old service's batches). {@code bench.cap-factor}
+ * = f gives each prompt its own max_new_tokens, f times its reference solution's length in tokens
+ * (at most max_new_tokens): the task-dependent cap, sent as {@code Prompt.max_new_tokens}.
  */
 @QuarkusTest
 @TestProfile(IterationBenchmark.Profile.class)
@@ -148,8 +150,8 @@ class IterationBenchmark {
         }
     }
 
-    /** One Generate call's worth of work. */
-    record Call(List<String> prompts, int n, float temperature, long seed) {
+    /** One Generate call's worth of work; {@code caps}: each prompt's own max_new_tokens, or null. */
+    record Call(List<String> prompts, int n, float temperature, long seed, List<Integer> caps) {
     }
 
     @Test
@@ -157,26 +159,34 @@ class IterationBenchmark {
         int maxNew = Integer.getInteger("bench.max-new-tokens", BenchStore.trained ? 160 : 36);
         int inProcessBatch = Integer.getInteger("bench.inprocess-batch", 0);
         boolean skipInProcess = Boolean.getBoolean("bench.skip-inprocess");
+        double capFactor = Double.parseDouble(System.getProperty("bench.cap-factor", "0"));
         List<MathProblem> problems = ArithWorld.generate(ArithLevel.L1, Split.TRAIN, Math.max(SAMPLING_PROMPTS, REFLECTION_SOURCES), 1);
         List<Call> sampling = new ArrayList<>();
-        for (int from = 0; from < SAMPLING_PROMPTS; from += SAMPLING_CALL_PROMPTS) {
-            List<String> prompts = new ArrayList<>();
-            for (MathProblem p : problems.subList(from, from + SAMPLING_CALL_PROMPTS)) {
-                prompts.add(ANSWER_TEMPLATE.replace("{question}", p.question()));
-            }
-            sampling.add(new Call(prompts, SAMPLES, 0.8f, 100 + from));
-        }
         List<Call> reflection = new ArrayList<>();
-        for (int from = 0; from < REFLECTION_SOURCES; from += REFLECTION_CALL_PROMPTS) {
-            List<String> prompts = new ArrayList<>();
-            for (MathProblem p : problems.subList(from, Math.min(REFLECTION_SOURCES, from + REFLECTION_CALL_PROMPTS))) {
-                prompts.add(reflectionPrompt(p));
-            }
-            reflection.add(new Call(prompts, REWRITES, 0.7f, 200 + from));
-        }
         List<Call> batch32 = new ArrayList<>();
+        try (Policy tokens = Policy.load(BenchStore.root.resolve("bench/v1"))) {
+            for (int from = 0; from < SAMPLING_PROMPTS; from += SAMPLING_CALL_PROMPTS) {
+                List<String> prompts = new ArrayList<>();
+                List<Integer> caps = new ArrayList<>();
+                for (MathProblem p : problems.subList(from, from + SAMPLING_CALL_PROMPTS)) {
+                    prompts.add(ANSWER_TEMPLATE.replace("{question}", p.question()));
+                    caps.add(cap(tokens, p, capFactor, maxNew));
+                }
+                sampling.add(new Call(prompts, SAMPLES, 0.8f, 100 + from, capFactor > 0 ? caps : null));
+            }
+            for (int from = 0; from < REFLECTION_SOURCES; from += REFLECTION_CALL_PROMPTS) {
+                List<String> prompts = new ArrayList<>();
+                List<Integer> caps = new ArrayList<>();
+                for (MathProblem p : problems.subList(from, Math.min(REFLECTION_SOURCES, from + REFLECTION_CALL_PROMPTS))) {
+                    prompts.add(reflectionPrompt(p));
+                    caps.add(cap(tokens, p, capFactor, maxNew));
+                }
+                reflection.add(new Call(prompts, REWRITES, 0.7f, 200 + from, capFactor > 0 ? caps : null));
+            }
+        }
         for (int c = 0; c < 8; c++) {
-            batch32.add(new Call(sampling.get(c).prompts().subList(0, 4), SAMPLES, 0.8f, 300 + c));
+            Call s = sampling.get(c);
+            batch32.add(new Call(s.prompts().subList(0, 4), SAMPLES, 0.8f, 300 + c, s.caps() == null ? null : s.caps().subList(0, 4)));
         }
 
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext()
@@ -188,8 +198,9 @@ class IterationBenchmark {
                     policy.config().parameterCount(), maxNew, ai.djl.pytorch.jni.JniUtils.getNumThreads(),
                     Integer.getInteger("bench.concurrency", 1),
                     inProcessBatch > 0 ? "chunks of " + inProcessBatch : "one generate() per call, calls one after another");
-            System.out.printf("prompt tokens: sampling mean %.1f, reflection mean %.1f%n", meanTokens(policy, sampling),
-                    meanTokens(policy, reflection));
+            System.out.printf("prompt tokens: sampling mean %.1f, reflection mean %.1f; per-prompt caps: %s%n",
+                    meanTokens(policy, sampling), meanTokens(policy, reflection),
+                    capFactor > 0 ? capFactor + " x reference length, mean " + meanCap(sampling) : "none");
             // warm-up: JIT and buffers on both paths, with both call shapes
             List<Call> warmUp = List.of(sampling.get(0), reflection.get(0), batch32.get(0));
             grpc(channel, warmUp, maxNew);
@@ -275,7 +286,11 @@ class IterationBenchmark {
                         .setSampling(SamplingParams.newBuilder().setTemperature(c.temperature()).setTopP(0.95f)
                                 .setMaxNewTokens(maxNew).setSeed(c.seed()));
                 for (int i = 0; i < c.prompts().size(); i++) {
-                    request.addPrompts(Prompt.newBuilder().setId("p" + i).setText(c.prompts().get(i)));
+                    Prompt.Builder prompt = Prompt.newBuilder().setId("p" + i).setText(c.prompts().get(i));
+                    if (c.caps() != null) {
+                        prompt.setField(PROMPT_CAP, c.caps().get(i));
+                    }
+                    request.addPrompts(prompt);
                 }
                 long s = System.nanoTime();
                 responses[index] = stub.withDeadlineAfter(30, TimeUnit.MINUTES).generate(request.build());
@@ -339,11 +354,12 @@ class IterationBenchmark {
         for (Call c : calls) {
             long s = System.nanoTime();
             List<GenerationRequest> sequences = new ArrayList<>();
-            for (String text : c.prompts()) {
-                int[] ids = policy.encodePrompt(text);
+            for (int i = 0; i < c.prompts().size(); i++) {
+                int[] ids = policy.encodePrompt(c.prompts().get(i));
+                int cap = c.caps() == null ? maxNew : c.caps().get(i);
                 for (int j = 0; j < c.n(); j++) {
                     sequences.add(new GenerationRequest(ids, new io.rlrf.model.generate.SamplingParams(c.temperature(), 0.95f,
-                            0, maxNew, List.of(), c.seed() + j, false)));
+                            0, cap, List.of(), c.seed() + j, false)));
                 }
             }
             int size = chunk > 0 ? chunk : sequences.size();
@@ -412,6 +428,21 @@ class IterationBenchmark {
         return total;
     }
 
+    /** Prompt.max_new_tokens, looked up by name so that this file also compiles where the field does not exist. */
+    static final com.google.protobuf.Descriptors.FieldDescriptor PROMPT_CAP = Prompt.getDescriptor()
+            .findFieldByName("max_new_tokens");
+
+    /** {@code factor} times the reference solution's length in tokens, at most {@code maxNew}. */
+    static int cap(Policy policy, MathProblem p, double factor, int maxNew) {
+        if (factor <= 0) {
+            return maxNew;
+        }
+        if (PROMPT_CAP == null) {
+            throw new IllegalStateException("bench.cap-factor needs Prompt.max_new_tokens, which this generator.proto lacks");
+        }
+        return Math.min(maxNew, (int) Math.ceil(factor * policy.encodeCompletion(p.solution()).length));
+    }
+
     private static final Pattern STEP = Pattern.compile("<<([^=<>]+)=(-?\\d+)>>(-?\\d+)");
 
     /**
@@ -442,6 +473,11 @@ class IterationBenchmark {
         }
         return REFLECTION_TEMPLATE.replace("{prompt}", p.question()).replace("{answer}", draft)
                 .replace("{critiques}", critiques.toString().strip());
+    }
+
+    private static String meanCap(List<Call> calls) {
+        return String.format("%.1f", calls.stream().flatMap(c -> c.caps().stream()).mapToInt(Integer::intValue).average()
+                .orElse(0));
     }
 
     private static double meanTokens(Policy policy, List<Call> calls) {

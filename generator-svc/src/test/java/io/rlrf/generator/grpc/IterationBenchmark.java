@@ -239,13 +239,15 @@ class IterationBenchmark {
                 whereTheTimeGoes(channel, library, policy, batch32, maxNew, inProcessBatch);
             }
 
-            System.out.printf("%n%-22s %9s %8s %12s %11s %11s %9s%n", "stage (gRPC)", "answers", "tokens", "wall s",
-                    "ms/answer", "in-proc s", "gRPC/lib");
+            System.out.printf("%n%-22s %9s %8s %12s %11s %11s %9s %9s %11s%n", "stage (gRPC)", "answers", "tokens", "wall s",
+                    "ms/answer", "in-proc s", "gRPC/lib", "CPU s", "in-proc CPU");
             row("sampling 256x8", sGrpc, sLib);
             row("reflection 506x4", rGrpc, rLib);
             row("batch 32 (8 calls)", bGrpc, bLib);
-            System.out.printf("sampling + reflection over gRPC: %.1f s; reflection per rewrite / sampling per sample: %.2f%n",
-                    sGrpc.seconds() + rGrpc.seconds(), (rGrpc.seconds() / rGrpc.answers()) / (sGrpc.seconds() / sGrpc.answers()));
+            System.out.printf("sampling + reflection over gRPC: %.1f s wall, %.1f s CPU; reflection per rewrite / sampling per "
+                    + "sample: %.2f wall, %.2f CPU%n", sGrpc.seconds() + rGrpc.seconds(), sGrpc.cpuSeconds() + rGrpc.cpuSeconds(),
+                    (rGrpc.seconds() / rGrpc.answers()) / (sGrpc.seconds() / sGrpc.answers()),
+                    (rGrpc.cpuSeconds() / rGrpc.answers()) / (sGrpc.cpuSeconds() / sGrpc.answers()));
             if (bLib != null) {
                 System.out.printf("batch-32 calls, gRPC / in-process per call: median %.2f (each: %s)%n",
                         median(ratios(bGrpc, bLib)), ratios(bGrpc, bLib));
@@ -257,13 +259,21 @@ class IterationBenchmark {
         }
     }
 
-    record Stage(double seconds, int answers, long tokens, List<Double> callSeconds) {
+    /** Wall seconds, and CPU seconds of this whole JVM (service and client together), over the stage. */
+    record Stage(double seconds, int answers, long tokens, List<Double> callSeconds, double cpuSeconds) {
+    }
+
+    /** CPU time of this process so far: robust to other processes' load, which stretches wall time only. */
+    static double cpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
     }
 
     private static void row(String name, Stage g, Stage lib) {
-        System.out.printf("%-22s %9d %8.1f %12.1f %11.2f %11s %9s%n", name, g.answers(), (double) g.tokens() / g.answers(),
+        System.out.printf("%-22s %9d %8.1f %12.1f %11.2f %11s %9s %9.1f %11s%n", name, g.answers(), (double) g.tokens() / g.answers(),
                 g.seconds(), 1000 * g.seconds() / g.answers(), lib == null ? "-" : String.format("%.1f", lib.seconds()),
-                lib == null ? "-" : String.format("%.2f", g.seconds() / lib.seconds()));
+                lib == null ? "-" : String.format("%.2f", g.seconds() / lib.seconds()), g.cpuSeconds(),
+                lib == null ? "-" : String.format("%.1f", lib.cpuSeconds()));
         if (lib != null && lib.tokens() != g.tokens()) {
             System.out.printf("  (tokens differ: gRPC %d, in process %d)%n", g.tokens(), lib.tokens());
         }
@@ -277,6 +287,7 @@ class IterationBenchmark {
         GenerateResponse[] responses = new GenerateResponse[calls.size()];
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(inFlight);
         List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+        double cpu0 = cpuSeconds();
         long t0 = System.nanoTime();
         for (int k = 0; k < calls.size(); k++) {
             int index = k;
@@ -311,7 +322,7 @@ class IterationBenchmark {
                 tokens += a.getCompletionTokens();
             }
         }
-        return new Stage(seconds, answers, tokens, List.of(each));
+        return new Stage(seconds, answers, tokens, List.of(each), cpuSeconds() - cpu0);
     }
 
     /** Each call over gRPC and in process, alternating which goes first; the stages' times are the calls' sums. */
@@ -333,16 +344,18 @@ class IterationBenchmark {
 
     private static Stage sum(List<Stage> stages) {
         double seconds = 0;
+        double cpu = 0;
         int answers = 0;
         long tokens = 0;
         List<Double> each = new ArrayList<>();
         for (Stage s : stages) {
             seconds += s.seconds();
+            cpu += s.cpuSeconds();
             answers += s.answers();
             tokens += s.tokens();
             each.addAll(s.callSeconds());
         }
-        return new Stage(seconds, answers, tokens, each);
+        return new Stage(seconds, answers, tokens, each, cpu);
     }
 
     /** The same calls through the model library: sample j of a call uses seed + j, as the service does. */
@@ -350,6 +363,7 @@ class IterationBenchmark {
         List<Double> each = new ArrayList<>();
         int answers = 0;
         long tokens = 0;
+        double cpu0 = cpuSeconds();
         long t0 = System.nanoTime();
         for (Call c : calls) {
             long s = System.nanoTime();
@@ -371,7 +385,7 @@ class IterationBenchmark {
             }
             each.add((System.nanoTime() - s) / 1e9);
         }
-        return new Stage((System.nanoTime() - t0) / 1e9, answers, tokens, each);
+        return new Stage((System.nanoTime() - t0) / 1e9, answers, tokens, each, cpuSeconds() - cpu0);
     }
 
     /**

@@ -73,7 +73,8 @@ public final class AttentionMask {
      * sees key slots {@code [0, last[r]]}, its own tokens (rows hold no padding).
      *
      * @param keys Tk, the slots attended over (greater than every {@code last[r]})
-     * @return (B, 1, 1, 1, Tk); null when every row sees every key
+     * @return (B, 1, 1, Tk), the shape {@link CausalSelfAttention} adds to one query per row without
+     *         reshaping; null when every row sees every key
      */
     public static NDArray upTo(NDManager manager, int[] last, int rows, int keys) {
         boolean all = true;
@@ -87,7 +88,7 @@ public final class AttentionMask {
         for (int r = 0; r < rows; r++) {
             java.util.Arrays.fill(bias, r * keys + last[r] + 1, (r + 1) * keys, BLOCKED);
         }
-        return Tensors.of(manager, bias, new Shape(rows, 1, 1, 1, keys));
+        return Tensors.of(manager, bias, new Shape(rows, 1, 1, keys));
     }
 
     private static boolean allTrue(boolean[][] rows) {

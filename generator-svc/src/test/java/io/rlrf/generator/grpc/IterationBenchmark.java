@@ -225,9 +225,9 @@ class IterationBenchmark {
                 }
             } else {
                 // call by call, alternating which path goes first, so that drifting load and JIT favour neither
-                Stage[] s = alternating(channel, library, policy, sampling, maxNew, inProcessBatch);
-                Stage[] r = alternating(channel, library, policy, reflection, maxNew, inProcessBatch);
-                Stage[] b = alternating(channel, library, policy, batch32, maxNew, inProcessBatch);
+                Stage[] s = alternating("sampling", channel, library, policy, sampling, maxNew, inProcessBatch);
+                Stage[] r = alternating("reflection", channel, library, policy, reflection, maxNew, inProcessBatch);
+                Stage[] b = alternating("batch 32", channel, library, policy, batch32, maxNew, inProcessBatch);
                 sGrpc = s[0];
                 sLib = s[1];
                 rGrpc = r[0];
@@ -325,20 +325,37 @@ class IterationBenchmark {
         return new Stage(seconds, answers, tokens, List.of(each), cpuSeconds() - cpu0);
     }
 
-    /** Each call over gRPC and in process, alternating which goes first; the stages' times are the calls' sums. */
-    private static Stage[] alternating(ManagedChannel channel, Generator library, Policy policy, List<Call> calls, int maxNew,
-            int chunk) throws Exception {
+    /**
+     * Each call over gRPC and in process, alternating which goes first; the stages' times are the
+     * calls' sums. Prints, per stage, the medians of where a gRPC call's time goes (see
+     * {@link #whereTheTimeGoes}).
+     */
+    private Stage[] alternating(String name, ManagedChannel channel, Generator library, Policy policy, List<Call> calls,
+            int maxNew, int chunk) throws Exception {
         List<Stage> grpc = new ArrayList<>();
         List<Stage> lib = new ArrayList<>();
+        List<Double> engine = new ArrayList<>();
+        List<Double> service = new ArrayList<>();
+        List<Double> transport = new ArrayList<>();
         for (int k = 0; k < calls.size(); k++) {
             if (k % 2 == 1) {
                 lib.add(inProcess(library, policy, List.of(calls.get(k)), maxNew, chunk));
             }
-            grpc.add(grpc(channel, List.of(calls.get(k)), maxNew));
+            double serverBefore = seconds("grpc.server.processing.duration");
+            double stepsBefore = seconds("rlrf.generator.batch.duration");
+            Stage g = grpc(channel, List.of(calls.get(k)), maxNew);
+            double server = seconds("grpc.server.processing.duration") - serverBefore;
+            double steps = seconds("rlrf.generator.batch.duration") - stepsBefore;
+            grpc.add(g);
             if (k % 2 == 0) {
                 lib.add(inProcess(library, policy, List.of(calls.get(k)), maxNew, chunk));
             }
+            engine.add(steps / lib.get(k).seconds());
+            service.add(1000 * (server - steps));
+            transport.add(1000 * (g.seconds() - server));
         }
+        System.out.printf("%s, %d calls: of a gRPC call (medians): engine steps / in-process time %.2f, service outside the "
+                + "steps %.1f ms, transport %.1f ms%n", name, calls.size(), median(engine), median(service), median(transport));
         return new Stage[] {sum(grpc), sum(lib)};
     }
 

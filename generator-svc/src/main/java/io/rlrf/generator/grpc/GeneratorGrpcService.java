@@ -11,6 +11,7 @@ import io.rlrf.api.generator.v1.GenerateResponse;
 import io.rlrf.api.generator.v1.GeneratorGrpc;
 import io.rlrf.api.generator.v1.LoadCheckpointRequest;
 import io.rlrf.api.generator.v1.LoadCheckpointResponse;
+import io.rlrf.common.error.GrpcErrorMapper;
 import io.rlrf.generator.service.GenerationService;
 import io.smallrye.common.annotation.Blocking;
 
@@ -32,9 +33,17 @@ public class GeneratorGrpcService extends GeneratorGrpc.GeneratorImplBase {
         Context context = Context.current();
         ServerCallStreamObserver<GenerateResponse> call = response instanceof ServerCallStreamObserver<GenerateResponse> s
                 ? s : null;
-        response.onNext(generation.generate(request,
-                () -> context.isCancelled() || (call != null && call.isCancelled())));
-        response.onCompleted();
+        // A bad request throws here (mapped by GrpcErrorMapper); the answer comes when the call's
+        // sequences are done, and this worker thread is free meanwhile.
+        generation.generateAsync(request, () -> context.isCancelled() || (call != null && call.isCancelled()))
+                .whenComplete((answer, failure) -> {
+                    if (failure != null) {
+                        response.onError(GrpcErrorMapper.toStatus(failure).asRuntimeException());
+                    } else {
+                        response.onNext(answer);
+                        response.onCompleted();
+                    }
+                });
     }
 
     @Override

@@ -59,6 +59,9 @@ public class GenerationService {
     private final SecureRandom seeds = new SecureRandom();
     private final String idPrefix = "a-" + UUID.randomUUID().toString().substring(0, 8) + "-";
     private final AtomicLong nextId = new AtomicLong();
+    /** Builds responses off the generation worker, which must keep stepping the engine. */
+    private final java.util.concurrent.Executor responses = io.smallrye.mutiny.infrastructure.Infrastructure
+            .getDefaultWorkerPool();
 
     public GenerationService(GeneratorConfig config, ModelStore store, GenerationBatcher batcher,
             GeneratorMetrics metrics) {
@@ -85,12 +88,16 @@ public class GenerationService {
     }
 
     /**
-     * Samples n answers per prompt.
+     * Samples n answers per prompt, without holding the calling thread while the sequences decode:
+     * the call is checked, tokenized and queued here (a bad request throws at once), and the response
+     * is built, off the generation worker, when the call's last sequence finishes. (A gRPC handler
+     * that waited instead would hold one of Quarkus's worker threads per call, and those threads, 20
+     * by default, capped how many concurrent calls could reach the engine at all.)
      *
      * @param cancelled true once the caller cancelled or its deadline passed: queued work is dropped
      *                  and running work stops at the next decode step
      */
-    public GenerateResponse generate(GenerateRequest request, BooleanSupplier cancelled) {
+    public CompletableFuture<GenerateResponse> generateAsync(GenerateRequest request, BooleanSupplier cancelled) {
         GeneratorRequests.validate(request, config.limits());
         ServedModel model = store.acquireCurrent().orElseThrow(() -> ServiceException.unavailable(
                 "model is loading: no policy checkpoint is loaded yet"
@@ -114,10 +121,11 @@ public class GenerationService {
                 }
             }
             List<CompletableFuture<Completion>> results = batcher.submit(model, sequences);
-            // The model is released when the last sequence is done, even if this thread stops waiting.
-            CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((r, e) -> model.release());
+            // The model is released when the last sequence is done, whatever happens to the response.
+            CompletableFuture<Void> all = CompletableFuture.allOf(results.toArray(CompletableFuture[]::new));
+            all.whenComplete((r, e) -> model.release());
             handedOver = true;
-            return answers(request, model, baseSeed, join(results), cancelled);
+            return all.handleAsync((r, e) -> answers(request, model, baseSeed, join(results), cancelled), responses);
         } finally {
             if (!handedOver) {
                 model.release();

@@ -163,6 +163,7 @@ public class GenerationBatcher {
         if (s.request().cancelled().getAsBoolean()) {
             notStarted.decrementAndGet();
             metrics.cancelled(1);
+            metrics.finished(FinishReason.CANCELLED);
             s.result().complete(cancelledCompletion(s));
             return;
         }
@@ -182,6 +183,7 @@ public class GenerationBatcher {
             if (failure != null) {
                 s.result().completeExceptionally(failure);
             } else {
+                metrics.finished(completion.finishReason());
                 s.result().complete(completion);
             }
         });

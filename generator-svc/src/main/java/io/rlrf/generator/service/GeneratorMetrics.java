@@ -40,6 +40,8 @@ import io.rlrf.model.generate.GenerationEngine;
  *     (admission and prefill, then one decoding pass);</li>
  * <li>{@code rlrf.generator.sequences.cancelled} [..._total]: sequences whose call was cancelled or
  *     ran past its deadline, dropped from the queue or stopped mid-batch;</li>
+ * <li>{@code rlrf.generator.sequences.finished} [..._total] with {@code reason} = eos, stop, length or
+ *     cancelled: every sequence, by why it ended;</li>
  * <li>{@code rlrf.generator.model.loaded} [rlrf_generator_model_loaded] with tag {@code version}:
  *     1 for the served version (no series while none is loaded), and
  *     {@code rlrf.generator.model.loads} [..._total] with {@code outcome}.</li>
@@ -141,6 +143,18 @@ public class GeneratorMetrics {
 
     void cancelled(int sequences) {
         cancelled.increment(sequences);
+    }
+
+    /** One sequence finished (or was dropped), for {@code reason}: eos, stop, length or cancelled. */
+    void finished(io.rlrf.model.generate.FinishReason reason) {
+        String tag = switch (reason) {
+            case EOS -> "eos";
+            case STOP_STRING -> "stop";
+            case LENGTH -> "length";
+            case CANCELLED -> "cancelled";
+        };
+        Counter.builder("rlrf.generator.sequences.finished").tag("reason", tag)
+                .description("Sequences finished, by why they ended").register(registry).increment();
     }
 
     void loaded(String version, boolean ok) {

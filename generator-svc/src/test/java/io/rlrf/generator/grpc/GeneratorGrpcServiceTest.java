@@ -252,21 +252,36 @@ class GeneratorGrpcServiceTest extends ServiceConformanceTests {
 
     @Test
     void aCallPastItsDeadlineStopsConsumingCompute() throws Exception {
-        double before = cancelledSequences();
+        double cancelledBefore = cancelledSequences();
+        double endedBefore = finished("eos") + finished("stop");
+        double lengthBefore = finished("length");
         GenerateRequest.Builder request = valid().setN(4);
         for (int i = 0; i < 3; i++) {
             request.addPrompts(Prompt.newBuilder().setText("long prompt " + i));
         }
         request.setSampling(SamplingParams.newBuilder().setTemperature(1f).setMaxNewTokens(512));
-        // The 20 ms gathering window alone outlasts this deadline.
         assertStatus(Code.DEADLINE_EXCEEDED, "",
                 () -> GeneratorGrpc.newBlockingStub(channel).withDeadlineAfter(15, TimeUnit.MILLISECONDS)
                         .generate(request.build()));
+        // Each of the 16 sequences is dropped or stopped at its next step, unless EOS ended it first
+        // (the random test model can say EOS in the few steps before the 15 ms deadline): none runs on
+        // to its 512 tokens.
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (cancelledSequences() < before + 16 && System.nanoTime() < until) {
+        double cancelled;
+        double ended;
+        do {
             Thread.sleep(20);
-        }
-        assertEquals(before + 16, cancelledSequences(), "all 16 sequences were dropped or stopped early");
+            cancelled = cancelledSequences() - cancelledBefore;
+            ended = finished("eos") + finished("stop") - endedBefore;
+        } while (cancelled + ended < 16 && System.nanoTime() < until);
+        assertEquals(16.0, cancelled + ended, "every sequence was dropped, stopped early or ended by EOS");
+        assertTrue(cancelled > 0, "sequences were stopped by the deadline");
+        assertEquals(lengthBefore, finished("length"), "no sequence ran on to max_new_tokens");
+    }
+
+    private double finished(String reason) {
+        var c = registry.find("rlrf.generator.sequences.finished").tag("reason", reason).counter();
+        return c == null ? 0 : c.count();
     }
 
     private double cancelledSequences() {

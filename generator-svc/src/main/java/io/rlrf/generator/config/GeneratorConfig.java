@@ -24,7 +24,7 @@ public interface GeneratorConfig {
     /** The model store: where checkpoints live and which one to serve at start-up. */
     Store store();
 
-    /** How concurrent requests are gathered into one batched forward pass. */
+    /** How sequences of concurrent calls share the generation engine (continuous batching). */
     Batching batching();
 
     /**
@@ -58,19 +58,57 @@ public interface GeneratorConfig {
     }
 
     interface Batching {
-        /** Most sequences (prompt x sample) in one forward batch. Default 32. */
-        @WithDefault("32")
+        /**
+         * Most sequences (prompt x sample) decoding together: the rows of the generation engine's KV
+         * cache. A finished row leaves at once and a waiting sequence, from any call, takes its place.
+         * Default 256.
+         */
+        @WithDefault("256")
         int maxBatchSequences();
 
         /**
-         * Longest time the first queued sequence waits for others to join its batch when the batch
-         * is not full. Default 5ms.
+         * Most KV positions the sequences decoding together may reserve, each its prompt tokens plus
+         * its max_new_tokens: a batch of long reflection prompts holds fewer sequences than one of
+         * short questions. A sequence that alone exceeds it still runs, alone. Default 102400.
+         */
+        @WithDefault("102400")
+        int maxBatchTokens();
+
+        /** Prompt positions per prefill pass: prompts run through the KV cache in chunks of this size. Default 64. */
+        @WithDefault("64")
+        int prefillChunk();
+
+        /** Most prompt tokens (prompts x chunk) in one prefill pass. Default 1024. */
+        @WithDefault("1024")
+        int prefillBatchTokens();
+
+        /**
+         * Compute each distinct prompt once and copy its keys and values to every sequence with the
+         * same prompt (the n samples of a prompt, identical prompts of concurrent calls, a sequence
+         * admitted while a sibling still decodes). Default true.
+         */
+        @WithDefault("true")
+        boolean sharePrefixes();
+
+        /**
+         * While sequences decode, a prompt that must be prefilled is admitted only once this many rows
+         * are free (or every waiting sequence fits), so that prefill runs for several prompts at a
+         * time; a sequence whose prompt a decoding sequence holds joins as soon as a row is free.
+         * Default 32.
+         */
+        @WithDefault("32")
+        int minAdmitSequences();
+
+        /**
+         * When the engine is idle, the longest the first arriving sequence waits for others to join its
+         * first step (concurrent calls then share one prefill); the wait also ends 1 ms after the
+         * latest arrival, so a lone call hardly waits. Default 5ms.
          */
         @WithDefault("5ms")
         Duration maxWait();
 
         /**
-         * Most sequences waiting for a batch; above it Generate answers RESOURCE_EXHAUSTED naming
+         * Most sequences waiting to start decoding; above it Generate answers RESOURCE_EXHAUSTED naming
          * this property. Default 4096.
          */
         @WithDefault("4096")

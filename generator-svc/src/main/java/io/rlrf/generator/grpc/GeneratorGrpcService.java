@@ -11,6 +11,7 @@ import io.rlrf.api.generator.v1.GenerateResponse;
 import io.rlrf.api.generator.v1.GeneratorGrpc;
 import io.rlrf.api.generator.v1.LoadCheckpointRequest;
 import io.rlrf.api.generator.v1.LoadCheckpointResponse;
+import io.rlrf.common.error.GrpcErrorMapper;
 import io.rlrf.common.grpc.CallCancellationInterceptor;
 import io.rlrf.common.grpc.MalformedRequests;
 import io.rlrf.generator.service.GenerationService;
@@ -36,8 +37,17 @@ public class GeneratorGrpcService implements GeneratorGrpc.AsyncService, Bindabl
     @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> response) {
         // Cancellation and deadline expiry of the call stop its sequences at the next decode step.
-        response.onNext(generation.generate(request, CallCancellationInterceptor.cancelled(response)));
-        response.onCompleted();
+        // A bad request throws here (mapped by GrpcErrorMapper); the answer comes when the call's
+        // sequences are done, and this worker thread is free meanwhile.
+        generation.generateAsync(request, CallCancellationInterceptor.cancelled(response))
+                .whenComplete((answer, failure) -> {
+                    if (failure != null) {
+                        response.onError(GrpcErrorMapper.toStatus(failure).asRuntimeException());
+                    } else {
+                        response.onNext(answer);
+                        response.onCompleted();
+                    }
+                });
     }
 
     @Override

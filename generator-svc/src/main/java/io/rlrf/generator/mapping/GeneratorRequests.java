@@ -24,6 +24,12 @@ public final class GeneratorRequests {
             String text = request.getPrompts(i).getText();
             Check.notBlank("prompts[" + i + "].text", text);
             Check.withinLimit("prompts[" + i + "].text (characters)", text.length(), promptChars);
+            if (request.getPrompts(i).hasMaxNewTokens()) {
+                String field = "prompts[" + i + "].max_new_tokens";
+                Check.atLeast(field, request.getPrompts(i).getMaxNewTokens(), 1);
+                Check.withinLimit(field, request.getPrompts(i).getMaxNewTokens(),
+                        new Limit(LIMITS + "max-new-tokens", limits.maxNewTokens()));
+            }
         }
         Check.atLeast("n", request.getN(), 1);
         Check.withinLimit("n", request.getN(), new Limit(LIMITS + "max-n", limits.maxN()));

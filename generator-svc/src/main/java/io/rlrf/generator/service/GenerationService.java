@@ -60,6 +60,9 @@ public class GenerationService {
     private final SecureRandom seeds = new SecureRandom();
     private final String idPrefix = "a-" + UUID.randomUUID().toString().substring(0, 8) + "-";
     private final AtomicLong nextId = new AtomicLong();
+    /** Builds responses off the generation worker, which must keep stepping the engine. */
+    private final java.util.concurrent.Executor responses = io.smallrye.mutiny.infrastructure.Infrastructure
+            .getDefaultWorkerPool();
 
     public GenerationService(GeneratorConfig config, ModelStore store, GenerationBatcher batcher,
             GeneratorMetrics metrics) {
@@ -86,12 +89,16 @@ public class GenerationService {
     }
 
     /**
-     * Samples n answers per prompt.
+     * Samples n answers per prompt, without holding the calling thread while the sequences decode:
+     * the call is checked, tokenized and queued here (a bad request throws at once), and the response
+     * is built, off the generation worker, when the call's last sequence finishes. (A gRPC handler
+     * that waited instead would hold one of Quarkus's worker threads per call, and those threads, 20
+     * by default, capped how many concurrent calls could reach the engine at all.)
      *
      * @param cancelled true once the caller cancelled or its deadline passed: queued work is dropped
      *                  and running work stops at the next decode step
      */
-    public GenerateResponse generate(GenerateRequest request, BooleanSupplier cancelled) {
+    public CompletableFuture<GenerateResponse> generateAsync(GenerateRequest request, BooleanSupplier cancelled) {
         GeneratorRequests.validate(request, config.limits());
         ServedModel model = store.acquireCurrent().orElseThrow(() -> ServiceException.unavailable(
                 "model is loading: no policy checkpoint is loaded yet"
@@ -108,16 +115,18 @@ public class GenerationService {
             long baseSeed = request.getSampling().hasSeed() ? request.getSampling().getSeed() : seeds.nextLong();
             List<int[]> prompts = tokenize(request, model, params.maxNewTokens());
             List<GenerationRequest> sequences = new ArrayList<>(prompts.size() * request.getN());
-            for (int[] prompt : prompts) {
+            for (int p = 0; p < prompts.size(); p++) {
+                io.rlrf.model.generate.SamplingParams own = params.withMaxNewTokens(maxNewTokens(request, p, params));
                 for (int j = 0; j < request.getN(); j++) {
-                    sequences.add(new GenerationRequest(prompt, params.withSeed(baseSeed + j), cancelled));
+                    sequences.add(new GenerationRequest(prompts.get(p), own.withSeed(baseSeed + j), cancelled));
                 }
             }
             List<CompletableFuture<Completion>> results = batcher.submit(model, sequences);
-            // The model is released when the last sequence is done, even if this thread stops waiting.
-            CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((r, e) -> model.release());
+            // The model is released when the last sequence is done, whatever happens to the response.
+            CompletableFuture<Void> all = CompletableFuture.allOf(results.toArray(CompletableFuture[]::new));
+            all.whenComplete((r, e) -> model.release());
             handedOver = true;
-            return answers(request, model, baseSeed, join(results), cancelled);
+            return all.handleAsync((r, e) -> answers(request, model, baseSeed, join(results), cancelled), responses);
         } finally {
             if (!handedOver) {
                 model.release();
@@ -177,16 +186,24 @@ public class GenerationService {
         return response.build();
     }
 
+    /** Prompt {@code p}'s own max_new_tokens if it has one, else the request's. */
+    private static int maxNewTokens(GenerateRequest request, int p, io.rlrf.model.generate.SamplingParams params) {
+        return request.getPrompts(p).hasMaxNewTokens() ? request.getPrompts(p).getMaxNewTokens() : params.maxNewTokens();
+    }
+
     /** Prompt ids, checked against max-prompt-tokens and the model's context length. */
-    private List<int[]> tokenize(GenerateRequest request, ServedModel model, int maxNewTokens) {
+    private List<int[]> tokenize(GenerateRequest request, ServedModel model, int defaultMaxNewTokens) {
         Limit maxPromptTokens = new Limit(LIMITS + "max-prompt-tokens", config.limits().maxPromptTokens());
         int positions = model.policy().config().maxPositionEmbeddings();
         List<int[]> prompts = new ArrayList<>(request.getPromptsCount());
         for (int i = 0; i < request.getPromptsCount(); i++) {
             int[] ids = model.policy().encodePrompt(request.getPrompts(i).getText());
             Check.withinLimit("prompts[" + i + "].text (tokens)", ids.length, maxPromptTokens);
+            boolean own = request.getPrompts(i).hasMaxNewTokens();
+            int maxNewTokens = own ? request.getPrompts(i).getMaxNewTokens() : defaultMaxNewTokens;
             if (ids.length + maxNewTokens > positions) {
-                throw ServiceException.limitExceeded("prompts[" + i + "] tokens + sampling.max_new_tokens",
+                throw ServiceException.limitExceeded("prompts[" + i + "] tokens + "
+                        + (own ? "prompts[" + i + "].max_new_tokens" : "sampling.max_new_tokens"),
                         ids.length + maxNewTokens, positions,
                         "max_position_embeddings of checkpoint '" + model.version() + "'");
             }

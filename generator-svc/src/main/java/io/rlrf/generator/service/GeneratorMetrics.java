@@ -18,21 +18,30 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.rlrf.model.generate.GenerationEngine;
 
 /**
  * The metrics generator-svc publishes (Prometheus names on {@code /q/metrics} in brackets):
  * <ul>
  * <li>{@code rlrf.generator.tokens} [rlrf_generator_tokens_total] with {@code kind} = prompt or
- *     completion: tokens processed in forward batches;</li>
- * <li>{@code rlrf.generator.batch.size} [rlrf_generator_batch_size]: sequences per forward batch
- *     (a distribution: its max above 1 shows that concurrent calls were batched together);</li>
+ *     completion: prompt tokens of the sequences admitted, and tokens sampled;</li>
+ * <li>{@code rlrf.generator.prefill.tokens} [rlrf_generator_prefill_tokens_total] with
+ *     {@code source} = computed or shared: prompt tokens run through the model, and prompt tokens
+ *     copied from a sequence with the same prompt instead (the n samples of a prompt share one
+ *     prefill);</li>
+ * <li>{@code rlrf.generator.batch.size} [rlrf_generator_batch_size]: sequences decoding together in
+ *     one engine step (a distribution: continuous batching keeps it near max-batch-sequences while
+ *     work is queued);</li>
  * <li>{@code rlrf.generator.queue.wait} [rlrf_generator_queue_wait_seconds]: per sequence, time from
- *     admission to the start of its batch;</li>
- * <li>{@code rlrf.generator.time.per.token} [rlrf_generator_time_per_token_seconds]: per batch, its
- *     wall time divided by the completion tokens it produced;</li>
- * <li>{@code rlrf.generator.batch.duration} [rlrf_generator_batch_duration_seconds]: per batch;</li>
+ *     the call's admission to the step that gives it a decoding row;</li>
+ * <li>{@code rlrf.generator.time.per.token} [rlrf_generator_time_per_token_seconds]: per engine
+ *     step, its wall time divided by the tokens it sampled;</li>
+ * <li>{@code rlrf.generator.batch.duration} [rlrf_generator_batch_duration_seconds]: per engine step
+ *     (admission and prefill, then one decoding pass);</li>
  * <li>{@code rlrf.generator.sequences.cancelled} [..._total]: sequences whose call was cancelled or
  *     ran past its deadline, dropped from the queue or stopped mid-batch;</li>
+ * <li>{@code rlrf.generator.sequences.finished} [..._total] with {@code reason} = eos, stop, length or
+ *     cancelled: every sequence, by why it ended;</li>
  * <li>{@code rlrf.generator.model.loaded} [rlrf_generator_model_loaded] with tag {@code version}:
  *     1 for the served version (no series while none is loaded), and
  *     {@code rlrf.generator.model.loads} [..._total] with {@code outcome}.</li>
@@ -48,6 +57,8 @@ public class GeneratorMetrics {
     private final MeterRegistry registry;
     private final Counter promptTokens;
     private final Counter completionTokens;
+    private final Counter computedPromptTokens;
+    private final Counter sharedPromptTokens;
     private final DistributionSummary batchSize;
     private final Timer queueWait;
     private final Timer timePerToken;
@@ -83,17 +94,22 @@ public class GeneratorMetrics {
     public GeneratorMetrics(MeterRegistry registry) {
         this.registry = registry;
         promptTokens = Counter.builder("rlrf.generator.tokens").tag("kind", "prompt")
-                .description("Tokens processed by forward batches").register(registry);
+                .description("Prompt tokens admitted, and tokens sampled").register(registry);
         completionTokens = Counter.builder("rlrf.generator.tokens").tag("kind", "completion")
-                .description("Tokens processed by forward batches").register(registry);
+                .description("Prompt tokens admitted, and tokens sampled").register(registry);
+        computedPromptTokens = Counter.builder("rlrf.generator.prefill.tokens").tag("source", "computed")
+                .description("Prompt tokens run through the model by prefill").register(registry);
+        sharedPromptTokens = Counter.builder("rlrf.generator.prefill.tokens").tag("source", "shared")
+                .description("Prompt tokens copied from a sequence with the same prompt instead of computed")
+                .register(registry);
         batchSize = DistributionSummary.builder("rlrf.generator.batch.size")
-                .description("Sequences (prompt x sample) per forward batch").publishPercentileHistogram()
+                .description("Sequences (prompt x sample) decoding together in one engine step").publishPercentileHistogram()
                 .minimumExpectedValue(1.0).maximumExpectedValue(256.0).register(registry);
-        queueWait = Timer.builder("rlrf.generator.queue.wait").description("Time a sequence waited for its batch")
+        queueWait = Timer.builder("rlrf.generator.queue.wait").description("Time a sequence waited for a decoding row")
                 .publishPercentileHistogram().register(registry);
         timePerToken = Timer.builder("rlrf.generator.time.per.token")
-                .description("Batch wall time per completion token it produced").register(registry);
-        batchDuration = Timer.builder("rlrf.generator.batch.duration").description("Wall time of one forward batch")
+                .description("Engine step wall time per token it sampled").register(registry);
+        batchDuration = Timer.builder("rlrf.generator.batch.duration").description("Wall time of one engine step")
                 .register(registry);
         cancelled = Counter.builder("rlrf.generator.sequences.cancelled")
                 .description("Sequences stopped because their call was cancelled or ran past its deadline")
@@ -102,13 +118,22 @@ public class GeneratorMetrics {
                 .description("1 for the policy version being served").register(registry);
     }
 
-    void batch(int sequences, int promptTokenCount, int completionTokenCount, long nanos) {
-        batchSize.record(sequences);
-        promptTokens.increment(promptTokenCount);
-        completionTokens.increment(completionTokenCount);
+    /** Records one engine step. */
+    void step(GenerationEngine.Step step) {
+        if (step.decodeRows() > 0) {
+            batchSize.record(step.decodeRows());
+        }
+        promptTokens.increment(step.prefillTokens() + step.sharedTokens());
+        computedPromptTokens.increment(step.prefillTokens());
+        sharedPromptTokens.increment(step.sharedTokens());
+        completionTokens.increment(step.sampledTokens());
+        long nanos = step.prefillNanos() + step.decodeNanos();
         batchDuration.record(nanos, TimeUnit.NANOSECONDS);
-        if (completionTokenCount > 0) {
-            timePerToken.record(nanos / completionTokenCount, TimeUnit.NANOSECONDS);
+        if (step.sampledTokens() > 0) {
+            timePerToken.record(nanos / step.sampledTokens(), TimeUnit.NANOSECONDS);
+        }
+        if (step.cancelled() > 0) {
+            cancelled.increment(step.cancelled());
         }
     }
 
@@ -118,6 +143,18 @@ public class GeneratorMetrics {
 
     void cancelled(int sequences) {
         cancelled.increment(sequences);
+    }
+
+    /** One sequence finished (or was dropped), for {@code reason}: eos, stop, length or cancelled. */
+    void finished(io.rlrf.model.generate.FinishReason reason) {
+        String tag = switch (reason) {
+            case EOS -> "eos";
+            case STOP_STRING -> "stop";
+            case LENGTH -> "length";
+            case CANCELLED -> "cancelled";
+        };
+        Counter.builder("rlrf.generator.sequences.finished").tag("reason", tag)
+                .description("Sequences finished, by why they ended").register(registry).increment();
     }
 
     void loaded(String version, boolean ok) {
@@ -139,7 +176,7 @@ public class GeneratorMetrics {
 
     /** Registers an extra gauge (queue length). */
     void queueLengthGauge(Supplier<Number> length) {
-        Gauge.builder("rlrf.generator.queue.length", length).description("Sequences waiting for a batch")
+        Gauge.builder("rlrf.generator.queue.length", length).description("Sequences waiting for a decoding row")
                 .register(registry);
     }
 }

@@ -4,26 +4,27 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.rlrf.model.Policy;
-import io.rlrf.model.generate.Generator;
+import io.rlrf.model.generate.EngineParams;
+import io.rlrf.model.generate.GenerationEngine;
 
 /**
  * A loaded checkpoint and the number of users holding it. The model store holds one reference while
  * the version is current; every request holds one from admission until its last sequence is done,
- * and the batch worker holds one for each batch. The policy's native memory is freed when the last
- * reference goes, so a hot swap never closes a model a request or batch still uses.
+ * and the batch worker holds one for each engine step. The policy's native memory (its generation
+ * engine's KV cache included) is freed when the last reference goes, so a hot swap never closes a
+ * model a request or step still uses.
  */
 public final class ServedModel {
 
     private final String version;
     private final Policy policy;
-    private final Generator generator;
+    private GenerationEngine engine; // created and used by the batch worker only
     private final Instant loadedAt;
     private final AtomicInteger references = new AtomicInteger(1); // the store's own reference
 
     ServedModel(String version, Policy policy, Instant loadedAt) {
         this.version = version;
         this.policy = policy;
-        this.generator = new Generator(policy.model(), policy.requireTokenizer());
         this.loadedAt = loadedAt;
     }
 
@@ -35,8 +36,12 @@ public final class ServedModel {
         return policy;
     }
 
-    Generator generator() {
-        return generator;
+    /** This model's generation engine, created on first use (batch worker thread only). */
+    GenerationEngine engine(EngineParams params) {
+        if (engine == null) {
+            engine = new GenerationEngine(policy.model(), policy.requireTokenizer(), params);
+        }
+        return engine;
     }
 
     public Instant loadedAt() {
@@ -59,7 +64,7 @@ public final class ServedModel {
     /** Gives a reference back; the last one closes the policy. */
     void release() {
         if (references.decrementAndGet() == 0) {
-            policy.close();
+            policy.close(); // frees the engine's buffers too: they live on the policy's manager
         }
     }
 

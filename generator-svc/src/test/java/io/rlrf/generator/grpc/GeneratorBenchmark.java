@@ -52,6 +52,9 @@ import io.rlrf.model.tokenizer.CharTokenizerSpec;
 @Tag("benchmark")
 class GeneratorBenchmark {
 
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
     static final int NEW_TOKENS = 64;
     static final String PROMPT = "Tom has 12 apples and buys 30 more. How many apples does he have?";
 
@@ -109,10 +112,16 @@ class GeneratorBenchmark {
                 inProcess(policy, 4); // warm-up
                 for (int clients : new int[] {1, 8, 32}) {
                     int callsPerClient = clients == 1 ? 16 : clients == 8 ? 4 : 2;
+                    var sizes = registry.find("rlrf.generator.batch.size").summary();
+                    long countBefore = sizes == null ? 0 : sizes.count();
+                    double totalBefore = sizes == null ? 0 : sizes.totalAmount();
                     Run g = grpc(channel, clients, callsPerClient);
+                    long batches = sizes == null ? 0 : sizes.count() - countBefore;
+                    double perBatch = batches == 0 ? 0 : (sizes.totalAmount() - totalBefore) / batches;
                     double lib = inProcess(policy, clients);
-                    System.out.printf("%-8d %14.1f %10.1f %10.1f %16.1f %10.2f%n", clients, g.tokensPerSecond(), g.p50Ms(),
-                            g.p99Ms(), lib, g.tokensPerSecond() / lib);
+                    System.out.printf("%-8d %14.1f %10.1f %10.1f %16.1f %10.2f   (%d batches/steps recorded, mean size %.1f)%n",
+                            clients, g.tokensPerSecond(), g.p50Ms(), g.p99Ms(), lib, g.tokensPerSecond() / lib, batches,
+                            perBatch);
                 }
             }
         } finally {

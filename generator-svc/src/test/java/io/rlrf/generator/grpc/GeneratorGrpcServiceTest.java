@@ -113,6 +113,40 @@ class GeneratorGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
+    void aPromptsOwnMaxNewTokensAboveTheLimitIsResourceExhausted() {
+        assertStatus(Code.RESOURCE_EXHAUSTED,
+                "prompts[0].max_new_tokens is 100000, above the limit of 512 (set by rlrf.generator.limits.max-new-tokens)",
+                () -> stub().generate(valid().setPrompts(0, Prompt.newBuilder().setText("hi").setMaxNewTokens(100_000)).build()));
+    }
+
+    @Test
+    void aPromptsOwnMaxNewTokensBelowOneIsInvalidArgument() {
+        assertStatus(Code.INVALID_ARGUMENT, "prompts[0].max_new_tokens must be at least 1, got 0",
+                () -> stub().generate(valid().setPrompts(0, Prompt.newBuilder().setText("hi").setMaxNewTokens(0)).build()));
+    }
+
+    @Test
+    void aPromptsOwnMaxNewTokensBoundsItsAnswersAndTheOthersKeepTheRequests() {
+        GenerateResponse response = stub().generate(valid().setN(2)
+                .setPrompts(0, Prompt.newBuilder().setId("capped").setText("What is 2 + 3?").setMaxNewTokens(3))
+                .addPrompts(Prompt.newBuilder().setId("free").setText("What is 2 + 3?"))
+                .setSampling(SamplingParams.newBuilder().setTemperature(1f).setMaxNewTokens(40).setSeed(11)).build());
+        for (Answer a : response.getAnswersList()) {
+            int cap = a.getPromptId().equals("capped") ? 3 : 40;
+            assertTrue(a.getCompletionTokens() <= cap, a.getPromptId() + ": " + a.getCompletionTokens() + " tokens");
+            if (a.getFinishReason() == FinishReason.FINISH_REASON_LENGTH) {
+                assertEquals(cap, a.getCompletionTokens());
+            }
+        }
+        // the same prompt, seed and cap alone: the cap is part of what reproduces an answer
+        GenerateResponse alone = stub().generate(valid().setN(2)
+                .setPrompts(0, Prompt.newBuilder().setId("capped").setText("What is 2 + 3?").setMaxNewTokens(3))
+                .setSampling(SamplingParams.newBuilder().setTemperature(1f).setMaxNewTokens(40).setSeed(11)).build());
+        assertEquals(alone.getAnswers(0).getText(), response.getAnswers(0).getText());
+        assertEquals(alone.getAnswers(1).getText(), response.getAnswers(1).getText());
+    }
+
+    @Test
     void promptTokensAboveTheLimitAreResourceExhausted() {
         assertStatus(Code.RESOURCE_EXHAUSTED,
                 "prompts[0].text (tokens) is 101, above the limit of 64 (set by rlrf.generator.limits.max-prompt-tokens)",
@@ -285,21 +319,36 @@ class GeneratorGrpcServiceTest extends ServiceConformanceTests {
 
     @Test
     void aCallPastItsDeadlineStopsConsumingCompute() throws Exception {
-        double before = cancelledSequences();
+        double cancelledBefore = cancelledSequences();
+        double endedBefore = finished("eos") + finished("stop");
+        double lengthBefore = finished("length");
         GenerateRequest.Builder request = valid().setN(4);
         for (int i = 0; i < 3; i++) {
             request.addPrompts(Prompt.newBuilder().setText("long prompt " + i));
         }
         request.setSampling(SamplingParams.newBuilder().setTemperature(1f).setMaxNewTokens(512));
-        // The 20 ms gathering window alone outlasts this deadline.
         assertStatus(Code.DEADLINE_EXCEEDED, "",
                 () -> GeneratorGrpc.newBlockingStub(channel).withDeadlineAfter(15, TimeUnit.MILLISECONDS)
                         .generate(request.build()));
+        // Each of the 16 sequences is dropped or stopped at its next step, unless EOS ended it first
+        // (the random test model can say EOS in the few steps before the 15 ms deadline): none runs on
+        // to its 512 tokens.
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (cancelledSequences() < before + 16 && System.nanoTime() < until) {
+        double cancelled;
+        double ended;
+        do {
             Thread.sleep(20);
-        }
-        assertEquals(before + 16, cancelledSequences(), "all 16 sequences were dropped or stopped early");
+            cancelled = cancelledSequences() - cancelledBefore;
+            ended = finished("eos") + finished("stop") - endedBefore;
+        } while (cancelled + ended < 16 && System.nanoTime() < until);
+        assertEquals(16.0, cancelled + ended, "every sequence was dropped, stopped early or ended by EOS");
+        assertTrue(cancelled > 0, "sequences were stopped by the deadline");
+        assertEquals(lengthBefore, finished("length"), "no sequence ran on to max_new_tokens");
+    }
+
+    private double finished(String reason) {
+        var c = registry.find("rlrf.generator.sequences.finished").tag("reason", reason).counter();
+        return c == null ? 0 : c.count();
     }
 
     private double cancelledSequences() {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,43 +14,80 @@ import ai.djl.ndarray.types.Shape;
 import io.rlrf.model.GradMode;
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.nn.AttentionMask;
-import io.rlrf.model.nn.KvCache;
 import io.rlrf.model.nn.LlamaModel;
 import io.rlrf.model.tokenizer.Tokenizer;
 
 import io.rlrf.model.Tensors;
 
 /**
- * Batched autoregressive generation. Prompts of different lengths share one batch: they are
- * left-padded to a common length, padding is masked out of attention and excluded from positions,
- * so every row computes what it would compute alone. With the KV cache (the default) the prompt is
- * run once (prefill) and each later step feeds one token per row; without it, every step re-runs
- * the whole sequence (kept as the reference the cache is tested and benchmarked against).
+ * Generates completions for a list of requests. With the KV cache (the default) the work goes to a
+ * {@link GenerationEngine}: each distinct prompt is prefilled once, in chunks, and the requests are
+ * decoded with continuous batching (a finished row leaves and a waiting one takes its slot); the
+ * engine and its buffers are kept and re-used across calls. Without the cache, every step re-runs
+ * the whole left-padded sequence: the plain reference the engine is tested and benchmarked against.
  *
  * <p>Sampling happens on the host, per row, with that row's own seeded random stream, so a
  * completion depends only on its prompt, its parameters and its seed, not on its batch neighbours.
+ *
+ * <p>Thread-safe: calls are served one at a time (the engine has one KV cache).
  */
-public final class Generator {
+public final class Generator implements AutoCloseable {
 
     private final LlamaModel model;
     private final Tokenizer tokenizer; // null: id-only, stop strings unsupported
-    private final boolean useKvCache;
+    private final GenerationEngine engine; // null: no KV cache
 
+    /** The engine with {@link EngineParams#defaults()}. */
     public Generator(LlamaModel model, Tokenizer tokenizer) {
-        this(model, tokenizer, true);
+        this(model, tokenizer, EngineParams.defaults());
     }
 
+    /** {@code useKvCache = false}: the plain full-recompute reference path. */
     public Generator(LlamaModel model, Tokenizer tokenizer, boolean useKvCache) {
+        this(model, tokenizer, useKvCache ? EngineParams.defaults() : null);
+    }
+
+    /** The engine with the given batching parameters. */
+    public Generator(LlamaModel model, Tokenizer tokenizer, EngineParams params) {
         this.model = model;
         this.tokenizer = tokenizer;
-        this.useKvCache = useKvCache;
+        this.engine = params == null ? null : new GenerationEngine(model, tokenizer, params);
     }
 
     /** Generates one completion per request, in request order. */
-    public List<Completion> generate(List<GenerationRequest> requests) {
+    public synchronized List<Completion> generate(List<GenerationRequest> requests) {
         if (requests.isEmpty()) {
             return List.of();
         }
+        if (engine == null) {
+            return generatePlain(requests);
+        }
+        for (int i = 0; i < requests.size(); i++) {
+            engine.check(requests.get(i), "request " + i); // all or nothing
+        }
+        List<CompletableFuture<Completion>> results = new ArrayList<>(requests.size());
+        for (GenerationRequest r : requests) {
+            results.add(engine.submit(r));
+        }
+        while (engine.hasWork()) {
+            engine.step();
+        }
+        List<Completion> out = new ArrayList<>(results.size());
+        for (CompletableFuture<Completion> r : results) {
+            out.add(r.join());
+        }
+        return out;
+    }
+
+    /** Frees the engine's buffers (they are also freed with the model's manager). */
+    @Override
+    public synchronized void close() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    private List<Completion> generatePlain(List<GenerationRequest> requests) {
         LlamaConfig config = model.config();
         int maxPrompt = 0;
         int maxNew = 0;
@@ -79,14 +117,14 @@ public final class Generator {
         return GradMode.withoutGradients(() -> run(requests, tp, Math.max(capacity, tp)));
     }
 
+    /** The reference: every step re-runs each row's whole left-padded sequence (no cache). */
     private List<Completion> run(List<GenerationRequest> requests, int tp, int capacity) {
         LlamaConfig config = model.config();
         int b = requests.size();
         int vocab = config.vocabSize();
         Row[] rows = new Row[b];
         long[] tokens = new long[b * tp]; // (B, Tp), left-padded
-        long[] positions = new long[b * tp]; // (B, Tp)
-        boolean[][] real = new boolean[b][capacity]; // which slots hold real tokens
+        boolean[][] real = new boolean[b][capacity + 1]; // which slots hold real tokens
         for (int i = 0; i < b; i++) {
             GenerationRequest r = requests.get(i);
             rows[i] = new Row(r);
@@ -95,69 +133,44 @@ public final class Generator {
                 boolean isReal = t >= pad;
                 real[i][t] = isReal;
                 tokens[i * tp + t] = isReal ? r.prompt()[t - pad] : config.eosTokenId();
-                positions[i * tp + t] = isReal ? t - pad : 0;
             }
         }
         NDManager manager = model.weights().manager();
-        try (NDScope outer = new NDScope();
-                KvCache cache = useKvCache ? new KvCache(manager, config.numHiddenLayers(), b,
-                        config.numKeyValueHeads(), config.headDim(), capacity) : null) {
-            outer.suppressNotUsedWarning();
-            // 1. prefill: run every prompt once, keep the logits of the last column
+        List<long[]> fed = new ArrayList<>(); // tokens fed back, one column per step
+        for (int width = tp; ; width++) {
+            // 1. the whole sequence so far, logits of the last column
             float[] logits;
             try (NDScope step = new NDScope()) {
                 step.suppressNotUsedWarning();
-                NDArray out = model.forward(Tensors.of(manager, tokens, new Shape(b, tp)),
-                        Tensors.of(manager, positions, new Shape(b, tp)),
-                        AttentionMask.bias(manager, slice(real, tp), 0, tp), cache, 0, true); // (B, 1, V)
-                logits = out.toFloatArray();
-            }
-            // history of fed tokens, needed only without the cache
-            List<long[]> fed = new ArrayList<>();
-            for (int slot = tp; ; slot++) {
-                // 2. sample one token per unfinished row, on the host
-                boolean anyLeft = false;
-                long[] next = new long[b];
-                long[] nextPos = new long[b];
+                long[] all = new long[b * width];
+                long[] pos = new long[b * width];
                 for (int i = 0; i < b; i++) {
-                    Row row = rows[i];
-                    if (!row.finished()) {
-                        row.step(logits, i * vocab, vocab, config.eosTokenId(), tokenizer);
+                    int pad = tp - rows[i].request.prompt().length;
+                    for (int c = 0; c < width; c++) {
+                        all[i * width + c] = c < tp ? tokens[i * tp + c] : fed.get(c - tp)[i];
+                        pos[i * width + c] = Math.max(0, c - pad);
                     }
-                    anyLeft |= !row.finished();
-                    next[i] = row.finished() ? config.eosTokenId() : row.lastToken();
-                    nextPos[i] = row.request.prompt().length + row.generated.size() - 1;
-                    real[i][Math.min(slot, capacity - 1)] = true;
                 }
-                if (!anyLeft) {
-                    break;
-                }
-                fed.add(next);
-                // 3. feed the sampled tokens back: one new column with the cache, the whole sequence without
-                try (NDScope step = new NDScope()) {
-                    step.suppressNotUsedWarning();
-                    NDArray out;
-                    if (cache != null) {
-                        out = model.forward(Tensors.of(manager, next, new Shape(b, 1)),
-                                Tensors.of(manager, nextPos, new Shape(b, 1)),
-                                AttentionMask.bias(manager, slice(real, slot + 1), slot, 1), cache, slot, true);
-                    } else {
-                        int t = slot + 1;
-                        long[] all = new long[b * t];
-                        long[] pos = new long[b * t];
-                        for (int i = 0; i < b; i++) {
-                            int pad = tp - rows[i].request.prompt().length;
-                            for (int c = 0; c < t; c++) {
-                                all[i * t + c] = c < tp ? tokens[i * tp + c] : fed.get(c - tp)[i];
-                                pos[i * t + c] = Math.max(0, c - pad);
-                            }
-                        }
-                        out = model.forward(Tensors.of(manager, all, new Shape(b, t)), Tensors.of(manager, pos, new Shape(b, t)),
-                                AttentionMask.bias(manager, slice(real, t), 0, t), null, 0, true);
-                    }
-                    logits = out.toFloatArray(); // (B, 1, V)
-                }
+                logits = model.forward(Tensors.of(manager, all, new Shape(b, width)), Tensors.of(manager, pos, new Shape(b, width)),
+                        AttentionMask.bias(manager, slice(real, width), 0, width), null, 0, true).toFloatArray(); // (B, 1, V)
             }
+            // 2. sample one token per unfinished row, on the host
+            boolean anyLeft = false;
+            long[] next = new long[b];
+            for (int i = 0; i < b; i++) {
+                Row row = rows[i];
+                if (!row.finished()) {
+                    row.step(logits, i * vocab, vocab, config.eosTokenId(), tokenizer);
+                }
+                anyLeft |= !row.finished();
+                next[i] = row.finished() ? config.eosTokenId() : row.lastToken();
+                real[i][width] = true;
+            }
+            if (!anyLeft) {
+                break;
+            }
+            // 3. feed the sampled tokens back as one new column
+            fed.add(next);
         }
         List<Completion> out = new ArrayList<>(b);
         for (Row row : rows) {
@@ -203,7 +216,14 @@ public final class Generator {
                 reason = FinishReason.CANCELLED;
                 return;
             }
-            int token = sampler.sample(logits, offset, vocab, rng);
+            int token;
+            if (generated.size() < request.params().minNewTokens()) {
+                float[] masked = Arrays.copyOfRange(logits, offset, offset + vocab); // EOS left out until the minimum
+                masked[eos] = Float.NEGATIVE_INFINITY;
+                token = sampler.sample(masked, 0, vocab, rng);
+            } else {
+                token = sampler.sample(logits, offset, vocab, rng);
+            }
             generated.add(token);
             if (request.params().logprobs()) {
                 logprobs.add(Sampler.logProb(logits, offset, vocab, token));

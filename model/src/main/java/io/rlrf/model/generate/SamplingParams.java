@@ -16,9 +16,14 @@ import java.util.List;
  *                       completion, whatever else is in the batch
  * @param logprobs       also return each sampled token's log-probability under the model
  *                       (temperature 1, no truncation: the policy's own distribution)
+ * @param minNewTokens   EOS cannot end the completion before this many tokens: it is left out of
+ *                       the draw until then (stop strings still end it; log-probabilities stay
+ *                       those of the unmodified policy). 0 = no minimum; at most maxNewTokens. With
+ *                       minNewTokens = maxNewTokens every completion has exactly that length, which
+ *                       is what a throughput benchmark on random weights needs.
  */
 public record SamplingParams(double temperature, double topP, int topK, int maxNewTokens, List<String> stop,
-        long seed, boolean logprobs) {
+        long seed, boolean logprobs, int minNewTokens) {
 
     public SamplingParams {
         if (!Double.isFinite(temperature) || temperature < 0) {
@@ -33,12 +38,22 @@ public record SamplingParams(double temperature, double topP, int topK, int maxN
         if (maxNewTokens < 1) {
             throw new IllegalArgumentException("max_new_tokens must be >= 1, got " + maxNewTokens);
         }
+        if (minNewTokens < 0 || minNewTokens > maxNewTokens) {
+            throw new IllegalArgumentException("min_new_tokens must be in [0, max_new_tokens = " + maxNewTokens
+                    + "], got " + minNewTokens);
+        }
         stop = stop == null ? List.of() : List.copyOf(stop);
         for (String s : stop) {
             if (s.isEmpty()) {
                 throw new IllegalArgumentException("stop strings must not be empty");
             }
         }
+    }
+
+    /** No minimum length. */
+    public SamplingParams(double temperature, double topP, int topK, int maxNewTokens, List<String> stop, long seed,
+            boolean logprobs) {
+        this(temperature, topP, topK, maxNewTokens, stop, seed, logprobs, 0);
     }
 
     /** Greedy decoding of up to {@code maxNewTokens} tokens. */
@@ -52,19 +67,23 @@ public record SamplingParams(double temperature, double topP, int topK, int maxN
     }
 
     public SamplingParams withStop(List<String> strings) {
-        return new SamplingParams(temperature, topP, topK, maxNewTokens, strings, seed, logprobs);
+        return new SamplingParams(temperature, topP, topK, maxNewTokens, strings, seed, logprobs, minNewTokens);
     }
 
     public SamplingParams withLogprobs(boolean on) {
-        return new SamplingParams(temperature, topP, topK, maxNewTokens, stop, seed, on);
+        return new SamplingParams(temperature, topP, topK, maxNewTokens, stop, seed, on, minNewTokens);
     }
 
     public SamplingParams withSeed(long newSeed) {
-        return new SamplingParams(temperature, topP, topK, maxNewTokens, stop, newSeed, logprobs);
+        return new SamplingParams(temperature, topP, topK, maxNewTokens, stop, newSeed, logprobs, minNewTokens);
     }
 
     public SamplingParams withMaxNewTokens(int n) {
-        return new SamplingParams(temperature, topP, topK, n, stop, seed, logprobs);
+        return new SamplingParams(temperature, topP, topK, n, stop, seed, logprobs, Math.min(minNewTokens, n));
+    }
+
+    public SamplingParams withMinNewTokens(int n) {
+        return new SamplingParams(temperature, topP, topK, maxNewTokens, stop, seed, logprobs, n);
     }
 
     public boolean isGreedy() {

@@ -47,6 +47,50 @@ public final class AttentionMask {
         return Tensors.of(manager, bias, new Shape(b, 1, 1, queries, tk));
     }
 
+    /**
+     * The causal mask of a prefill chunk whose rows have no padding before their tokens: query slot
+     * {@code queryStart + q} sees key slots {@code [0, queryStart + q]}, the same for every row.
+     *
+     * @return (1, 1, 1, Tq, queryStart + Tq), broadcast over rows; null for a single query, which
+     *         sees every key
+     */
+    public static NDArray causal(NDManager manager, int queryStart, int queries) {
+        if (queries == 1) {
+            return null;
+        }
+        int tk = queryStart + queries;
+        float[] bias = new float[queries * tk];
+        for (int q = 0; q < queries; q++) {
+            for (int k = queryStart + q + 1; k < tk; k++) {
+                bias[q * tk + k] = BLOCKED;
+            }
+        }
+        return Tensors.of(manager, bias, new Shape(1, 1, 1, queries, tk));
+    }
+
+    /**
+     * The mask of a decoding step where row r's single query sits at its own slot {@code last[r]} and
+     * sees key slots {@code [0, last[r]]}, its own tokens (rows hold no padding).
+     *
+     * @param keys Tk, the slots attended over (greater than every {@code last[r]})
+     * @return (B, 1, 1, Tk), the shape {@link CausalSelfAttention} adds to one query per row without
+     *         reshaping; null when every row sees every key
+     */
+    public static NDArray upTo(NDManager manager, int[] last, int rows, int keys) {
+        boolean all = true;
+        for (int r = 0; r < rows; r++) {
+            all &= last[r] == keys - 1;
+        }
+        if (all) {
+            return null;
+        }
+        float[] bias = new float[rows * keys];
+        for (int r = 0; r < rows; r++) {
+            java.util.Arrays.fill(bias, r * keys + last[r] + 1, (r + 1) * keys, BLOCKED);
+        }
+        return Tensors.of(manager, bias, new Shape(rows, 1, 1, keys));
+    }
+
     private static boolean allTrue(boolean[][] rows) {
         for (boolean[] row : rows) {
             for (boolean r : row) {

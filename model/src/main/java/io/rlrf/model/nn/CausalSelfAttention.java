@@ -27,13 +27,15 @@ public final class CausalSelfAttention {
      * @param w     the block's weights
      * @param cos   (B, 1, T, D) rotary tables for the T positions
      * @param sin   (B, 1, T, D)
-     * @param bias  (B, 1, 1, T, Tk) additive mask from {@link AttentionMask}; null when nothing is masked
+     * @param bias  (B, 1, 1, T, Tk) additive mask from {@link AttentionMask}, or (B, 1, 1, Tk) when T = 1;
+     *              null when nothing is masked
      * @param scale the scalar 1/sqrt(D), a libtorch-owned tensor (see {@link io.rlrf.model.Tensors#scalar})
-     * @param cache where to append K/V (Tk = start + T); null for a full pass (Tk = T)
+     * @param cache where to write K/V and what to attend over, as its current window says (Tk = the
+     *              window's end); null for a full pass (Tk = T)
      * @return (B, T, C)
      */
     public static NDArray forward(NDArray x, LlamaWeights.Layer w, LlamaConfig c, RotaryEmbedding rope,
-            NDArray cos, NDArray sin, NDArray bias, NDArray scale, KvCache cache, int layer, int start) {
+            NDArray cos, NDArray sin, NDArray bias, NDArray scale, KvCache cache, int layer) {
         Shape s = x.getShape();
         long B = s.get(0);
         long T = s.get(1);
@@ -43,8 +45,9 @@ public final class CausalSelfAttention {
         int G = c.queriesPerKvHead();
 
         // 1. project to queries, keys and values in one matmul, split into heads
-        NDArray qkv = Linear.linear(x, w.qkv()).singletonOrThrow() // (B, T, (H + 2*Hkv)*D)
-                .reshape(B, T, H + 2L * Hkv, D).transpose(0, 2, 1, 3); // (B, H + 2*Hkv, T, D)
+        NDArray qkv = Linear.linear(x, w.qkv()).singletonOrThrow(); // (B, T, (H + 2*Hkv)*D)
+        qkv = T == 1 ? qkv.reshape(B, H + 2L * Hkv, 1, D) // a decoding step: no transpose needed for one column
+                : qkv.reshape(B, T, H + 2L * Hkv, D).transpose(0, 2, 1, 3); // (B, H + 2*Hkv, T, D)
         NDList qkAndV = qkv.split(new long[] {H + Hkv}, 1); // (B, H + Hkv, T, D), (B, Hkv, T, D)
 
         // 2. rotate queries and keys by their positions (one pass over both)
@@ -53,27 +56,30 @@ public final class CausalSelfAttention {
         NDArray k = qk.get(1); // (B, Hkv, T, D)
         NDArray v = qkAndV.get(1); // (B, Hkv, T, D)
 
-        // 3. with a cache, attend over every slot so far
+        // 3. with a cache, store this pass's keys and values and attend over the window's columns
         if (cache != null) {
-            NDArray[] kv = cache.append(layer, start, k, v);
+            NDArray[] kv = cache.append(layer, k, v);
             k = kv[0]; // (B, Hkv, Tk, D)
             v = kv[1]; // (B, Hkv, Tk, D)
         }
         long Tk = k.getShape().get(2);
 
-        // 4. scaled dot-product scores, grouped queries folded into time
-        NDArray qg = q.reshape(B, Hkv, G * T, D); // (B, Hkv, G*T, D)
-        NDArray scores = qg.matMul(k.swapAxes(2, 3)).mul(scale); // (B, Hkv, G*T, Tk), scale = 1/sqrt(D)
-        if (bias != null) {
+        // 4. scaled dot-product scores, grouped queries folded into time; the queries are scaled, not the
+        //    scores: (B, H, T, D) is smaller than (B, Hkv, G*T, Tk) whenever Tk > D
+        NDArray qg = q.reshape(B, Hkv, G * T, D).mul(scale); // (B, Hkv, G*T, D), scale = 1/sqrt(D)
+        NDArray scores = qg.matMul(k.swapAxes(2, 3)); // (B, Hkv, G*T, Tk)
+        if (bias != null && bias.getShape().dimension() == 4) {
+            scores = scores.add(bias); // one query per row: (B, 1, 1, Tk) broadcast over (B, Hkv, G, Tk)
+        } else if (bias != null) {
             scores = scores.reshape(B, Hkv, G, T, Tk) // (B, Hkv, G, T, Tk)
                     .add(bias) // causal + padding mask, (B, 1, 1, T, Tk) broadcast
                     .reshape(B, Hkv, G * T, Tk); // (B, Hkv, G*T, Tk)
         }
 
         // 5. softmax over keys, weighted sum of values
-        NDArray y = scores.softmax(-1).matMul(v) // (B, Hkv, G*T, D)
-                .reshape(B, H, T, D) // (B, H, T, D)
-                .transpose(0, 2, 1, 3).reshape(B, T, (long) H * D); // (B, T, H*D)
+        NDArray y = scores.softmax(-1).matMul(v); // (B, Hkv, G*T, D)
+        y = T == 1 ? y.reshape(B, 1, (long) H * D) // one column: (B, H, 1, D) is already (B, 1, H, D) in memory
+                : y.reshape(B, H, T, D).transpose(0, 2, 1, 3).reshape(B, T, (long) H * D); // (B, T, H*D)
 
         // 6. output projection back into the residual stream
         return Linear.linear(y, w.o()).singletonOrThrow(); // (B, T, C)

@@ -2,34 +2,69 @@ package io.rlrf.model.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
+import io.rlrf.model.Tensors;
+
 /**
- * Keys and values of every layer for a batch of sequences being decoded, preallocated to the
- * longest length the batch can reach, so each decoding step writes one slot instead of re-running
- * the whole prefix. Slot t of every row holds the token at column t of the (left-padded) batch;
- * which slots are real tokens is the attention mask's business, not the cache's.
+ * Keys and values of every layer for a set of sequences being decoded, one cache row per sequence,
+ * column t of a row holding the token at column t of that sequence. The buffers are allocated once
+ * and re-used: {@link #ensureCapacity} grows them (keeping their content) when a longer or wider
+ * batch needs more; nothing is allocated per step beyond the new keys and values themselves.
+ *
+ * <p>Before each forward pass the caller says where that pass writes, and which columns it then
+ * attends over:
+ * <ul>
+ *   <li>{@link #block}: rows {@code [row0, row0 + B)}, columns {@code [start, start + T)} (a prefill
+ *       chunk, or a decoding step of a batch whose rows are all at the same column);</li>
+ *   <li>{@link #scatter}: rows {@code [0, B)}, one column per row, each row at its own length (a
+ *       decoding step of a continuous batch).</li>
+ * </ul>
+ * Either way a pass reads columns {@code [0, end)} of its rows; which of those a query may see is the
+ * attention mask's business, not the cache's.
  */
 public final class KvCache implements AutoCloseable {
 
-    private final NDArray[] keys; // L x (B, Hkv, Tmax, D)
-    private final NDArray[] values; // L x (B, Hkv, Tmax, D)
-    private final int capacity;
+    private final NDManager manager;
+    private final int layers;
+    private final int kvHeads;
+    private final int headDim;
+    private NDArray[] keys; // L x (R, Hkv, Tmax, D)
+    private NDArray[] values; // L x (R, Hkv, Tmax, D)
+    private NDArray[] flatKeys; // L x (R*Hkv*Tmax, D), views of keys for the scattered writes
+    private NDArray[] flatValues;
+    private int rows;
+    private int capacity;
     private int length;
 
-    public KvCache(NDManager manager, int layers, int batch, int kvHeads, int headDim, int capacity) {
+    // where the next forward pass writes and what it reads
+    private int row0;
+    private int windowRows;
+    private int start;
+    private int end;
+    private NDArray scatterIndex; // (B*Hkv) int64 into the flat views; null in block mode
+
+    /** An empty cache; {@link #ensureCapacity} allocates. */
+    public KvCache(NDManager manager, int layers, int kvHeads, int headDim) {
+        this.manager = manager;
+        this.layers = layers;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
-        this.capacity = capacity;
-        Shape shape = new Shape(batch, kvHeads, capacity, headDim);
-        for (int l = 0; l < layers; l++) {
-            keys[l] = manager.zeros(shape);
-            values[l] = manager.zeros(shape);
-        }
+        this.flatKeys = new NDArray[layers];
+        this.flatValues = new NDArray[layers];
     }
 
-    /** Slots filled so far (the same for every layer once a forward pass completes). */
+    /** A cache of {@code batch} rows and {@code capacity} columns. */
+    public KvCache(NDManager manager, int layers, int batch, int kvHeads, int headDim, int capacity) {
+        this(manager, layers, kvHeads, headDim);
+        ensureCapacity(batch, capacity);
+    }
+
+    /** Columns written by the last block pass (legacy view of a single-batch cache). */
     public int length() {
         return length;
     }
@@ -38,34 +73,164 @@ public final class KvCache implements AutoCloseable {
         return capacity;
     }
 
+    public int rows() {
+        return rows;
+    }
+
     /**
-     * Writes the new keys and values at slots [start, start + T) of layer {@code layer} and returns
-     * views of slots [0, start + T).
+     * Makes room for at least {@code minRows} rows of {@code minColumns} columns, copying what the
+     * cache holds. Growth rounds columns up to a multiple of 64, so a stream of slightly longer
+     * requests does not reallocate every time.
+     */
+    public void ensureCapacity(int minRows, int minColumns) {
+        if (minRows <= rows && minColumns <= capacity) {
+            return;
+        }
+        int newRows = Math.max(rows, minRows);
+        int newCapacity = Math.max(capacity, ((minColumns + 63) / 64) * 64);
+        Shape shape = new Shape(newRows, kvHeads, newCapacity, headDim);
+        for (int l = 0; l < layers; l++) {
+            NDArray k = manager.zeros(shape);
+            NDArray v = manager.zeros(shape);
+            NDScope.unregister(k, v); // long-lived: owned by this cache, not by the caller's scope
+            if (keys[l] != null) {
+                NDIndex old = new NDIndex().addSliceDim(0, rows).addAllDim().addSliceDim(0, capacity);
+                k.set(old, keys[l]);
+                v.set(old, values[l]);
+                closeLayer(l);
+            }
+            keys[l] = k;
+            values[l] = v;
+            flatKeys[l] = k.reshape((long) newRows * kvHeads * newCapacity, headDim); // a view: same storage
+            flatValues[l] = v.reshape((long) newRows * kvHeads * newCapacity, headDim);
+            NDScope.unregister(flatKeys[l], flatValues[l]);
+        }
+        rows = newRows;
+        capacity = newCapacity;
+    }
+
+    /**
+     * The next pass writes rows {@code [row0, row0 + batch)} at columns {@code [start, start + T)} and
+     * attends over columns {@code [0, start + T)} of those rows.
+     */
+    public KvCache block(int row0, int batch, int start, int t) {
+        if (row0 < 0 || row0 + batch > rows || start < 0 || start + t > capacity) {
+            throw new IllegalStateException("KV cache overflow: rows [" + row0 + ", " + (row0 + batch) + ") columns ["
+                    + start + ", " + (start + t) + ") needed, capacity " + rows + " x " + capacity);
+        }
+        this.row0 = row0;
+        this.windowRows = batch;
+        this.start = start;
+        this.end = start + t;
+        this.scatterIndex = null;
+        return this;
+    }
+
+    /**
+     * The next pass (one token per row) writes row r of {@code [0, batch)} at column
+     * {@code columns[r]} and attends over columns {@code [0, readEnd)}. The index tensor is created in
+     * the caller's scope.
+     */
+    public KvCache scatter(int batch, int[] columns, int readEnd) {
+        if (batch > rows || readEnd > capacity) {
+            throw new IllegalStateException("KV cache overflow: " + batch + " rows x " + readEnd + " columns needed, "
+                    + "capacity " + rows + " x " + capacity);
+        }
+        long[] index = new long[batch * kvHeads]; // row r, head h, column c -> ((r*Hkv + h)*Tmax + c)
+        for (int r = 0; r < batch; r++) {
+            if (columns[r] >= readEnd) {
+                throw new IllegalStateException("row " + r + " writes column " + columns[r] + " outside [0, " + readEnd + ")");
+            }
+            for (int h = 0; h < kvHeads; h++) {
+                index[r * kvHeads + h] = ((long) r * kvHeads + h) * capacity + columns[r];
+            }
+        }
+        this.row0 = 0;
+        this.windowRows = batch;
+        this.start = -1;
+        this.end = readEnd;
+        this.scatterIndex = Tensors.of(manager, index, new Shape(index.length));
+        return this;
+    }
+
+    /**
+     * Writes the new keys and values of layer {@code layer} where the current window says and returns
+     * views of the columns the pass attends over.
      *
      * @param k (B, Hkv, T, D)
      * @param v (B, Hkv, T, D)
-     * @return keys and values, two (B, Hkv, start + T, D) views
+     * @return keys and values, two (B, Hkv, end, D) views
      */
-    public NDArray[] append(int layer, int start, NDArray k, NDArray v) {
-        int end = start + (int) k.getShape().get(2);
-        if (end > capacity) {
-            throw new IllegalStateException("KV cache overflow: " + end + " slots needed, capacity " + capacity);
+    public NDArray[] append(int layer, NDArray k, NDArray v) {
+        NDIndex rowsRead = new NDIndex().addSliceDim(row0, row0 + windowRows).addAllDim().addSliceDim(0, end);
+        if (scatterIndex == null) {
+            NDIndex slots = new NDIndex().addSliceDim(row0, row0 + windowRows).addAllDim().addSliceDim(start, end);
+            keys[layer].set(slots, k);
+            values[layer].set(slots, v);
+            if (layer == layers - 1) {
+                length = end;
+            }
+        } else {
+            NDIndex slots = new NDIndex("{}", scatterIndex);
+            long n = (long) windowRows * kvHeads;
+            flatKeys[layer].set(slots, k.reshape(n, headDim)); // (B*Hkv, D)
+            flatValues[layer].set(slots, v.reshape(n, headDim));
         }
-        NDIndex slots = new NDIndex().addAllDim(2).addSliceDim(start, end); // [:, :, start:end], no string parsing
-        keys[layer].set(slots, k);
-        values[layer].set(slots, v);
-        if (layer == keys.length - 1) {
-            length = end;
+        return new NDArray[] {keys[layer].get(rowsRead), values[layer].get(rowsRead)};
+    }
+
+    /**
+     * Copies columns {@code [0, columns)} of rows {@code from[i]} of {@code source} into rows
+     * {@code to[i]} of this cache, every layer (a shared prompt prefix, or a row moving to another
+     * slot). {@code source} may be this cache; the rows read are gathered before any is written.
+     */
+    public void copyRows(KvCache source, int[] from, int[] to, int columns) {
+        if (from.length != to.length) {
+            throw new IllegalArgumentException("from and to differ in length");
         }
-        NDIndex prefix = new NDIndex().addAllDim(2).addSliceDim(0, end); // [:, :, :end]
-        return new NDArray[] {keys[layer].get(prefix), values[layer].get(prefix)};
+        if (from.length == 0 || columns == 0) {
+            return;
+        }
+        if (columns > capacity || columns > source.capacity) {
+            throw new IllegalStateException("copy of " + columns + " columns exceeds a capacity");
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray fromIndex = Tensors.of(manager, toLongs(from), new Shape(from.length));
+            NDArray toIndex = Tensors.of(manager, toLongs(to), new Shape(to.length));
+            NDIndex read = new NDIndex("{}", fromIndex).addAllDim().addSliceDim(0, columns);
+            NDIndex write = new NDIndex("{}", toIndex).addAllDim().addSliceDim(0, columns);
+            for (int l = 0; l < layers; l++) {
+                keys[l].set(write, source.keys[l].get(read)); // (n, Hkv, columns, D)
+                values[l].set(write, source.values[l].get(read));
+            }
+        }
+    }
+
+    private static long[] toLongs(int[] a) {
+        long[] out = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
+    }
+
+    private void closeLayer(int l) {
+        flatKeys[l].close();
+        flatValues[l].close();
+        keys[l].close();
+        values[l].close();
     }
 
     @Override
     public void close() {
-        for (int l = 0; l < keys.length; l++) {
-            keys[l].close();
-            values[l].close();
+        for (int l = 0; l < layers; l++) {
+            if (keys[l] != null) {
+                closeLayer(l);
+                keys[l] = null;
+            }
         }
+        rows = 0;
+        capacity = 0;
     }
 }

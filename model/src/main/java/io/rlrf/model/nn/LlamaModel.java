@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
@@ -47,12 +48,36 @@ public final class LlamaModel implements AutoCloseable {
      * @param tokens    (B, T) int64 token ids; padding slots may hold any valid id
      * @param positions (B, T) int64 position of each token in its own sequence (padding excluded)
      * @param bias      (B, 1, 1, T, Tk) additive mask from {@link AttentionMask}
-     * @param cache     K/V cache to append to, starting at slot {@code start}; null for a full pass
+     * @param cache     K/V cache to write rows [0, B) at columns [start, start + T) of, and attend over
+     *                  columns [0, start + T); null for a full pass
      * @param lastOnly  compute logits only for the last column (what decoding needs)
      * @return logits, (B, T, V), or (B, 1, V) with {@code lastOnly}
      */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray bias, KvCache cache, int start,
             boolean lastOnly) {
+        if (cache != null) {
+            Shape s = tokens.getShape();
+            cache.block(0, (int) s.get(0), start, (int) s.get(1));
+        }
+        NDArray x = hidden(tokens, positions, bias, cache); // (B, T, C)
+        if (lastOnly) {
+            x = x.get(new NDIndex(":, -1:, :")); // (B, 1, C)
+        }
+        return logits(x);
+    }
+
+    /**
+     * The residual stream after the last block, before the final norm: what {@link #logits} turns
+     * into next-token logits. With a cache, the cache's current window ({@link KvCache#block} or
+     * {@link KvCache#scatter}) says where keys and values go and which columns are attended over.
+     *
+     * @param tokens    (B, T) int64 token ids
+     * @param positions (B, T) int64 positions
+     * @param bias      (B or 1, 1, 1, T, Tk) additive mask; null when nothing is masked
+     * @param cache     positioned K/V cache, or null for a full pass
+     * @return (B, T, C)
+     */
+    public NDArray hidden(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
         float eps = (float) config.rmsNormEps();
         NDList cs = rope.tablesFor(positions); // 2 x (B, 1, T, D)
         NDArray x = Embedding.embedding(tokens, weights.embedding(), SparseFormat.DENSE).singletonOrThrow(); // (B, T, C)
@@ -60,16 +85,23 @@ public final class LlamaModel implements AutoCloseable {
             LlamaWeights.Layer w = weights.layers().get(l);
             // attention sub-block with residual
             NDArray h = RmsNorm.apply(x, w.inputNorm(), eps); // (B, T, C)
-            x = x.add(CausalSelfAttention.forward(h, w, config, rope, cs.get(0), cs.get(1), bias, attentionScale, cache, l, start));
+            x = x.add(CausalSelfAttention.forward(h, w, config, rope, cs.get(0), cs.get(1), bias, attentionScale, cache, l));
             // feed-forward sub-block with residual
             h = RmsNorm.apply(x, w.postAttentionNorm(), eps); // (B, T, C)
             x = x.add(SwiGluMlp.forward(h, w)); // (B, T, C)
         }
-        if (lastOnly) {
-            x = x.get(new NDIndex(":, -1:, :")); // (B, 1, C)
-        }
-        x = RmsNorm.apply(x, weights.finalNorm(), eps);
-        return Linear.linear(x, weights.lmHead()).singletonOrThrow(); // (B, T, V)
+        return x;
+    }
+
+    /**
+     * Final norm and LM head.
+     *
+     * @param hidden (..., C) from {@link #hidden}
+     * @return (..., V)
+     */
+    public NDArray logits(NDArray hidden) {
+        NDArray x = RmsNorm.apply(hidden, weights.finalNorm(), (float) config.rmsNormEps());
+        return Linear.linear(x, weights.lmHead()).singletonOrThrow();
     }
 
     @Override

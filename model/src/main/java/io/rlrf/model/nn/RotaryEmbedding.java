@@ -23,11 +23,11 @@ public final class RotaryEmbedding implements AutoCloseable {
 
     private final NDArray cos; // (P, D)
     private final NDArray sin; // (P, D)
-    private final int half;
+    private final NDArray rotateHalf; // (D, D): x.matMul(it) = rotate_half(x), exactly (one +-1 per column)
 
     /** Precomputes the tables for positions 0..maxPositions-1 on {@code manager}. */
     public RotaryEmbedding(NDManager manager, int headDim, int maxPositions, double theta) {
-        this.half = headDim / 2;
+        int half = headDim / 2;
         float[] c = new float[maxPositions * headDim];
         float[] s = new float[maxPositions * headDim];
         for (int pos = 0; pos < maxPositions; pos++) {
@@ -44,7 +44,14 @@ public final class RotaryEmbedding implements AutoCloseable {
         }
         this.cos = Tensors.of(manager, c, new Shape(maxPositions, headDim));
         this.sin = Tensors.of(manager, s, new Shape(maxPositions, headDim));
-        NDScope.unregister(cos, sin); // long-lived tables
+        // rotate_half([x1, x2]) = [-x2, x1]: output j < D/2 takes -x[j + D/2], output j >= D/2 takes x[j - D/2]
+        float[] r = new float[headDim * headDim]; // (D, D), row = input dimension
+        for (int j = 0; j < half; j++) {
+            r[(j + half) * headDim + j] = -1f;
+            r[j * headDim + j + half] = 1f;
+        }
+        this.rotateHalf = Tensors.of(manager, r, new Shape(headDim, headDim));
+        NDScope.unregister(cos, sin, rotateHalf); // long-lived tables
     }
 
     /** cos and sin for the given positions, shaped to broadcast over heads: two (B, 1, T, D). */
@@ -61,8 +68,9 @@ public final class RotaryEmbedding implements AutoCloseable {
      * @return x rotated, (B, heads, T, D)
      */
     public NDArray apply(NDArray x, NDArray cos, NDArray sin) {
-        NDList halves = x.split(new long[] {half}, 3); // 2 x (B, heads, T, D/2)
-        NDArray rotated = halves.get(1).neg().concat(halves.get(0), 3); // (B, heads, T, D)
+        // rotate_half as one product with a signed permutation: exact (each output is one input times
+        // +-1 plus zeros) and one op instead of split, neg and concat
+        NDArray rotated = x.matMul(rotateHalf); // (B, heads, T, D)
         return x.mul(cos).add(rotated.mul(sin));
     }
 
@@ -70,5 +78,6 @@ public final class RotaryEmbedding implements AutoCloseable {
     public void close() {
         cos.close();
         sin.close();
+        rotateHalf.close();
     }
 }

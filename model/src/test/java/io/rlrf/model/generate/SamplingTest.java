@@ -109,8 +109,35 @@ class SamplingTest {
             GenerationRequest normal = new GenerationRequest(new int[] {1, 5}, SamplingParams.greedy(40));
             List<Completion> both = new Generator(p.model(), null).generate(List.of(cancelled, normal));
             assertEquals(FinishReason.CANCELLED, both.get(0).finishReason());
-            assertEquals(3, both.get(0).tokens().length, "stopped at the first poll after the cancel");
+            // polled once when admitted, then before every token: polls 2 and 3 sampled, poll 4 cancelled
+            assertEquals(2, both.get(0).tokens().length, "stopped at the first poll after the cancel");
             assertNotEquals(FinishReason.CANCELLED, both.get(1).finishReason(), "its batch neighbour is unaffected");
+        }
+    }
+
+    @Test
+    void minNewTokensKeepsEosOutOfTheDrawUntilReached() throws Exception {
+        try (Policy p = Policy.initialize(Fixtures.tiny(false), null, 5)) {
+            Generator gen = new Generator(p.model(), null);
+            int eos = p.config().eosTokenId();
+            List<GenerationRequest> free = new java.util.ArrayList<>();
+            List<GenerationRequest> bounded = new java.util.ArrayList<>();
+            for (int seed = 0; seed < 40; seed++) {
+                // temperature 3 over 40 tokens: EOS comes up within 12 tokens in many of 40 draws
+                SamplingParams params = SamplingParams.sample(3.0, 1.0, 12, seed).withLogprobs(true);
+                free.add(new GenerationRequest(new int[] {1, 7}, params));
+                bounded.add(new GenerationRequest(new int[] {1, 7}, params.withMinNewTokens(12)));
+            }
+            long endedEarly = gen.generate(free).stream().filter(c -> c.finishReason() == FinishReason.EOS).count();
+            assertTrue(endedEarly > 0, "without a minimum some completions end with EOS");
+            for (Completion c : gen.generate(bounded)) {
+                assertEquals(12, c.tokens().length);
+                assertEquals(FinishReason.LENGTH, c.finishReason());
+                for (int t : c.tokens()) {
+                    assertNotEquals(eos, t);
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> SamplingParams.greedy(5).withMinNewTokens(6));
         }
     }
 

@@ -1,0 +1,651 @@
+package io.rlrf.model.generate;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+
+import io.rlrf.model.GradMode;
+import io.rlrf.model.LlamaConfig;
+import io.rlrf.model.Tensors;
+import io.rlrf.model.nn.AttentionMask;
+import io.rlrf.model.nn.KvCache;
+import io.rlrf.model.nn.LlamaModel;
+import io.rlrf.model.tokenizer.Tokenizer;
+
+/**
+ * Continuous batching over one KV cache (in the manner of Orca, Yu et al. 2022, and vLLM, Kwon et
+ * al. 2023, without paging). Requests wait in a queue; every {@link #step}:
+ * <ol>
+ *   <li><b>admit</b> waiting requests, oldest first, while a cache row is free and the rows' reserved
+ *       positions (prompt + max_new_tokens each) stay within {@link EngineParams#maxBatchTokens};</li>
+ *   <li><b>prefill once per distinct prompt</b>: an admitted row whose prompt another row already
+ *       holds (admitted with it, or still decoding) copies that row's keys and values instead of
+ *       computing them; the distinct prompts run through the cache in chunks of
+ *       {@link EngineParams#prefillChunk} positions, longest first, so every chunk's rows are a
+ *       contiguous block of the cache and a chunk only holds prompts that still have tokens;</li>
+ *   <li><b>sample</b> each new row's first token from its prompt's last logits;</li>
+ *   <li><b>decode</b>: one forward pass feeds every running row its last token, each row writing its
+ *       own column of the cache (rows are at different lengths) and attending over its own columns;
+ *       then each row samples its next token;</li>
+ *   <li><b>retire</b> finished rows at once (their futures complete) and move the last rows into the
+ *       freed cache rows, so running rows always fill rows {@code [0, A)} and the next step can admit.</li>
+ * </ol>
+ * A row's cache columns are its positions (no padding anywhere), and each row samples with its own
+ * seeded random stream, so a completion depends only on its prompt, parameters and seed: not on its
+ * batch neighbours, on when it was admitted, on whom it shared a prompt with or on the chunk size.
+ *
+ * <p>Not thread-safe: one thread submits and steps (generator-svc's batch worker; {@link Generator}
+ * under its lock). Buffers (the cache) are allocated on the model's manager, grow when a wider or
+ * longer batch needs them and are re-used across steps and calls; {@link #close} frees them.
+ */
+public final class GenerationEngine implements AutoCloseable {
+
+    /**
+     * What one {@link #step} did.
+     *
+     * @param admitted         rows admitted
+     * @param prefilledPrompts distinct prompts computed by prefill
+     * @param prefillTokens    prompt tokens computed (padding excluded)
+     * @param sharedTokens     prompt tokens copied from a row with the same prompt instead of computed
+     * @param prefillPasses    forward passes of prefill (chunks)
+     * @param decodeRows       rows fed in the decoding pass (0: no decoding pass)
+     * @param sampledTokens    tokens sampled (first tokens of new rows and one per decoding row)
+     * @param finished         rows that finished (completions delivered), cancelled ones included
+     * @param cancelled        rows that finished because their request was cancelled
+     * @param prefillNanos     wall time of admission and prefill
+     * @param decodeNanos      wall time of the decoding pass and sampling
+     */
+    public record Step(int admitted, int prefilledPrompts, int prefillTokens, int sharedTokens, int prefillPasses,
+            int decodeRows, int sampledTokens, int finished, int cancelled, long prefillNanos, long decodeNanos) {
+    }
+
+    private final LlamaModel model;
+    private final LlamaConfig config;
+    private final Tokenizer tokenizer; // null: id-only, stop strings unsupported
+    private final EngineParams params;
+    private final NDManager manager;
+    private final KvCache cache;
+    private final ArrayDeque<Row> waiting = new ArrayDeque<>();
+    private Row[] running; // running[i] lives in cache row i, i < runningCount
+    private int runningCount;
+
+    public GenerationEngine(LlamaModel model, Tokenizer tokenizer, EngineParams params) {
+        this.model = model;
+        this.config = model.config();
+        this.tokenizer = tokenizer;
+        this.params = params;
+        this.manager = model.weights().manager();
+        this.cache = new KvCache(manager, config.numHiddenLayers(), config.numKeyValueHeads(), config.headDim());
+        this.running = new Row[Math.min(params.maxRows(), 256)];
+    }
+
+    public EngineParams params() {
+        return params;
+    }
+
+    /**
+     * Queues one request. Its future completes, on the stepping thread, as soon as the request
+     * finishes (EOS, stop string, length or cancellation), or exceptionally if a step fails.
+     *
+     * @throws IllegalArgumentException if the request does not fit the model (prompt + max_new_tokens
+     *                                  beyond its positions, a token outside the vocabulary, stop
+     *                                  strings without a tokenizer)
+     */
+    public CompletableFuture<Completion> submit(GenerationRequest request) {
+        return submit(request, null);
+    }
+
+    /**
+     * As {@link #submit(GenerationRequest)}; {@code onAdmitted} (may be null) runs on the stepping
+     * thread when the request leaves the queue for a cache row (for queue-wait telemetry).
+     */
+    public CompletableFuture<Completion> submit(GenerationRequest request, Runnable onAdmitted) {
+        check(request, "request");
+        Row row = new Row(request, onAdmitted);
+        waiting.addLast(row);
+        return row.result;
+    }
+
+    /** The checks {@link #submit} makes, for callers that want to fail a whole batch before queuing any. */
+    public void check(GenerationRequest r, String what) {
+        int need = r.prompt().length + r.params().maxNewTokens();
+        if (need > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException(what + ": prompt (" + r.prompt().length + " tokens) + max_new_tokens ("
+                    + r.params().maxNewTokens() + ") exceeds the model's " + config.maxPositionEmbeddings() + " positions");
+        }
+        for (int id : r.prompt()) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException(what + ": token id " + id + " is outside the vocabulary [0, "
+                        + config.vocabSize() + ")");
+            }
+        }
+        if (!r.params().stop().isEmpty() && tokenizer == null) {
+            throw new IllegalArgumentException(what + ": stop strings need a tokenizer; this checkpoint works on "
+                    + "token ids only");
+        }
+    }
+
+    /** Whether any request is waiting or running. */
+    public boolean hasWork() {
+        return runningCount > 0 || !waiting.isEmpty();
+    }
+
+    public int waitingCount() {
+        return waiting.size();
+    }
+
+    public int runningCount() {
+        return runningCount;
+    }
+
+    /**
+     * One iteration: admit and prefill, then one decoding pass over every running row (see the class
+     * comment). If it fails, every waiting and running request fails with the same exception, the
+     * engine is empty again, and the exception is rethrown.
+     */
+    public Step step() {
+        try {
+            return GradMode.withoutGradients(this::doStep);
+        } catch (RuntimeException | Error e) {
+            failAll(e);
+            throw e;
+        }
+    }
+
+    private Step doStep() {
+        Counts n = new Counts();
+        long t0 = System.nanoTime();
+        dropCancelledWaiting(n);
+        List<Row> admitted = admit();
+        if (!admitted.isEmpty()) {
+            prefill(admitted, n);
+            for (Row r : admitted) {
+                r.step(r.promptLogits, 0, config.vocabSize(), config.eosTokenId(), tokenizer);
+                n.sampled++;
+            }
+            retireFinished(n);
+        }
+        long t1 = System.nanoTime();
+        if (runningCount > 0) {
+            decode(n);
+            retireFinished(n);
+        }
+        long t2 = System.nanoTime();
+        return new Step(n.admitted, n.prefilledPrompts, n.prefillTokens, n.sharedTokens, n.prefillPasses, n.decodeRows,
+                n.sampled, n.finished, n.cancelled, t1 - t0, t2 - t1);
+    }
+
+    /** Mutable tallies of one step. */
+    private static final class Counts {
+        int admitted;
+        int prefilledPrompts;
+        int prefillTokens;
+        int sharedTokens;
+        int prefillPasses;
+        int decodeRows;
+        int sampled;
+        int finished;
+        int cancelled;
+    }
+
+    // ---- 1. admission ------------------------------------------------------------------------
+
+    private void dropCancelledWaiting(Counts n) {
+        for (Iterator<Row> it = waiting.iterator(); it.hasNext();) {
+            Row r = it.next();
+            if (r.request.cancelled().getAsBoolean()) {
+                it.remove();
+                r.reason = FinishReason.CANCELLED;
+                r.complete(tokenizer);
+                n.finished++;
+                n.cancelled++;
+            }
+        }
+    }
+
+    /**
+     * Takes waiting rows, oldest first, while a row is free and the reserved positions fit. While rows
+     * are decoding, a row whose prompt must be prefilled waits until {@link EngineParams#minAdmit}
+     * rows are free (or all waiting rows fit), so that prefill runs for several prompts at once.
+     */
+    private List<Row> admit() {
+        long reserved = 0;
+        Map<PromptKey, Row> held = new HashMap<>();
+        for (int i = 0; i < runningCount; i++) {
+            reserved += running[i].reserved();
+            if (params.sharePrefixes()) {
+                held.putIfAbsent(running[i].key, running[i]);
+            }
+        }
+        int free = params.maxRows() - runningCount;
+        boolean refill = runningCount == 0 || free >= Math.min(params.minAdmit(), waiting.size());
+        List<Row> admitted = new ArrayList<>();
+        while (!waiting.isEmpty() && runningCount + admitted.size() < params.maxRows()) {
+            Row next = waiting.peekFirst();
+            boolean alone = runningCount == 0 && admitted.isEmpty();
+            if (!alone && reserved + next.reserved() > params.maxBatchTokens()) {
+                break;
+            }
+            if (!refill && !held.containsKey(next.key)) {
+                break; // a new prompt: wait for a batch of free rows
+            }
+            if (params.sharePrefixes()) {
+                held.putIfAbsent(next.key, next);
+            }
+            waiting.pollFirst();
+            admitted.add(next);
+            if (next.onAdmitted != null) {
+                next.onAdmitted.run();
+            }
+            reserved += next.reserved();
+        }
+        return admitted;
+    }
+
+    // ---- 2. prefill once per distinct prompt ---------------------------------------------------
+
+    /**
+     * Places the admitted rows in cache rows {@code [A, A + n)}: first the rows whose prompt must be
+     * computed (one per distinct prompt, longest first), then the rows that copy a prompt. Runs the
+     * chunked prefill, copies shared prompts, and leaves every admitted row with its prompt's last
+     * logits.
+     */
+    private void prefill(List<Row> admitted, Counts n) {
+        Map<PromptKey, Row> holders = new HashMap<>(); // a row holding each prompt's keys and values
+        if (params.sharePrefixes()) {
+            for (int i = 0; i < runningCount; i++) {
+                holders.putIfAbsent(running[i].key, running[i]);
+            }
+        }
+        List<Row> computed = new ArrayList<>();
+        List<Row> copying = new ArrayList<>();
+        for (Row r : admitted) {
+            Row holder = params.sharePrefixes() ? holders.get(r.key) : null;
+            if (holder == null) {
+                computed.add(r);
+                if (params.sharePrefixes()) {
+                    holders.put(r.key, r);
+                }
+            } else {
+                r.source = holder;
+                copying.add(r);
+            }
+        }
+        computed.sort(Comparator.comparingInt((Row r) -> r.prompt.length).reversed());
+        int maxColumns = 0;
+        for (Row r : admitted) {
+            maxColumns = Math.max(maxColumns, r.prompt.length + r.request.params().maxNewTokens());
+        }
+        int first = runningCount;
+        int total = runningCount + admitted.size();
+        cache.ensureCapacity(total, maxColumns);
+        if (running.length < total) {
+            running = Arrays.copyOf(running, Math.max(total, Math.min(params.maxRows(), running.length * 2)));
+        }
+        int slot = first;
+        for (Row r : computed) {
+            running[slot] = r;
+            r.slot = slot++;
+        }
+        for (Row r : copying) {
+            running[slot] = r;
+            r.slot = slot++;
+        }
+        runningCount = total;
+        n.admitted += admitted.size();
+
+        // computed prompts: groups of consecutive rows (longest first), chunk by chunk
+        int from = 0;
+        while (from < computed.size()) {
+            int longest = computed.get(from).prompt.length;
+            int chunk = Math.min(params.prefillChunk(), longest);
+            int groupRows = Math.max(1, params.prefillBatchTokens() / chunk);
+            int to = Math.min(computed.size(), from + groupRows);
+            prefillGroup(computed.subList(from, to), first + from, n);
+            from = to;
+        }
+        // copied prompts: one gather/scatter per layer for all of them
+        if (!copying.isEmpty()) {
+            int[] src = new int[copying.size()];
+            int[] dst = new int[copying.size()];
+            int columns = 0;
+            for (int i = 0; i < copying.size(); i++) {
+                Row r = copying.get(i);
+                src[i] = r.source.slot;
+                dst[i] = r.slot;
+                columns = Math.max(columns, r.prompt.length);
+                r.promptLogits = r.source.promptLogits;
+                r.source = null;
+                n.sharedTokens += r.prompt.length;
+            }
+            cache.copyRows(cache, src, dst, columns);
+        }
+    }
+
+    /**
+     * Runs the prompts of {@code group} (sorted longest first, in cache rows
+     * {@code [row0, row0 + group.size())}) through the model chunk by chunk, each chunk holding only
+     * the prompts that reach into it, and keeps each prompt's last-position logits.
+     */
+    private void prefillGroup(List<Row> group, int row0, Counts n) {
+        int longest = group.get(0).prompt.length;
+        int vocab = config.vocabSize();
+        int rowsInChunk = group.size();
+        for (int start = 0; start < longest; start += params.prefillChunk()) {
+            int t = Math.min(params.prefillChunk(), longest - start);
+            while (group.get(rowsInChunk - 1).prompt.length <= start) {
+                rowsInChunk--; // sorted longest first: the rows that reach this chunk are a prefix
+            }
+            int b = rowsInChunk;
+            long[] tokens = new long[b * t]; // (b, t); past a prompt's end: EOS, never attended to by its own tokens
+            long[] positions = new long[b * t]; // (b, t): the column is the position, no padding before a prompt
+            List<Integer> ending = new ArrayList<>(); // rows whose last prompt token is in this chunk
+            for (int i = 0; i < b; i++) {
+                int[] prompt = group.get(i).prompt;
+                for (int j = 0; j < t; j++) {
+                    int col = start + j;
+                    tokens[i * t + j] = col < prompt.length ? prompt[col] : config.eosTokenId();
+                    positions[i * t + j] = col;
+                }
+                if (prompt.length - 1 >= start && prompt.length - 1 < start + t) {
+                    ending.add(i);
+                }
+                n.prefillTokens += Math.max(0, Math.min(prompt.length, start + t) - start);
+            }
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                cache.block(row0, b, start, t);
+                NDArray hidden = model.hidden(Tensors.of(manager, tokens, new Shape(b, t)),
+                        Tensors.of(manager, positions, new Shape(b, t)), AttentionMask.causal(manager, start, t),
+                        cache); // (b, t, C)
+                n.prefillPasses++;
+                if (!ending.isEmpty()) {
+                    long[] rowIndex = new long[ending.size()];
+                    long[] colIndex = new long[ending.size()];
+                    for (int e = 0; e < ending.size(); e++) {
+                        rowIndex[e] = ending.get(e);
+                        colIndex[e] = group.get(ending.get(e)).prompt.length - 1 - start;
+                    }
+                    NDArray last = hidden.get(new NDIndex("{}, {}", Tensors.of(manager, rowIndex, new Shape(rowIndex.length)),
+                            Tensors.of(manager, colIndex, new Shape(colIndex.length)))); // (e, C)
+                    float[] logits = model.logits(last).toFloatArray(); // (e, V)
+                    for (int e = 0; e < ending.size(); e++) {
+                        group.get(ending.get(e)).promptLogits = Arrays.copyOfRange(logits, e * vocab, (e + 1) * vocab);
+                    }
+                }
+            }
+        }
+        n.prefilledPrompts += group.size();
+    }
+
+    // ---- 4. decode -------------------------------------------------------------------------------
+
+    /** Feeds every running row its last sampled token, each at its own column, and samples the next. */
+    private void decode(Counts n) {
+        int b = runningCount;
+        int vocab = config.vocabSize();
+        long[] tokens = new long[b]; // (b, 1)
+        long[] positions = new long[b]; // (b, 1)
+        int[] columns = new int[b];
+        int end = 0;
+        for (int i = 0; i < b; i++) {
+            Row r = running[i];
+            columns[i] = r.column();
+            tokens[i] = r.lastToken();
+            positions[i] = columns[i];
+            end = Math.max(end, columns[i] + 1);
+        }
+        float[] logits;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            cache.scatter(b, columns, end);
+            NDArray hidden = model.hidden(Tensors.of(manager, tokens, new Shape(b, 1)),
+                    Tensors.of(manager, positions, new Shape(b, 1)), AttentionMask.upTo(manager, columns, b, end),
+                    cache); // (b, 1, C)
+            logits = model.logits(hidden).toFloatArray(); // (b, 1, V)
+        }
+        n.decodeRows += b;
+        for (int i = 0; i < b; i++) {
+            running[i].step(logits, i * vocab, vocab, config.eosTokenId(), tokenizer);
+            n.sampled++;
+        }
+    }
+
+    // ---- 5. retire -------------------------------------------------------------------------------
+
+    /** Completes finished rows and moves the last running rows into their cache rows. */
+    private void retireFinished(Counts n) {
+        int alive = 0;
+        for (int i = 0; i < runningCount; i++) {
+            if (running[i].finished()) {
+                running[i].complete(tokenizer);
+                n.finished++;
+                if (running[i].reason == FinishReason.CANCELLED) {
+                    n.cancelled++;
+                }
+            } else {
+                alive++;
+            }
+        }
+        if (alive == runningCount) {
+            return;
+        }
+        // fill each hole below `alive` with a live row from above it
+        List<int[]> moves = new ArrayList<>();
+        int columns = 0;
+        int hi = runningCount - 1;
+        for (int lo = 0; lo < alive; lo++) {
+            if (!running[lo].finished()) {
+                continue;
+            }
+            while (running[hi].finished()) {
+                hi--;
+            }
+            Row moved = running[hi];
+            moves.add(new int[] {hi, lo});
+            columns = Math.max(columns, moved.column()); // columns [0, column) hold its keys and values
+            running[lo] = moved;
+            moved.slot = lo;
+            running[hi] = null;
+            hi--;
+        }
+        for (int i = alive; i < runningCount; i++) {
+            running[i] = null;
+        }
+        runningCount = alive;
+        if (!moves.isEmpty()) {
+            int[] src = new int[moves.size()];
+            int[] dst = new int[moves.size()];
+            for (int i = 0; i < moves.size(); i++) {
+                src[i] = moves.get(i)[0];
+                dst[i] = moves.get(i)[1];
+            }
+            cache.copyRows(cache, src, dst, columns);
+        }
+    }
+
+    /** Fails every waiting and running request with {@code failure}; the engine is empty afterwards. */
+    public void abort(Throwable failure) {
+        failAll(failure);
+    }
+
+    private void failAll(Throwable e) {
+        for (int i = 0; i < runningCount; i++) {
+            running[i].result.completeExceptionally(e);
+            running[i] = null;
+        }
+        runningCount = 0;
+        for (Row r : waiting) {
+            r.result.completeExceptionally(e);
+        }
+        waiting.clear();
+    }
+
+    /** Frees the cache. Requests still waiting or running fail. */
+    @Override
+    public void close() {
+        if (hasWork()) {
+            failAll(new IllegalStateException("the generation engine was closed"));
+        }
+        cache.close();
+    }
+
+    /** A prompt's token ids as a map key. */
+    private record PromptKey(int[] ids, int hash) {
+        static PromptKey of(int[] ids) {
+            return new PromptKey(ids, Arrays.hashCode(ids));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PromptKey k && k.hash == hash && Arrays.equals(k.ids, ids);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** The decoding state of one request. */
+    private static final class Row {
+        final GenerationRequest request;
+        final int[] prompt;
+        final PromptKey key;
+        final Sampler sampler;
+        final SplittableRandom rng;
+        final CompletableFuture<Completion> result = new CompletableFuture<>();
+        final Runnable onAdmitted;
+        final int stopWindow; // tokens of the tail decoded to look for a stop string
+        int[] generated = new int[16];
+        float[] logprobs;
+        int count;
+        float[] promptLogits; // (V) the prompt's last-position logits
+        Row source; // while admitted: the row to copy the prompt's keys and values from
+        int slot;
+        FinishReason reason;
+        String text;
+
+        Row(GenerationRequest request, Runnable onAdmitted) {
+            this.request = request;
+            this.onAdmitted = onAdmitted;
+            this.prompt = request.prompt();
+            this.key = PromptKey.of(prompt);
+            this.sampler = Sampler.of(request.params());
+            this.rng = new SplittableRandom(request.params().seed());
+            this.logprobs = request.params().logprobs() ? new float[16] : null;
+            int longestStop = 0;
+            for (String s : request.params().stop()) {
+                longestStop = Math.max(longestStop, s.length());
+            }
+            this.stopWindow = 4 * longestStop + 8; // a character is at most 4 byte-level tokens
+        }
+
+        long reserved() {
+            return prompt.length + request.params().maxNewTokens();
+        }
+
+        boolean finished() {
+            return reason != null;
+        }
+
+        int lastToken() {
+            return generated[count - 1];
+        }
+
+        /** The cache column the last sampled token goes to when fed back (= its position). */
+        int column() {
+            return prompt.length + count - 1;
+        }
+
+        void step(float[] logits, int offset, int vocab, int eos, Tokenizer tokenizer) {
+            if (request.cancelled().getAsBoolean()) {
+                reason = FinishReason.CANCELLED;
+                return;
+            }
+            int token;
+            if (count < request.params().minNewTokens()) {
+                // too early to end: draw from the logits with EOS left out (a copy: the row may be shared)
+                float[] masked = Arrays.copyOfRange(logits, offset, offset + vocab);
+                masked[eos] = Float.NEGATIVE_INFINITY;
+                token = sampler.sample(masked, 0, vocab, rng);
+            } else {
+                token = sampler.sample(logits, offset, vocab, rng);
+            }
+            if (count == generated.length) {
+                generated = Arrays.copyOf(generated, count * 2);
+                if (logprobs != null) {
+                    logprobs = Arrays.copyOf(logprobs, count * 2);
+                }
+            }
+            generated[count] = token;
+            if (logprobs != null) {
+                logprobs[count] = Sampler.logProb(logits, offset, vocab, token);
+            }
+            count++;
+            if (token == eos) {
+                reason = FinishReason.EOS;
+                return;
+            }
+            List<String> stops = request.params().stop();
+            if (!stops.isEmpty() && stopInTail(tokenizer, stops)) {
+                // the text now contains a stop string: cut at its first occurrence in the whole text
+                String t = tokenizer.decode(Arrays.copyOf(generated, count));
+                int cut = firstStop(t, stops);
+                if (cut >= 0) {
+                    text = t.substring(0, cut);
+                    reason = FinishReason.STOP_STRING;
+                    return;
+                }
+            }
+            if (count >= request.params().maxNewTokens()) {
+                reason = FinishReason.LENGTH;
+            }
+        }
+
+        /**
+         * Whether a stop string ends in the newest token: only the tail is decoded (earlier steps found
+         * none), so a step costs the same however long the completion already is.
+         */
+        private boolean stopInTail(Tokenizer tokenizer, List<String> stops) {
+            int from = Math.max(0, count - stopWindow);
+            return firstStop(tokenizer.decode(Arrays.copyOfRange(generated, from, count)), stops) >= 0;
+        }
+
+        private static int firstStop(String t, List<String> stops) {
+            int cut = -1;
+            for (String s : stops) {
+                int at = t.indexOf(s);
+                if (at >= 0 && (cut < 0 || at < cut)) {
+                    cut = at;
+                }
+            }
+            return cut;
+        }
+
+        void complete(Tokenizer tokenizer) {
+            int[] ids = Arrays.copyOf(generated, count);
+            String t = text;
+            if (t == null && tokenizer != null) {
+                int[] body = reason == FinishReason.EOS ? Arrays.copyOf(ids, ids.length - 1) : ids;
+                t = tokenizer.decode(body);
+            }
+            float[] lp = logprobs == null ? null : Arrays.copyOf(logprobs, count);
+            promptLogits = null;
+            result.complete(new Completion(ids, t, lp, reason, prompt.length));
+        }
+    }
+}

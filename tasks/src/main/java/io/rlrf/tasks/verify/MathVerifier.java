@@ -89,10 +89,12 @@ public final class MathVerifier {
 
     private Verdict.Rating robustness(StepChecker.Result steps) {
         VerifierAspect aspect = VerifierAspect.LOGICAL_ROBUSTNESS;
-        List<StepChecker.Step> wrong = steps.wrong();
+        boolean values = params.critiqueValues();
+        List<String> wrong = params.chainedCorrections()
+                ? ChainedCorrections.faults(steps.steps()).stream().map(f -> f.critique(values)).toList()
+                : steps.wrong().stream().map(s -> s.critique(values)).toList();
         if (!wrong.isEmpty()) {
-            return new Verdict.Rating(aspect, 1, list(wrong.stream().map(StepChecker.Step::critique).toList(),
-                    "wrong steps"));
+            return new Verdict.Rating(aspect, 1, list(wrong, "wrong steps"));
         }
         if (!steps.unchecked().isEmpty()) {
             return new Verdict.Rating(aspect, 2, list(steps.unchecked().stream()

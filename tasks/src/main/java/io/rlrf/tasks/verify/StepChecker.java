@@ -49,12 +49,23 @@ public final class StepChecker {
 
         /** The critique of a wrong step, e.g. {@code line 2: 12 + 12 = 23 is wrong; 12 + 12 = 24}. */
         public String critique() {
+            return critique(true);
+        }
+
+        /**
+         * The critique of a wrong step, with its right value or without it (the ablation of
+         * {@link VerifierParams#critiqueValues()}: {@code line 2: 12 + 12 = 23 is wrong}).
+         */
+        public String critique(boolean withValue) {
             if (source == Source.ANNOTATION_TEXT) {
-                return "line " + line + ": " + rendered + " = " + FinalAnswer.format(computed) + " but the text then says "
-                        + FinalAnswer.format(stated);
+                return withValue
+                        ? "line " + line + ": " + rendered + " = " + FinalAnswer.format(computed)
+                                + " but the text then says " + FinalAnswer.format(stated)
+                        : "line " + line + ": the text after the annotation of " + rendered + " says "
+                                + FinalAnswer.format(stated) + ", which is wrong";
             }
-            return "line " + line + ": " + rendered + " = " + FinalAnswer.format(stated) + " is wrong; " + rendered + " = "
-                    + Arithmetic.display(computed, stated);
+            return "line " + line + ": " + rendered + " = " + FinalAnswer.format(stated) + " is wrong"
+                    + (withValue ? "; " + rendered + " = " + Arithmetic.display(computed, stated) : "");
         }
     }
 

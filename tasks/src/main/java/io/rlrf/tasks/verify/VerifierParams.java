@@ -12,12 +12,21 @@ package io.rlrf.tasks.verify;
  * @param revealReferenceAnswer whether the logical-correctness critique states the reference
  *                              answer; off by default, so that a rewrite must fix the reasoning
  *                              rather than copy the number
+ * @param chainedCorrections    whether a step that computes with a wrong value carried from an
+ *                              earlier step is faulted too, with its own right value computed from
+ *                              the corrected carried values ({@code line 2: 18 * 3 = 54 uses the
+ *                              wrong 18 from line 1; 19 * 3 = 57}), so that every value a rewrite
+ *                              needs is in the feedback; off by default (each step is judged on
+ *                              its own inputs only)
+ * @param critiqueValues        whether the critique of a wrong step states its right value; on by
+ *                              default. Off is the ablation "the feedback names the faulty line
+ *                              but not the fix" ({@code line 2: 12 + 12 = 23 is wrong})
  */
 public record VerifierParams(double lengthRatio, int minLengthBound, int maxCritiqueItems,
-        boolean revealReferenceAnswer) {
+        boolean revealReferenceAnswer, boolean chainedCorrections, boolean critiqueValues) {
 
     /** The defaults documented above. */
-    public static final VerifierParams DEFAULTS = new VerifierParams(3.0, 200, 5, false);
+    public static final VerifierParams DEFAULTS = new VerifierParams(3.0, 200, 5, false, false, true);
 
     public VerifierParams {
         if (!(lengthRatio >= 1.0) || Double.isInfinite(lengthRatio)) {
@@ -29,5 +38,22 @@ public record VerifierParams(double lengthRatio, int minLengthBound, int maxCrit
         if (maxCritiqueItems < 1) {
             throw new IllegalArgumentException("maxCritiqueItems must be >= 1, got " + maxCritiqueItems);
         }
+    }
+
+    /** The first four settings, with chained corrections off and right values stated (the defaults). */
+    public VerifierParams(double lengthRatio, int minLengthBound, int maxCritiqueItems, boolean revealReferenceAnswer) {
+        this(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, false, true);
+    }
+
+    /** These settings with chained corrections on or off. */
+    public VerifierParams withChainedCorrections(boolean on) {
+        return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, on,
+                critiqueValues);
+    }
+
+    /** These settings with critiques that state (true) or withhold (false) the right values. */
+    public VerifierParams withCritiqueValues(boolean on) {
+        return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer,
+                chainedCorrections, on);
     }
 }

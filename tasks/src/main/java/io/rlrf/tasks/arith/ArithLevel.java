@@ -7,7 +7,7 @@ import java.util.Set;
  * A difficulty level of the arith world: how many steps, which operations, how large the numbers,
  * how many distractor quantities (numbers in the story that the solution does not use).
  *
- * @param level       1 (easiest) to 4
+ * @param level       1 (easiest) to 4, and 5: many short steps (see {@link #L5})
  * @param minSteps    fewest solution steps (lines before {@code #### N})
  * @param maxSteps    most solution steps
  * @param ops         operations the story may use
@@ -38,6 +38,13 @@ public record ArithLevel(int level, int minSteps, int maxSteps, Set<Op> ops, int
     public static final ArithLevel L3 = new ArithLevel(3, 3, 4, EnumSet.of(Op.ADD, Op.SUB, Op.MUL, Op.DIV), 100, 5, 1,
             1000);
     public static final ArithLevel L4 = new ArithLevel(4, 4, 5, EnumSet.allOf(Op.class), 500, 9, 2, 10000);
+    /**
+     * [ours] Many short steps: 4 to 5 steps of + - * on two-digit values (amounts up to 20, factors
+     * 2 to 3, every value at most 99). Each line is a small fact, but an answer is right only if all
+     * of them are: few samples of a policy that knows half of the facts are right, while one rewrite
+     * that copies the critiques' values usually is. The target where reflection can beat sampling.
+     */
+    public static final ArithLevel L5 = new ArithLevel(5, 4, 5, EnumSet.of(Op.ADD, Op.SUB, Op.MUL), 20, 3, 0, 99);
 
     public ArithLevel {
         ops = Set.copyOf(ops);
@@ -50,14 +57,15 @@ public record ArithLevel(int level, int minSteps, int maxSteps, Set<Op> ops, int
         }
     }
 
-    /** Level 1 to 4. */
+    /** Level 1 to 5. */
     public static ArithLevel of(int level) {
         return switch (level) {
             case 1 -> L1;
             case 2 -> L2;
             case 3 -> L3;
             case 4 -> L4;
-            default -> throw new IllegalArgumentException("arith levels are 1 to 4, got " + level);
+            case 5 -> L5;
+            default -> throw new IllegalArgumentException("arith levels are 1 to 5, got " + level);
         };
     }
 }

@@ -21,10 +21,10 @@ import io.rlrf.tasks.FinalAnswer;
  * critiques' values fixes the whole chain without finding a new fact itself.
  *
  * <p>A number of a step's expression is read as carried when it equals the stated result of an
- * earlier faulty step (the latest such step); its corrected value replaces it, and the expression
- * is evaluated again. The reading is a heuristic for prose (a story number equal to a wrong result
- * is read as the carried value), exact for the arith world, where the left operand of each step is
- * the running value.
+ * earlier faulty step (the latest such step) and is either the expression's first number (where a
+ * running value stands) or not a number of the question; its corrected value replaces it, and the
+ * expression is evaluated again. This is a heuristic for prose, exact for the arith world, where
+ * the left operand of each step is the running value and the right one the story's number.
  */
 public final class ChainedCorrections {
 
@@ -81,8 +81,14 @@ public final class ChainedCorrections {
     private ChainedCorrections() {
     }
 
-    /** The faulty steps of {@code steps} (every checked step, in order of lines), chained. */
-    public static List<Fault> faults(List<StepChecker.Step> steps) {
+    /**
+     * The faulty steps of {@code steps} (every checked step, in order of lines), chained. A number
+     * that also appears in the question ({@code questionNumbers}, normalised as
+     * {@link FinalAnswer#format}) is read as the question's unless it is the expression's first
+     * number (where a running value stands): in {@code 17 * 2} the 2 of "2 times as many" stays 2
+     * even when an earlier step wrongly said 2, while in {@code 2 + 15} that wrong 2 is carried.
+     */
+    public static List<Fault> faults(List<StepChecker.Step> steps, Set<String> questionNumbers) {
         // wrong stated value (normalised) -> {right value, line that stated it}
         Map<String, Carried> carried = new HashMap<>();
         // right value of each annotation, by line and expression, for the value written after it
@@ -105,7 +111,7 @@ public final class ChainedCorrections {
             if (faulted.contains(step.line() + "|" + step.rendered())) {
                 continue; // the same step seen again in the text ("12+12=25" after <<12+12=24>>25): one fault
             }
-            Substituted s = substitute(step.rendered(), carried);
+            Substituted s = substitute(step.rendered(), carried, questionNumbers);
             BigDecimal right = s.changed() ? Arithmetic.evaluate(s.text()).map(Arithmetic.Expr::value)
                     .orElse(step.computed()) : step.computed();
             rightOf.put(step.line() + "|" + step.rendered(), right);
@@ -136,12 +142,17 @@ public final class ChainedCorrections {
     private record Substituted(String text, boolean changed, Replaced first) {
     }
 
+    private static int firstNumberStart(String rendered) {
+        Matcher m = NUMBER.matcher(rendered);
+        return m.find() ? m.start() : -1;
+    }
+
     private static String correctedText(String rendered, Map<String, Carried> carried) {
-        return substitute(rendered, carried).text();
+        return substitute(rendered, carried, Set.of()).text();
     }
 
     /** {@code rendered} with every number that is a wrong carried value replaced by its right value. */
-    private static Substituted substitute(String rendered, Map<String, Carried> carried) {
+    private static Substituted substitute(String rendered, Map<String, Carried> carried, Set<String> questionNumbers) {
         if (carried.isEmpty()) {
             return new Substituted(rendered, false, null);
         }
@@ -151,7 +162,9 @@ public final class ChainedCorrections {
         boolean changed = false;
         while (m.find()) {
             Optional<BigDecimal> n = FinalAnswer.parseNumber(m.group());
-            Carried c = n.map(v -> carried.get(FinalAnswer.format(v))).orElse(null);
+            boolean firstNumber = m.start() == firstNumberStart(rendered);
+            Carried c = n.map(FinalAnswer::format).filter(v -> firstNumber || !questionNumbers.contains(v))
+                    .map(carried::get).orElse(null);
             if (c == null) {
                 m.appendReplacement(out, Matcher.quoteReplacement(m.group()));
                 continue;

@@ -50,7 +50,7 @@ public final class MathVerifier {
         for (VerifierAspect aspect : aspects) {
             ratings.add(switch (aspect) {
                 case LOGICAL_CORRECTNESS -> correctness(answer, got, ref, outcome);
-                case LOGICAL_ROBUSTNESS -> robustness(steps);
+                case LOGICAL_ROBUSTNESS -> robustness(question, steps);
                 case COMPLETENESS -> completeness(question, answer, reference);
                 case CONCISENESS -> conciseness(answer, reference);
             });
@@ -87,11 +87,11 @@ public final class MathVerifier {
                         + reveal);
     }
 
-    private Verdict.Rating robustness(StepChecker.Result steps) {
+    private Verdict.Rating robustness(String question, StepChecker.Result steps) {
         VerifierAspect aspect = VerifierAspect.LOGICAL_ROBUSTNESS;
         boolean values = params.critiqueValues();
         List<String> wrong = params.chainedCorrections()
-                ? ChainedCorrections.faults(steps.steps()).stream().map(f -> f.critique(values)).toList()
+                ? ChainedCorrections.faults(steps.steps(), questionNumbers(question)).stream().map(f -> f.critique(values)).toList()
                 : steps.wrong().stream().map(s -> s.critique(values)).toList();
         if (!wrong.isEmpty()) {
             return new Verdict.Rating(aspect, 1, list(wrong, "wrong steps"));
@@ -161,6 +161,15 @@ public final class MathVerifier {
         }
         int rating = issues.isEmpty() ? 3 : issues.size() == 1 ? 2 : 1;
         return new Verdict.Rating(aspect, rating, list(issues, "issues"));
+    }
+
+    /** The question's numbers, normalised as {@link FinalAnswer#format}. */
+    private static Set<String> questionNumbers(String question) {
+        Set<String> out = new java.util.HashSet<>();
+        for (String n : FinalAnswer.numbers(question)) {
+            FinalAnswer.parseNumber(n).map(FinalAnswer::format).ifPresent(out::add);
+        }
+        return out;
     }
 
     private static String withoutFinalLine(String text) {

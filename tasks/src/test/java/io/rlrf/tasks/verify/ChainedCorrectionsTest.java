@@ -69,6 +69,20 @@ class ChainedCorrectionsTest {
     }
 
     @Test
+    void aStoryNumberEqualToAWrongResultStaysTheStorysUnlessItIsTheRunningValue() {
+        String question = "Ann has 4 pens. She finds 10 more. She loses 3. Then she has 2 times as many. She gets 15 more. "
+                + "Then she has 2 times as many. How many pens does Ann have now?";
+        String reference = "4+10=<<4+10=14>>14\n14-3=<<14-3=11>>11\n11*2=<<11*2=22>>22\n22+15=<<22+15=37>>37\n"
+                + "37*2=<<37*2=74>>74\n#### 74";
+        String answer = "4+10=<<4+10=14>>14\n14-3=<<14-3=1>>1\n1*2=<<1*2=2>>2\n2+15=<<2+15=17>>17\n17*2=<<17*2=34>>34\n#### 34";
+        assertEquals("line 2: 14 - 3 = 1 is wrong; 14 - 3 = 11\n"
+                + "line 3: 1 * 2 = 2 uses the wrong 1 from line 2; 11 * 2 = 22\n"
+                + "line 4: 2 + 15 = 17 uses the wrong 2 from line 3; 22 + 15 = 37\n"
+                + "line 5: 17 * 2 = 34 uses the wrong 17 from line 4; 37 * 2 = 74",
+                robustness(CHAINED, answer, question, reference));
+    }
+
+    @Test
     void aValueTheTextMiscopiesIsCarriedAsWrongToo() {
         String answer = "12+12=<<12+12=24>>25\n25*2=<<25*2=50>>50\n#### 50";
         assertEquals("line 1: 12 + 12 = 24 but the text then says 25\n"

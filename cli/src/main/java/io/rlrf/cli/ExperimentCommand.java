@@ -2,20 +2,38 @@ package io.rlrf.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import com.google.protobuf.TextFormat;
+
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
+import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.cli.experiment.Experiment;
+import io.rlrf.cli.experiment.GrpcRuns;
+import io.rlrf.cli.experiment.LocalRuns;
 import io.rlrf.cli.experiment.Report;
 import io.rlrf.cli.experiment.ResultsFiles;
 import io.rlrf.cli.experiment.RunResult;
+import io.rlrf.cli.experiment.Runs;
+import io.rlrf.common.error.ServiceException;
+import io.rlrf.loop.RunListener;
+import io.rlrf.loop.config.LocalTrainerConfig;
+import io.rlrf.loop.local.LocalTrainer;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 
-/** {@code rlrf-cli experiment}: option parsing and output around {@link Experiment}. */
+/**
+ * {@code rlrf-cli experiment}: option parsing and output around {@link Experiment}, through
+ * trainer-svc or, with {@code --in-process}, in this process (the same stages and run files, with the
+ * generator, judge and reflector as libraries; trainer settings from {@code -Drlrf.trainer.*} system
+ * properties, as trainer-svc reads them).
+ */
 final class ExperimentCommand {
 
     private ExperimentCommand() {
@@ -29,9 +47,18 @@ final class ExperimentCommand {
         Integer evalPrompts = null;
         Path dir = Path.of(".rlrf", "experiment");
         String token = System.getenv().getOrDefault("RLRF_ACCESS_TOKEN", "");
+        boolean inProcess = false;
+        Path store = Path.of(".rlrf", "models");
+        Path runRoot = Path.of(".rlrf", "runs-in-process");
+        RunConfig overrides = RunConfig.getDefaultInstance();
+        String commit = "";
         try {
             for (int i = 1; i < args.length; i++) {
                 String option = args[i];
+                if (option.equals("--in-process")) {
+                    inProcess = true;
+                    continue;
+                }
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException(option + " needs a value");
                 }
@@ -53,6 +80,10 @@ final class ExperimentCommand {
                     case "--eval-prompts" -> evalPrompts = positive(option, value);
                     case "--out" -> dir = Path.of(value);
                     case "--token" -> token = value;
+                    case "--store" -> store = Path.of(value);
+                    case "--runs" -> runRoot = Path.of(value);
+                    case "--config" -> overrides = readConfig(Path.of(value));
+                    case "--commit" -> commit = value;
                     default -> throw new IllegalArgumentException("unknown option " + option);
                 }
             }
@@ -63,19 +94,22 @@ final class ExperimentCommand {
             err.println(e.getMessage());
             return 2;
         }
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(trainer).usePlaintext().build();
+        ManagedChannel channel = inProcess ? null : ManagedChannelBuilder.forTarget(trainer).usePlaintext().build();
         long start = System.nanoTime();
-        try {
-            List<RunResult> results = new Experiment(channel, token, out)
-                    .run(new Experiment.Plan(seeds, iterations, trainPrompts, evalPrompts));
+        try (Runs runs = inProcess ? local(runRoot, store) : new GrpcRuns(channel, token)) {
+            List<RunResult> results = new Experiment(runs, out)
+                    .run(new Experiment.Plan(seeds, iterations, trainPrompts, evalPrompts, overrides));
             Report.print(results, out);
             Path json = dir.resolve("results.json");
             Path png = dir.resolve("accuracy.png");
-            ResultsFiles.writeJson(results, json);
+            ResultsFiles.writeJson(results, json, commit);
             ResultsFiles.writePlot(results, png);
             out.printf("%nwrote %s and %s; experiment took %.1f min%n", json, png, (System.nanoTime() - start) / 60e9);
             return 0;
         } catch (Experiment.Failed e) {
+            err.println("experiment failed: " + e.getMessage());
+            return 1;
+        } catch (ServiceException e) {
             err.println("experiment failed: " + e.getMessage());
             return 1;
         } catch (StatusRuntimeException e) {
@@ -85,12 +119,35 @@ final class ExperimentCommand {
             err.println("could not write the results: " + e.getMessage());
             return 1;
         } finally {
-            channel.shutdownNow();
-            try {
-                channel.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (channel != null) {
+                channel.shutdownNow();
+                try {
+                    channel.awaitTermination(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
+        }
+    }
+
+    /** In-process runs, configured by the {@code rlrf.trainer.*} system properties trainer-svc reads. */
+    private static Runs local(Path runRoot, Path store) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder().addDefaultSources().withMapping(LocalTrainerConfig.class)
+                .build();
+        return new LocalRuns(LocalTrainer.of(config.getConfigMapping(LocalTrainerConfig.class), runRoot, store,
+                RunListener.NONE));
+    }
+
+    /** A partial RunConfig in protobuf text format (the form of the loop's run-defaults.textproto). */
+    private static RunConfig readConfig(Path file) {
+        try {
+            RunConfig.Builder b = RunConfig.newBuilder();
+            TextFormat.getParser().merge(Files.readString(file), b);
+            return b.build();
+        } catch (TextFormat.ParseException e) {
+            throw new IllegalArgumentException("--config " + file + " is not a RunConfig in text format: " + e.getMessage());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read --config " + file + ": " + e.getMessage());
         }
     }
 

@@ -48,9 +48,9 @@ class DashboardTest {
         List<String> exprs = PromQlMetricNames.dashboardExpressions(dashboard());
         Set<String> used = new HashSet<>();
         exprs.forEach(e -> used.addAll(PromQlMetricNames.of(e)));
-        // accuracy and mean aspect rating per iteration, DPO loss and reward margin, refine acceptance,
+        // accuracy and mean aspect rating per iteration, training loss (in parts) and reward margin, refine acceptance,
         // pairs per iteration, stage durations, generator throughput and latency, cache hit ratio
-        for (String metric : List.of("rlrf_trainer_eval_accuracy", "rlrf_trainer_eval_aspect_rating", "rlrf_trainer_dpo_loss",
+        for (String metric : List.of("rlrf_trainer_eval_accuracy", "rlrf_trainer_eval_aspect_rating", "rlrf_trainer_train_loss",
                 "rlrf_trainer_dpo_reward_margin", "rlrf_trainer_refine_acceptance_rate", "rlrf_trainer_pairs",
                 "rlrf_trainer_stage_duration_seconds_sum", "rlrf_generator_tokens_total",
                 "grpc_server_processing_duration_seconds_bucket", "rlrf_reward_cache_hits_total",

@@ -102,6 +102,11 @@ public final class Policy implements AutoCloseable {
         Checkpoint.save(dir, weights, tokenizerJson, metadata);
     }
 
+    /** As {@link #save(Path, Map)}, with {@code extraFiles} (name to text) published in the same folder. */
+    public void save(Path dir, Map<String, String> metadata, Map<String, String> extraFiles) throws IOException {
+        Checkpoint.save(dir, weights, tokenizerJson, metadata, extraFiles);
+    }
+
     /**
      * An independent deep copy (same tokenizer definition), e.g. the frozen reference policy of a DPO
      * iteration. The copy does not require gradients.

@@ -9,24 +9,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.rlrf.api.trainer.v1.DataConfig;
-import io.rlrf.api.trainer.v1.GetRunRequest;
 import io.rlrf.api.trainer.v1.Mode;
-import io.rlrf.api.trainer.v1.ReflectionConfig;
 import io.rlrf.api.trainer.v1.Run;
 import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.api.trainer.v1.RunEvent;
 import io.rlrf.api.trainer.v1.RunState;
-import io.rlrf.api.trainer.v1.SamplingConfig;
 import io.rlrf.api.trainer.v1.StageCompleted;
 import io.rlrf.api.trainer.v1.StageProgress;
-import io.rlrf.api.trainer.v1.StartRunRequest;
-import io.rlrf.api.trainer.v1.TrainerGrpc;
-import io.rlrf.api.trainer.v1.WatchRunRequest;
 
 /**
  * The built-in experiment: for each seed, a {@code reward-only} run and an {@code rlrf} run from the
@@ -38,8 +29,16 @@ import io.rlrf.api.trainer.v1.WatchRunRequest;
  */
 public final class Experiment {
 
-    /** What to run; a null prompt count takes trainer-svc's default. */
-    public record Plan(List<Long> seeds, int iterations, Integer trainPrompts, Integer evalPrompts) {
+    /**
+     * What to run; a null prompt count takes the trainer's default; {@code overrides} (a partial
+     * RunConfig, e.g. from {@code --config}) applies to every run before the experiment's own settings.
+     */
+    public record Plan(List<Long> seeds, int iterations, Integer trainPrompts, Integer evalPrompts,
+            RunConfig overrides) {
+
+        public Plan(List<Long> seeds, int iterations, Integer trainPrompts, Integer evalPrompts) {
+            this(seeds, iterations, trainPrompts, evalPrompts, RunConfig.getDefaultInstance());
+        }
     }
 
     /** Why the experiment stopped early. */
@@ -51,17 +50,11 @@ public final class Experiment {
 
     private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    private final TrainerGrpc.TrainerBlockingStub trainer;
+    private final Runs trainer;
     private final PrintStream out;
 
-    public Experiment(ManagedChannel trainerChannel, String token, PrintStream out) {
-        TrainerGrpc.TrainerBlockingStub stub = TrainerGrpc.newBlockingStub(trainerChannel);
-        if (token != null && !token.isEmpty()) {
-            Metadata headers = new Metadata();
-            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-            stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-        }
-        this.trainer = stub;
+    public Experiment(Runs trainer, PrintStream out) {
+        this.trainer = trainer;
         this.out = out;
     }
 
@@ -80,7 +73,7 @@ public final class Experiment {
         List<RunResult> results = new ArrayList<>();
         for (long seed : plan.seeds()) {
             RunConfig.Builder rewardOnly = config(plan, Mode.MODE_REWARD_ONLY, seed);
-            rewardOnly.setSampling(SamplingConfig.newBuilder().setN(n + m));
+            rewardOnly.setSampling(rewardOnly.getSampling().toBuilder().setN(n + m)).clearReflection();
             results.add(execute("reward-only", seed, "exp-" + stamp + "-s" + seed + "-reward-only", rewardOnly.build()));
             results.add(execute("rlrf", seed, "exp-" + stamp + "-s" + seed + "-rlrf", config(plan, Mode.MODE_RLRF, seed)
                     .build()));
@@ -89,9 +82,9 @@ public final class Experiment {
     }
 
     private RunConfig.Builder config(Plan plan, Mode mode, long seed) {
-        RunConfig.Builder c = RunConfig.newBuilder().setMode(mode).setSeed(seed).setIterations(plan.iterations())
+        RunConfig.Builder c = plan.overrides().toBuilder().setMode(mode).setSeed(seed).setIterations(plan.iterations())
                 .putLabels("experiment", "built-in");
-        DataConfig.Builder data = DataConfig.newBuilder();
+        DataConfig.Builder data = c.getData().toBuilder();
         if (plan.trainPrompts() != null) {
             data.setTrainPrompts(plan.trainPrompts());
         }
@@ -100,18 +93,18 @@ public final class Experiment {
         }
         c.setData(data);
         if (mode == Mode.MODE_RLRF) {
-            c.setReflection(ReflectionConfig.newBuilder().setEnabled(true));
+            c.setReflection(c.getReflection().toBuilder().setEnabled(true));
         }
         return c;
     }
 
     private RunConfig resolve(RunConfig.Builder c) {
-        return trainer.startRun(StartRunRequest.newBuilder().setConfig(c).setValidateOnly(true).build()).getConfig();
+        return trainer.resolve(c.build());
     }
 
     private RunResult execute(String mode, long seed, String runId, RunConfig config) {
         long start = System.nanoTime();
-        trainer.startRun(StartRunRequest.newBuilder().setRunId(runId).setConfig(config).build());
+        trainer.start(runId, config);
         out.printf("[%s seed %d] run %s started%n", mode, seed, runId);
         List<StageCompleted> stages = new ArrayList<>();
         long after = 0;
@@ -121,8 +114,7 @@ public final class Experiment {
         String lastStage = "";
         while (!terminal) {
             try {
-                Iterator<RunEvent> events = trainer.watchRun(WatchRunRequest.newBuilder().setRunId(runId)
-                        .setAfterSequence(after).build());
+                Iterator<RunEvent> events = trainer.watch(runId, after);
                 while (events.hasNext()) {
                     RunEvent e = events.next();
                     after = e.getSequence();
@@ -160,7 +152,7 @@ public final class Experiment {
                         }
                     }
                 }
-                Run run = trainer.getRun(GetRunRequest.newBuilder().setRunId(runId).build());
+                Run run = trainer.get(runId);
                 terminal = terminal || run.getState() == RunState.RUN_STATE_SUCCEEDED;
                 if (!terminal) {
                     throw new Failed("run " + runId + " stopped in state " + run.getState() + ": " + run.getError());
@@ -174,7 +166,7 @@ public final class Experiment {
                 sleep(2000L * reconnects);
             }
         }
-        Run run = trainer.getRun(GetRunRequest.newBuilder().setRunId(runId).build());
+        Run run = trainer.get(runId);
         long wall = (System.nanoTime() - start) / 1_000_000;
         out.printf("[%s seed %d] run %s finished in %.1f s%n", mode, seed, runId, wall / 1000.0);
         return new RunResult(mode, seed, run, stages, wall);
@@ -193,7 +185,8 @@ public final class Experiment {
     private static String highlights(StageCompleted s) {
         StringBuilder b = new StringBuilder();
         for (String key : List.of("cached", "dev_accuracy", "samples", "rewrites", "mean_score", "pairs",
-                "refine_acceptance_rate", "chosen_refined", "dpo_loss", "reward_accuracy", "accuracy")) {
+                "refine_acceptance_rate", "chosen_refined", "loss", "preference_loss", "nll_loss", "reward_accuracy",
+                "accuracy")) {
             if (s.getMetricsMap().containsKey(key)) {
                 double v = s.getMetricsOrThrow(key);
                 b.append(b.length() == 0 ? " (" : ", ").append(key).append(' ')

@@ -45,7 +45,7 @@ public final class Report {
                 out.printf("%-12s %5d %9.1f +- %4.1f%n", s.mode(), s.iteration(), s.mean(), s.sd());
             }
         }
-        claim(spreads, out);
+        claim(results, out);
     }
 
     private static void accuracyTable(List<RunResult> runs, long seed, PrintStream out) {
@@ -58,7 +58,8 @@ public final class Report {
         for (String a : aspects) {
             header.append(String.format(Locale.ROOT, " %12s", abbreviate(a)));
         }
-        header.append(String.format(Locale.ROOT, " %6s %7s %7s %8s", "pairs", "accept", "tokens", "dpo_loss"));
+        header.append(String.format(Locale.ROOT, " %6s %7s %7s %7s %7s %7s", "pairs", "accept", "tokens", "loss", "pref",
+                "nll"));
         out.println(header);
         boolean basePrinted = false;
         for (RunResult r : runs) {
@@ -76,11 +77,12 @@ public final class Report {
                     line.append(v == null ? String.format(Locale.ROOT, " %12s", "-") : String.format(Locale.ROOT, " %12.2f", v));
                 }
                 if (row.iteration() == 0) {
-                    line.append(String.format(Locale.ROOT, " %6s %7s %7.1f %8s", "-", "-", row.meanAnswerTokens(), "-"));
+                    line.append(String.format(Locale.ROOT, " %6s %7s %7.1f %7s %7s %7s", "-", "-", row.meanAnswerTokens(),
+                            "-", "-", "-"));
                 } else {
-                    line.append(String.format(Locale.ROOT, " %6d %7s %7.1f %8.3f", row.pairs(),
+                    line.append(String.format(Locale.ROOT, " %6d %7s %7.1f %7.3f %7.3f %7.3f", row.pairs(),
                             r.mode().equals("rlrf") ? String.format(Locale.ROOT, "%.0f%%", 100 * row.refineAcceptance()) : "-",
-                            row.meanAnswerTokens(), row.dpoLoss()));
+                            row.meanAnswerTokens(), row.loss(), row.preferenceLoss(), row.nllLoss()));
                 }
                 out.println(line);
             }
@@ -139,20 +141,77 @@ public final class Report {
         return spreads.stream().filter(s -> s.mode().equals(mode)).reduce((a, b) -> b.iteration() >= a.iteration() ? b : a);
     }
 
-    private static void claim(List<Spread> spreads, PrintStream out) {
-        var base = last(spreads, "base");
-        var rewardOnly = last(spreads, "reward-only");
-        var rlrf = last(spreads, "rlrf");
-        if (base.isEmpty() || rewardOnly.isEmpty() || rlrf.isEmpty()) {
+    /** Each mode's held-out accuracy at its last iteration per seed, and the base's, in points. */
+    static Map<String, Map<Long, Double>> lastAccuracy(List<RunResult> results) {
+        Map<String, Map<Long, Double>> out = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            for (RunResult.Row row : r.rows()) {
+                String mode = row.iteration() == 0 ? "base" : r.mode();
+                Map<Long, Double> bySeed = out.computeIfAbsent(mode, k -> new java.util.TreeMap<>());
+                if (row.iteration() > 0 || !bySeed.containsKey(r.seed())) {
+                    bySeed.put(r.seed(), 100 * row.accuracy()); // rows come in iteration order: the last one stays
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * rlrf minus every other mode at the last iteration, paired by seed (the seeds both ran), with its
+     * 95% interval.
+     */
+    public static Map<String, PairedDifference> differences(List<RunResult> results) {
+        Map<String, Map<Long, Double>> last = lastAccuracy(results);
+        Map<String, PairedDifference> out = new LinkedHashMap<>();
+        Map<Long, Double> rlrf = last.get("rlrf");
+        if (rlrf == null) {
+            return out;
+        }
+        last.forEach((mode, bySeed) -> {
+            if (!mode.equals("rlrf")) {
+                List<Double> d = new ArrayList<>();
+                rlrf.forEach((seed, acc) -> {
+                    if (bySeed.containsKey(seed)) {
+                        d.add(acc - bySeed.get(seed));
+                    }
+                });
+                if (!d.isEmpty()) {
+                    out.put(mode, PairedDifference.of(d));
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Whether the claim holds: rlrf at least 10 points above base and 5 above reward-only, both intervals above 0. */
+    public static boolean claimMet(Map<String, PairedDifference> differences) {
+        PairedDifference base = differences.get("base");
+        PairedDifference rewardOnly = differences.get("reward-only");
+        return base != null && rewardOnly != null && base.meets(CLAIM_OVER_BASE) && rewardOnly.meets(CLAIM_OVER_REWARD_ONLY);
+    }
+
+    private static void claim(List<RunResult> results, PrintStream out) {
+        Map<String, PairedDifference> differences = differences(results);
+        if (!differences.containsKey("base") || !differences.containsKey("reward-only")) {
             return;
         }
-        double overBase = rlrf.get().mean() - base.get().mean();
-        double overRewardOnly = rlrf.get().mean() - rewardOnly.get().mean();
         out.println();
-        out.printf("Claim (rlrf >= base + %.0f and >= reward-only + %.0f points at the last iteration): rlrf %+.1f over "
-                + "base (%s), %+.1f over reward-only (%s)%n", CLAIM_OVER_BASE, CLAIM_OVER_REWARD_ONLY, overBase,
-                overBase >= CLAIM_OVER_BASE ? "met" : "not met", overRewardOnly,
-                overRewardOnly >= CLAIM_OVER_REWARD_ONLY ? "met" : "not met");
+        out.println("Paired differences at the last iteration (rlrf minus each mode, points; 95% interval over seeds)");
+        out.printf("%-16s %6s %8s %18s %s%n", "rlrf minus", "seeds", "mean", "95% interval", "per seed");
+        differences.forEach((mode, d) -> out.printf("%-16s %6d %+8.1f %18s %s%n", mode, d.differences().size(), d.mean(),
+                Double.isNaN(d.ci95()[0]) ? "(one seed)" : String.format(Locale.ROOT, "[%+.1f, %+.1f]", d.ci95()[0],
+                        d.ci95()[1]),
+                d.differences().stream().map(v -> String.format(Locale.ROOT, "%+.1f", v)).toList()));
+        PairedDifference base = differences.get("base");
+        PairedDifference rewardOnly = differences.get("reward-only");
+        out.printf("Claim (rlrf >= base + %.0f and >= reward-only + %.0f points at the last iteration, each 95%% interval "
+                + "above 0): %s. Over base %+.1f (%s), over reward-only %+.1f (%s)%n", CLAIM_OVER_BASE,
+                CLAIM_OVER_REWARD_ONLY, claimMet(differences) ? "MET" : "NOT MET", base.mean(),
+                base.meets(CLAIM_OVER_BASE) ? "met" : "not met", rewardOnly.mean(),
+                rewardOnly.meets(CLAIM_OVER_REWARD_ONLY) ? "met" : "not met");
+        if (base.differences().size() < 2) {
+            out.println("(one seed: no interval, so the claim cannot be met; run --seeds with at least 5 seeds)");
+        }
     }
 
     private static String abbreviate(String aspect) {

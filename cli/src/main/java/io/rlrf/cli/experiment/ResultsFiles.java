@@ -17,12 +17,20 @@ import java.util.Map;
 
 import javax.imageio.ImageIO;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.util.JsonFormat;
+
 /**
  * Writes the experiment's results: {@code results.json} (every run's rows, stage times and the
  * spread over seeds) and {@code accuracy.png} (held-out accuracy per iteration, one line per mode,
  * the mean over seeds with a bar for the spread).
  */
 public final class ResultsFiles {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     static final int WIDTH = 720;
     static final int HEIGHT = 480;
@@ -34,38 +42,52 @@ public final class ResultsFiles {
     private ResultsFiles() {
     }
 
-    public static void writeJson(List<RunResult> results, Path file) throws IOException {
-        StringBuilder b = new StringBuilder();
-        b.append("{\n  \"runs\": [");
-        for (int i = 0; i < results.size(); i++) {
-            RunResult r = results.get(i);
-            b.append(i == 0 ? "\n" : ",\n").append("    {\"mode\": ").append(str(r.mode())).append(", \"seed\": ")
-                    .append(r.seed()).append(", \"run_id\": ").append(str(r.run().getRunId())).append(", \"wall_seconds\": ")
-                    .append(num(r.wallMillis() / 1000.0)).append(", \"base_from_store\": ").append(r.bootstrapCached())
-                    .append(",\n     \"stage_seconds\": ").append(map(r.secondsByGroup())).append(",\n     \"iterations\": [");
-            List<RunResult.Row> rows = r.rows();
-            for (int j = 0; j < rows.size(); j++) {
-                RunResult.Row row = rows.get(j);
-                b.append(j == 0 ? "\n" : ",\n").append("       {\"iteration\": ").append(row.iteration())
-                        .append(", \"accuracy\": ").append(num(row.accuracy())).append(", \"mean_aspect_rating\": ")
-                        .append(map(row.aspects())).append(", \"mean_answer_tokens\": ").append(num(row.meanAnswerTokens()))
-                        .append(", \"pairs\": ").append(row.pairs()).append(", \"refine_acceptance_rate\": ")
-                        .append(num(row.refineAcceptance())).append(", \"dpo_loss\": ").append(num(row.dpoLoss()))
-                        .append(", \"reward_margin\": ").append(num(row.rewardMargin())).append('}');
+    /**
+     * {@code results.json}: every run with its iterations, the accuracy spread per mode and iteration,
+     * the paired differences rlrf minus each mode at the last iteration ({@code rlrf_minus_<mode>}:
+     * mean, 95% interval, per-seed values), the claim's verdict, the rlrf run's resolved config and the
+     * commit the experiment ran on ({@code commit}, empty when unknown).
+     */
+    public static void writeJson(List<RunResult> results, Path file, String commit) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("commit", commit);
+        ArrayNode runs = root.putArray("runs");
+        for (RunResult r : results) {
+            ObjectNode run = runs.addObject().put("mode", r.mode()).put("seed", r.seed()).put("run_id", r.run().getRunId())
+                    .put("wall_seconds", r.wallMillis() / 1000.0).put("base_from_store", r.bootstrapCached());
+            run.set("stage_seconds", JSON.valueToTree(r.secondsByGroup()));
+            ArrayNode iterations = run.putArray("iterations");
+            for (RunResult.Row row : r.rows()) {
+                ObjectNode it = iterations.addObject().put("iteration", row.iteration()).put("accuracy", row.accuracy());
+                it.set("mean_aspect_rating", JSON.valueToTree(row.aspects()));
+                it.put("mean_answer_tokens", row.meanAnswerTokens()).put("pairs", row.pairs())
+                        .put("refine_acceptance_rate", row.refineAcceptance()).put("loss", row.loss())
+                        .put("preference_loss", row.preferenceLoss()).put("nll_loss", row.nllLoss())
+                        .put("reward_margin", row.rewardMargin());
             }
-            b.append("]}");
         }
-        b.append("\n  ],\n  \"accuracy_points\": [");
-        List<Report.Spread> spreads = Report.spreads(results);
-        for (int i = 0; i < spreads.size(); i++) {
-            Report.Spread s = spreads.get(i);
-            b.append(i == 0 ? "\n" : ",\n").append("    {\"mode\": ").append(str(s.mode())).append(", \"iteration\": ")
-                    .append(s.iteration()).append(", \"mean\": ").append(num(s.mean())).append(", \"sd\": ")
-                    .append(num(s.sd())).append(", \"seeds\": ").append(s.seeds()).append('}');
+        ArrayNode points = root.putArray("accuracy_points");
+        for (Report.Spread s : Report.spreads(results)) {
+            points.addObject().put("mode", s.mode()).put("iteration", s.iteration()).put("mean", s.mean())
+                    .put("sd", s.sd()).put("seeds", s.seeds());
         }
-        b.append("\n  ]\n}\n");
+        Map<String, PairedDifference> differences = Report.differences(results);
+        ObjectNode diffs = root.putObject("differences");
+        differences.forEach((mode, d) -> {
+            ObjectNode node = diffs.putObject("rlrf_minus_" + mode.replace('-', '_')).put("mean", d.mean());
+            node.putArray("ci95").add(d.ci95()[0]).add(d.ci95()[1]);
+            node.set("per_seed", JSON.valueToTree(d.differences()));
+        });
+        root.put("claim_met", Report.claimMet(differences));
+        results.stream().filter(r -> r.mode().equals("rlrf")).findFirst().ifPresent(r -> {
+            try {
+                root.set("config", JSON.readTree(JsonFormat.printer().print(r.run().getConfig())));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.writeString(file, b.toString());
+        Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }
 
     /** Accuracy (mean over seeds) per iteration; the base is iteration 0 of both lines. */
@@ -146,34 +168,5 @@ public final class ResultsFiles {
     private static int yOf(double value, double yMax, int top, int bottom) {
         double v = Math.max(0, Math.min(yMax, value));
         return bottom - (int) Math.round((bottom - top) * v / yMax);
-    }
-
-    private static String map(Map<String, Double> values) {
-        StringBuilder b = new StringBuilder("{");
-        values.forEach((k, v) -> b.append(b.length() == 1 ? "" : ", ").append(str(k)).append(": ").append(num(v)));
-        return b.append('}').toString();
-    }
-
-    private static String num(double v) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "null";
-    }
-
-    private static String str(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }

@@ -10,6 +10,7 @@ import io.rlrf.api.trainer.v1.IterationSummary;
 import io.rlrf.api.trainer.v1.Run;
 import io.rlrf.api.trainer.v1.Stage;
 import io.rlrf.api.trainer.v1.StageCompleted;
+import io.rlrf.loop.stage.StageFigures;
 
 /**
  * One finished run of the experiment: the run as GetRun returned it and every stage it completed
@@ -39,37 +40,30 @@ public record RunResult(String mode, long seed, Run run, List<StageCompleted> st
         };
     }
 
-    /** One row of the accuracy table: iteration 0 is the starting policy. */
+    /**
+     * One row of the accuracy table: iteration 0 is the starting policy. {@code loss} is the training
+     * objective, {@code preferenceLoss + nll weight x nllLoss}.
+     */
     public record Row(int iteration, double accuracy, Map<String, Double> aspects, double meanAnswerTokens, int pairs,
-            double refineAcceptance, double dpoLoss, double rewardMargin) {
+            double refineAcceptance, double loss, double preferenceLoss, double nllLoss, double rewardMargin) {
+
+        static Row of(IterationSummary s) {
+            return new Row(s.getIteration(), s.getEvalAccuracy(), new TreeMap<>(s.getMeanAspectRatingMap()),
+                    s.getMeanAnswerTokens(), s.getPairs(), s.getRefineAcceptanceRate(), s.getLoss(), s.getPreferenceLoss(),
+                    s.getNllLoss(), s.getRewardMargin());
+        }
     }
 
-    /** Iteration 0 (the base, from its EVALUATE stage) then every finished iteration. */
+    /** Iteration 0 (the base, when the run evaluated it) then every finished iteration. */
     public List<Row> rows() {
         List<Row> rows = new ArrayList<>();
-        base().ifPresent(rows::add);
+        if (run.hasBase()) {
+            rows.add(Row.of(run.getBase()));
+        }
         for (IterationSummary s : run.getIterationsList()) {
-            rows.add(new Row(s.getIteration(), s.getEvalAccuracy(), new TreeMap<>(s.getMeanAspectRatingMap()),
-                    s.getMeanAnswerTokens(), s.getPairs(), s.getRefineAcceptanceRate(), s.getDpoLoss(),
-                    s.getRewardMargin()));
+            rows.add(Row.of(s));
         }
         return rows;
-    }
-
-    private java.util.Optional<Row> base() {
-        for (StageCompleted s : stages) {
-            if (s.getIteration() == 0 && s.getStage() == Stage.STAGE_EVALUATE) {
-                Map<String, Double> aspects = new TreeMap<>();
-                s.getMetricsMap().forEach((k, v) -> {
-                    if (k.startsWith("rating_")) {
-                        aspects.put(k.substring("rating_".length()), v);
-                    }
-                });
-                return java.util.Optional.of(new Row(0, s.getMetricsOrDefault("accuracy", run.getBaseEvalAccuracy()),
-                        aspects, s.getMetricsOrDefault("mean_answer_tokens", 0), 0, 0, 0, 0));
-            }
-        }
-        return java.util.Optional.empty();
     }
 
     /** Seconds of stage wall time per report group (every group present, 0 when unused). */
@@ -85,6 +79,6 @@ public record RunResult(String mode, long seed, Run run, List<StageCompleted> st
     /** Whether the bootstrap stage found its base in the model store (nothing trained). */
     public boolean bootstrapCached() {
         return stages.stream().anyMatch(s -> s.getStage() == Stage.STAGE_BOOTSTRAP
-                && s.getMetricsOrDefault("cached", 0) > 0);
+                && StageFigures.read(s.getMetricsMap(), StageFigures.Bootstrap.class).cached());
     }
 }

@@ -31,15 +31,18 @@ class ReportTest {
 
     /** A finished run: base accuracy {@code base}, then one accuracy per iteration; stage times are fixed. */
     static RunResult run(String mode, long seed, double base, double... accuracies) {
-        Run.Builder run = Run.newBuilder().setRunId(mode + "-" + seed).setBaseEvalAccuracy(base);
+        Run.Builder run = Run.newBuilder().setRunId(mode + "-" + seed).setBaseEvalAccuracy(base)
+                .setBase(IterationSummary.newBuilder().setIteration(0).setEvalAccuracy(base)
+                        .putMeanAspectRating("logical_correctness", 1.5));
         List<StageCompleted> stages = new ArrayList<>();
         stages.add(StageCompleted.newBuilder().setIteration(0).setStage(Stage.STAGE_BOOTSTRAP).setDurationMillis(60_000)
                 .putMetrics("cached", seed == 1 && mode.equals("rlrf") ? 1 : 0).build());
         stages.add(StageCompleted.newBuilder().setIteration(0).setStage(Stage.STAGE_EVALUATE).setDurationMillis(5_000)
-                .putMetrics("accuracy", base).putMetrics("rating_logical_correctness", 1.5).build());
+                .build());
         for (int i = 0; i < accuracies.length; i++) {
             run.addIterations(IterationSummary.newBuilder().setIteration(i + 1).setEvalAccuracy(accuracies[i])
-                    .putMeanAspectRating("logical_correctness", 2.0 + i / 10.0).setPairs(100 + i).setDpoLoss(0.5)
+                    .putMeanAspectRating("logical_correctness", 2.0 + i / 10.0).setPairs(100 + i).setLoss(0.9).setPreferenceLoss(0.5)
+                    .setNllLoss(0.4)
                     .setRefineAcceptanceRate(0.25));
             stages.add(StageCompleted.newBuilder().setIteration(i + 1).setStage(Stage.STAGE_SAMPLE).setDurationMillis(10_000).build());
             stages.add(StageCompleted.newBuilder().setIteration(i + 1).setStage(Stage.STAGE_JUDGE).setDurationMillis(1_000).build());
@@ -82,8 +85,11 @@ class ReportTest {
         // Wall time: generation is 2 x 10 s per run, bootstrap 60 s, and the cached base is marked.
         assertTrue(text.matches("(?s).*rlrf\\s+1\\s+60\\.0\\s+20\\.0\\s+2\\.0\\s+0\\.0\\s+6\\.0\\s+5\\.0\\s+100\\.0\\s+\\(base from the model store\\).*"), text);
         assertTrue(text.contains("over 3 seeds"), text);
-        // rlrf 34.3 vs base 20.0 (+14.3, met) and reward-only 24.0 (+10.3, met).
-        assertTrue(text.contains("rlrf +14.3 over base (met), +10.3 over reward-only (met)"), text);
+        // Paired by seed: rlrf - base = 14, 14, 15 (mean 14.3, sd 0.577, t(0.975, 2) = 4.303: +-1.43);
+        // rlrf - reward-only = 10, 14, 7 (mean 10.3, sd 3.51: +-8.72).
+        assertTrue(text.matches("(?s).*base\\s+3\\s+\\+14\\.3\\s+\\[\\+12\\.9, \\+15\\.8\\].*"), text);
+        assertTrue(text.matches("(?s).*reward-only\\s+3\\s+\\+10\\.3\\s+\\[\\+1\\.6, \\+19\\.1\\].*"), text);
+        assertTrue(text.contains("): MET. Over base +14.3 (met), over reward-only +10.3 (met)"), text);
     }
 
     @Test
@@ -91,19 +97,31 @@ class ReportTest {
         var bytes = new ByteArrayOutputStream();
         Report.print(List.of(run("reward-only", 1, 0.20, 0.25), run("rlrf", 1, 0.20, 0.27)),
                 new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("rlrf +7.0 over base (not met), +2.0 over reward-only (not met)"));
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("): NOT MET. Over base +7.0 (not met), over reward-only +2.0 (not met)"), text);
+        assertTrue(text.contains("one seed: no interval"), text);
     }
 
     @Test
     void jsonHoldsEveryRunAndThePlotIsAPngWithOneColouredLinePerMode(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("results.json");
         Path png = dir.resolve("accuracy.png");
-        ResultsFiles.writeJson(threeSeeds(), json);
+        ResultsFiles.writeJson(threeSeeds(), json, "abc123");
         ResultsFiles.writePlot(threeSeeds(), png);
-        String text = Files.readString(json);
-        assertEquals(6, text.split("\"run_id\"", -1).length - 1);
-        assertTrue(text.contains("{\"mode\": \"rlrf\", \"iteration\": 2, \"mean\": 34.3333"), text);
-        assertTrue(text.contains("\"stage_seconds\": {\"bootstrap\": 60.0000, \"generation\": 20.0000"), text);
+        com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+        assertEquals("abc123", root.get("commit").asText());
+        assertEquals(6, root.get("runs").size());
+        assertEquals(60.0, root.get("runs").get(1).get("stage_seconds").get("bootstrap").asDouble(), 1e-9);
+        assertEquals(20.0, root.get("runs").get(1).get("stage_seconds").get("generation").asDouble(), 1e-9);
+        var rlrf2 = root.get("accuracy_points").get(4);
+        assertEquals("rlrf", rlrf2.get("mode").asText());
+        assertEquals(103 / 3.0, rlrf2.get("mean").asDouble(), 1e-9);
+        var overBase = root.get("differences").get("rlrf_minus_base");
+        assertEquals(43 / 3.0, overBase.get("mean").asDouble(), 1e-9);
+        assertEquals(12.90, overBase.get("ci95").get(0).asDouble(), 0.01);
+        assertEquals(15.77, overBase.get("ci95").get(1).asDouble(), 0.01);
+        assertTrue(root.get("differences").has("rlrf_minus_reward_only"));
+        assertTrue(root.get("claim_met").asBoolean());
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(ResultsFiles.WIDTH, image.getWidth());
         assertEquals(ResultsFiles.HEIGHT, image.getHeight());

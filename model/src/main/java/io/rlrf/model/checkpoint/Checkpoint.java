@@ -1,22 +1,14 @@
 package io.rlrf.model.checkpoint;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
-import java.util.stream.Stream;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -26,6 +18,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import io.rlrf.core.AtomicFiles;
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.LlamaWeights;
 import io.rlrf.model.Tensors;
@@ -168,16 +161,17 @@ public final class Checkpoint {
      */
     public static void save(Path dir, LlamaWeights weights, String tokenizerJson, Map<String, String> metadata)
             throws IOException {
-        Path target = dir.toAbsolutePath().normalize();
-        if (Files.exists(target)) {
-            throw new FileAlreadyExistsException(target.toString(), null, "checkpoint directory already exists");
-        }
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
-        Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
-        Files.createDirectory(tmp);
-        try {
-            Files.writeString(tmp.resolve(CONFIG), weights.config().toJson());
+        save(dir, weights, tokenizerJson, metadata, Map.of());
+    }
+
+    /**
+     * As {@link #save(Path, LlamaWeights, String, Map)}, with {@code extraFiles} (name to text) written
+     * into the same folder, published with it.
+     */
+    public static void save(Path dir, LlamaWeights weights, String tokenizerJson, Map<String, String> metadata,
+            Map<String, String> extraFiles) throws IOException {
+        AtomicFiles.publishFolder(dir, staging -> {
+            Files.writeString(staging.resolve(CONFIG), weights.config().toJson());
             Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : weights.byName().entrySet()) {
                 tensors.put(e.getKey(), new Safetensors.Tensor(e.getValue().getShape().getShape(),
@@ -188,61 +182,18 @@ public final class Checkpoint {
             if (metadata != null) {
                 meta.putAll(metadata);
             }
-            Safetensors.write(tmp.resolve(WEIGHTS), tensors, meta);
+            Safetensors.write(staging.resolve(WEIGHTS), tensors, meta);
             if (tokenizerJson != null) {
-                Files.writeString(tmp.resolve(TOKENIZER), tokenizerJson);
+                Files.writeString(staging.resolve(TOKENIZER), tokenizerJson);
             }
-            try (Stream<Path> files = Files.list(tmp)) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    fsync(f);
-                }
+            for (Map.Entry<String, String> f : extraFiles.entrySet()) {
+                Files.writeString(staging.resolve(f.getKey()), f.getValue());
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("cannot rename " + tmp + " to " + target + " atomically: " + e.getMessage(), e);
-            }
-            fsync(parent);
-        } catch (IOException | RuntimeException e) {
-            deleteRecursively(tmp);
-            throw e;
-        }
+        });
     }
 
     /** Removes temporary directories left by saves that crashed before their rename. */
     public static int removeIncompleteSaves(Path parent) throws IOException {
-        if (!Files.isDirectory(parent)) {
-            return 0;
-        }
-        int removed = 0;
-        try (Stream<Path> s = Files.list(parent)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                String n = p.getFileName().toString();
-                if (n.startsWith(".") && n.contains(".tmp-") && Files.isDirectory(p)) {
-                    deleteRecursively(p);
-                    removed++;
-                }
-            }
-        }
-        return removed;
-    }
-
-    private static void fsync(Path p) {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // directories cannot be opened for fsync on every platform; the rename is still atomic
-        }
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path f : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(f);
-            }
-        }
+        return AtomicFiles.removeLeftovers(parent);
     }
 }

@@ -226,8 +226,8 @@ public final class DpoTrainer extends PolicyTrainer<PreferenceExample, DpoStats>
             double meanNll = nll / n;
             double refl = reflectionTargets == 0 ? 0 : reflectionNll / reflectionTargets;
             double total = pref + dpo.nllWeight() * meanNll + dpo.reflectionWeight() * refl;
-            return new DpoStats(step, lr, total, gradNorm, correct / n, margin / n, chosen / n, rejected / n,
-                    chosenLogProb / n, tokens, pref, meanNll, refl, pairs, reflections);
+            return new DpoStats(step, lr, total, pref, meanNll, gradNorm, correct / n, margin / n, chosen / n,
+                    rejected / n, chosenLogProb / n, tokens, refl, pairs, reflections);
         }
     }
 }

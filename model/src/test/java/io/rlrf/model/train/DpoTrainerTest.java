@@ -36,6 +36,25 @@ class DpoTrainerTest {
     }
 
     @Test
+    void theLossIsReportedInItsPartsPreferencePlusWeightedNll() throws Exception {
+        try (Policy policy = Policy.initialize(Fixtures.tiny(false), null, 1);
+                Policy reference = policy.copy();
+                DpoTrainer trainer = new DpoTrainer(policy.model(), new DpoParams(0.1, 0.5), OPT, 4)) {
+            List<ScoredPair> scored = DpoTrainer.score(reference.model(), pairs(8, 3), 8);
+            DpoStats stats = trainer.step(scored);
+            assertEquals(Math.log(2), stats.preferenceLoss(), 1e-6, "the DPO term alone is ln 2 at the start");
+            // The NLL part is the chosen answers' mean per-token NLL under the (still unchanged) policy.
+            double nll = 0;
+            for (ScoredPair s : scored) {
+                nll -= s.refChosen() / s.pair().chosen().length;
+            }
+            assertEquals(nll / scored.size(), stats.nllLoss(), 1e-4);
+            assertTrue(stats.nllLoss() > 0);
+            assertEquals(stats.preferenceLoss() + 0.5 * stats.nllLoss(), stats.loss(), 1e-5);
+        }
+    }
+
+    @Test
     void dpoLossFunctionMatchesHandComputedValues() {
         try (NDManager m = Engines.pytorch().newBaseManager()) {
             // beta 0.5: rewards 0.5*(−1−(−2)) = 0.5 and 0.5*(−3−(−2)) = −0.5, margin 1: loss = ln(1 + e^−1)

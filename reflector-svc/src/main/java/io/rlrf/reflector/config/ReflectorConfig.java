@@ -7,6 +7,8 @@ import io.rlrf.common.validation.SamplingValidation;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import io.rlrf.tasks.prompt.ReflectionPrompt;
+
 /** Typed configuration of reflector-svc (prefix {@code rlrf.reflector}). */
 @ConfigMapping(prefix = "rlrf.reflector")
 public interface ReflectorConfig {
@@ -31,19 +33,19 @@ public interface ReflectorConfig {
     interface Template {
         /**
          * Version of the template; part of every cache key, so change it whenever the text changes.
-         * Default {@code reflect-v2}.
+         * Default {@code reflect-v2} (the tasks library's {@code ReflectionPrompt.DEFAULT_VERSION}).
          */
-        @WithDefault("reflect-v2")
+        @WithDefault(ReflectionPrompt.DEFAULT_VERSION)
         String version();
 
         /**
          * The reflection prompt with the placeholders {@code {prompt}}, {@code {answer}} and
          * {@code {critiques}} (one line per aspect rated below 3: {@code - aspect (rating r/3):
-         * critique}). Default: the prompt, the previous answer, the critiques and the instruction to
-         * write a corrected answer only.
+         * critique}). Default: the tasks library's {@code ReflectionPrompt.DEFAULT_TEMPLATE}, the one
+         * the built-in base policy was trained to revise with (the prompt, the previous answer, the
+         * critiques and the instruction to write a corrected answer only).
          */
-        @WithDefault("Question:\n{prompt}\nPrevious answer:\n{answer}\nFeedback:\n{critiques}\n"
-                + "Revised answer (fix every problem the feedback names):\n")
+        @WithDefault(ReflectionPrompt.DEFAULT_TEMPLATE)
         String text();
     }
 

@@ -28,9 +28,11 @@ import io.rlrf.api.reflector.v1.Refinement;
 import io.rlrf.api.reward.v1.AspectFeedback;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.common.validation.SamplingValidation;
+import io.rlrf.core.ContentKey;
 import io.rlrf.reflector.client.GeneratorClient;
 import io.rlrf.reflector.config.ReflectorConfig;
 import io.rlrf.reflector.mapping.ReflectorRequests;
+import io.rlrf.tasks.prompt.ReflectionPrompt;
 
 /**
  * Self-reflection (step 4 of RLRF): for each item, the reflection prompt from the template (the
@@ -54,6 +56,15 @@ public class ReflectionService {
     private final GeneratorClient generator;
     private final ReflectionCache cache;
     private final ReflectorMetrics metrics;
+    private final ReflectionPrompt template;
+
+    /**
+     * Format tag of the "reflections" cache keys: the {@link ContentKey} of the policy version, the
+     * template version, the full reflection prompt (which holds the prompt, the answer and the
+     * critiques), the aspect ratings, m, and the sampling parameters, then the seed. The ids of the
+     * answer and the feedback are lineage, not content, and are not part of it.
+     */
+    static final String KEY_FORMAT = "rlrf-reflection-v1";
 
     public ReflectionService(ReflectorConfig config, GeneratorClient generator, ReflectionCache cache,
             ReflectorMetrics metrics) {
@@ -64,10 +75,10 @@ public class ReflectionService {
         // The configured defaults must themselves be valid: fail at start-up, not per call.
         SamplingValidation.validate(ReflectorConfig.PREFIX + ".sampling", defaults(),
                 ReflectorConfig.samplingLimits(config.limits()));
-        for (String placeholder : List.of("{prompt}", "{answer}", "{critiques}")) {
-            if (!config.template().text().contains(placeholder)) {
-                throw new IllegalStateException(ReflectorConfig.PREFIX + ".template.text must contain " + placeholder);
-            }
+        try {
+            this.template = new ReflectionPrompt(config.template().text(), config.template().version());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(ReflectorConfig.PREFIX + ".template: " + e.getMessage(), e);
         }
     }
 
@@ -122,33 +133,24 @@ public class ReflectionService {
     }
 
     private Plan plan(int index, RefineItem item, String version, int m, SamplingParams sampling, boolean seedGiven) {
-        List<String> critiqued = new ArrayList<>();
-        StringBuilder critiques = new StringBuilder();
-        StringBuilder ratings = new StringBuilder();
+        List<ReflectionPrompt.Rating> ratings = new ArrayList<>();
+        StringBuilder ratingKey = new StringBuilder();
         for (AspectFeedback a : item.getFeedback().getAspectsList()) {
-            ratings.append(a.getAspect()).append('=').append(a.getRating()).append(';');
-            if (a.getRating() < 3) {
-                critiqued.add(a.getAspect());
-                critiques.append("- ").append(a.getAspect()).append(" (rating ").append(a.getRating()).append("/3): ")
-                        .append(a.getCritique().strip()).append('\n');
-            }
+            ratings.add(new ReflectionPrompt.Rating(a.getAspect(), a.getRating(), a.getCritique()));
+            ratingKey.append(a.getAspect()).append('=').append(a.getRating()).append(';');
         }
-        if (critiqued.isEmpty()) {
-            critiques.append("- no aspect was rated below 3; improve the answer where you can\n");
-        }
-        String prompt = config.template().text().replace("{prompt}", item.getPrompt())
-                .replace("{answer}", item.getAnswer().getText()).replace("{critiques}", critiques.toString().strip());
-        List<String> fields = List.of(version, config.template().version(), prompt, ratings.toString(),
-                Integer.toString(m), sampling.toString());
+        String prompt = template.render(item.getPrompt(), item.getAnswer().getText(), ratings);
+        List<String> fields = List.of(version, template.version(), prompt, ratingKey.toString(), Integer.toString(m),
+                sampling.toString());
         long seed;
         if (seedGiven) {
             seed = sampling.getSeed();
         } else {
-            seed = ByteBuffer.wrap(HexFormat.of().parseHex(ReflectionKeys.key(fields).substring(0, 16))).getLong();
+            seed = ByteBuffer.wrap(HexFormat.of().parseHex(ContentKey.of(KEY_FORMAT, fields).substring(0, 16))).getLong();
         }
         List<String> keyed = new ArrayList<>(fields);
         keyed.add("seed=" + Long.toUnsignedString(seed));
-        return new Plan(index, item, prompt, critiqued, ReflectionKeys.key(keyed), seed);
+        return new Plan(index, item, prompt, ReflectionPrompt.faulted(ratings), ContentKey.of(KEY_FORMAT, keyed), seed);
     }
 
     private Map<String, byte[]> lookup(List<Plan> plans) {
@@ -214,7 +216,7 @@ public class ReflectionService {
                             .setRewriteIndex(j).setText(a.getText()).setCompletionTokens(a.getCompletionTokens())
                             .setFinishReason(a.getFinishReason())
                             .setLineage(Lineage.newBuilder().setPolicyVersion(a.getPolicyVersion())
-                                    .setTemplateVersion(config.template().version()).addAllCritiquedAspects(p.critiqued())
+                                    .setTemplateVersion(template.version()).addAllCritiquedAspects(p.critiqued())
                                     .setSeed(a.getSeed()))
                             .build());
                 }
@@ -269,8 +271,8 @@ public class ReflectionService {
     /** Describes the template and the limits. */
     public DescribeReflectorResponse describe() {
         ReflectorConfig.Limits l = config.limits();
-        return DescribeReflectorResponse.newBuilder().setTemplateVersion(config.template().version())
-                .setTemplate(config.template().text()).setMaxItems(l.maxItems()).setMaxM(l.maxM())
+        return DescribeReflectorResponse.newBuilder().setTemplateVersion(template.version())
+                .setTemplate(template.template()).setMaxItems(l.maxItems()).setMaxM(l.maxM())
                 .setMaxTextChars(l.maxTextChars()).setDefaults(defaults()).setCacheAvailable(cache.probe()).build();
     }
 

@@ -1,7 +1,10 @@
 package io.rlrf.reward.service;
 
+import jakarta.enterprise.inject.Default;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
+
+import org.eclipse.microprofile.health.Readiness;
 
 import org.infinispan.client.hotrod.RemoteCacheManager;
 
@@ -15,6 +18,8 @@ import io.rlrf.reward.config.RewardConfig;
  * {@link ResilientCache} for what happens when the server is down ({@code rlrf.reward.cache.*}).
  */
 @Singleton
+@Default // also injected plainly, not only as the readiness check
+@Readiness
 public class FeedbackCache extends ResilientCache {
 
     public FeedbackCache(Instance<RemoteCacheManager> managers, RewardConfig config, RewardMetrics metrics) {

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.infinispan.client.hotrod.RemoteCache;
@@ -17,9 +18,11 @@ import org.jboss.logging.Logger;
  * cache is marked down (health and the service's cache-up gauge say so), and the server is not
  * touched again for the retry interval; then the next call or health probe tries again. Used by
  * reward-svc ("feedback") and reflector-svc ("reflections"): each declares a {@code @Singleton}
- * subclass that passes its typed configuration and its metrics (the {@link Listener}).
+ * subclass that passes its typed configuration and its metrics (the {@link Listener}), and marks it
+ * {@code @Readiness}, which makes it the service's cache readiness check ({@code <label>-cache}; see
+ * {@link #call()}).
  */
-public class ResilientCache {
+public class ResilientCache implements HealthCheck {
 
     private static final Logger LOG = Logger.getLogger(ResilientCache.class);
 
@@ -122,11 +125,13 @@ public class ResilientCache {
     }
 
     /**
-     * The readiness answer for this cache: always UP (the service works without it), with
-     * {@code cache} = UP, DOWN or DISABLED, {@code mode} = cached or uncached, and the error when down.
+     * The readiness answer for this cache, named {@code <label>-cache}: always UP (the service works
+     * without it), with {@code cache} = UP, DOWN or DISABLED, {@code mode} = cached or uncached, and the
+     * error when down.
      */
-    public HealthCheckResponse health(String checkName) {
-        HealthCheckResponseBuilder response = HealthCheckResponse.named(checkName).up();
+    @Override
+    public HealthCheckResponse call() {
+        HealthCheckResponseBuilder response = HealthCheckResponse.named(label + "-cache").up();
         if (!enabled()) {
             return response.withData("cache", "DISABLED").withData("mode", "uncached").build();
         }

@@ -1,7 +1,5 @@
 package io.rlrf.trainer.client;
 
-import java.util.concurrent.TimeUnit;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.grpc.GrpcClient;
@@ -10,31 +8,32 @@ import io.rlrf.api.generator.v1.GenerateResponse;
 import io.rlrf.api.generator.v1.GeneratorGrpc;
 import io.rlrf.api.generator.v1.LoadCheckpointRequest;
 import io.rlrf.api.generator.v1.LoadCheckpointResponse;
+import io.rlrf.common.client.PeerCall;
+import io.rlrf.loop.peer.GeneratorPeer;
 import io.rlrf.trainer.config.TrainerConfig;
 
-/** The one wrapper around generator-svc: deadline on every call, retries per {@link PeerCalls}. */
+/** The loop's generator peer over gRPC: deadline, retries and failures per {@link PeerCall}. */
 @ApplicationScoped
-public class GeneratorClient {
+public class GeneratorClient implements GeneratorPeer {
+
+    private static final String PEER = "generator-svc";
 
     private final GeneratorGrpc.GeneratorBlockingStub stub;
-    private final TrainerConfig.Peer config;
+    private final PeerCall.Policy policy;
 
     public GeneratorClient(@GrpcClient("generator") GeneratorGrpc.GeneratorBlockingStub stub, TrainerConfig config) {
         this.stub = stub;
-        this.config = config.generator();
+        this.policy = config.generator().policy();
     }
 
+    @Override
     public GenerateResponse generate(GenerateRequest request) {
-        return PeerCalls.call("generator-svc", "Generate", config, () -> deadline().generate(request));
+        return PeerCall.call(PEER, "Generate", stub, policy, s -> s.generate(request));
     }
 
-    /** Hot-swaps generator-svc to a model-store version. */
+    @Override
     public LoadCheckpointResponse loadCheckpoint(String version) {
-        return PeerCalls.call("generator-svc", "LoadCheckpoint", config,
-                () -> deadline().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion(version).build()));
-    }
-
-    private GeneratorGrpc.GeneratorBlockingStub deadline() {
-        return stub.withDeadlineAfter(config.deadline().toMillis(), TimeUnit.MILLISECONDS);
+        return PeerCall.call(PEER, "LoadCheckpoint", stub, policy,
+                s -> s.loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion(version).build()));
     }
 }

@@ -1,29 +1,29 @@
 package io.rlrf.trainer.client;
 
-import java.util.concurrent.TimeUnit;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.grpc.GrpcClient;
 import io.rlrf.api.reward.v1.EvaluateRequest;
 import io.rlrf.api.reward.v1.EvaluateResponse;
 import io.rlrf.api.reward.v1.RewardGrpc;
+import io.rlrf.common.client.PeerCall;
+import io.rlrf.loop.peer.RewardPeer;
 import io.rlrf.trainer.config.TrainerConfig;
 
-/** The one wrapper around reward-svc: deadline on every call, retries per {@link PeerCalls}. */
+/** The loop's reward peer over gRPC: deadline, retries and failures per {@link PeerCall}. */
 @ApplicationScoped
-public class RewardClient {
+public class RewardClient implements RewardPeer {
 
     private final RewardGrpc.RewardBlockingStub stub;
-    private final TrainerConfig.Peer config;
+    private final PeerCall.Policy policy;
 
     public RewardClient(@GrpcClient("reward") RewardGrpc.RewardBlockingStub stub, TrainerConfig config) {
         this.stub = stub;
-        this.config = config.reward();
+        this.policy = config.reward().policy();
     }
 
+    @Override
     public EvaluateResponse evaluate(EvaluateRequest request) {
-        return PeerCalls.call("reward-svc", "Evaluate", config,
-                () -> stub.withDeadlineAfter(config.deadline().toMillis(), TimeUnit.MILLISECONDS).evaluate(request));
+        return PeerCall.call("reward-svc", "Evaluate", stub, policy, s -> s.evaluate(request));
     }
 }

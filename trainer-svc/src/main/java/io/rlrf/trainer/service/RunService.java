@@ -36,16 +36,18 @@ import io.rlrf.api.trainer.v1.RunState;
 import io.rlrf.api.trainer.v1.StartRunRequest;
 import io.rlrf.api.trainer.v1.WatchRunRequest;
 import io.rlrf.common.error.ServiceException;
+import io.rlrf.loop.RunLoop;
+import io.rlrf.loop.plan.RunConfigValidation;
+import io.rlrf.loop.plan.RunProblems;
+import io.rlrf.loop.run.RunHandle;
+import io.rlrf.loop.run.RunStore;
+import io.rlrf.loop.stage.StageContext;
 import io.rlrf.trainer.config.TrainerConfig;
-import io.rlrf.trainer.mapping.RunConfigValidation;
-import io.rlrf.trainer.run.RunEngine;
-import io.rlrf.trainer.run.RunHandle;
-import io.rlrf.trainer.run.RunStore;
-import io.rlrf.trainer.run.Tasks;
+import io.rlrf.trainer.mapping.TrainerRequests;
 
 /**
  * Owns runs: creates them in the run root, executes them one at a time on a single worker thread
- * ({@link RunEngine}), and answers for them. At start-up, runs found RUNNING or PENDING (the
+ * ({@link RunLoop}), and answers for them. At start-up, runs found RUNNING or PENDING (the
  * service stopped under them) are marked INTERRUPTED; ResumeRun continues any run that is not
  * running or finished at its first unfinished stage.
  */
@@ -57,8 +59,9 @@ public class RunService {
 
     private final RunConfigResolver resolver;
     private final TrainerConfig config;
-    private final RunEngine engine;
+    private final RunLoop loop;
     private final RunStore store;
+    private final Path modelStore;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "run-worker");
         t.setDaemon(true);
@@ -66,11 +69,12 @@ public class RunService {
     });
     private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
 
-    public RunService(RunConfigResolver resolver, TrainerConfig config, RunEngine engine) {
+    public RunService(RunConfigResolver resolver, TrainerConfig config, RunLoop loop) {
         this.resolver = resolver;
         this.config = config;
-        this.engine = engine;
+        this.loop = loop;
         this.store = new RunStore(Path.of(config.storage().runRoot()));
+        this.modelStore = Path.of(config.storage().modelStore()).toAbsolutePath().normalize();
         recoverInterrupted();
     }
 
@@ -104,7 +108,7 @@ public class RunService {
     public Run start(StartRunRequest request) {
         RunConfigValidation.runId("run_id", request.getRunId(), false);
         RunConfig resolved = resolver.resolve(request.getConfig());
-        Tasks.validate(resolved);
+        RunProblems.validate(resolved);
         baseCheckpoint(resolved);
         if (request.getValidateOnly()) {
             return Run.newBuilder().setRunId(request.getRunId()).setConfig(resolved)
@@ -132,7 +136,7 @@ public class RunService {
         if (c.getBaseCheckpoint().isEmpty()) {
             return;
         }
-        Path root = engine.store();
+        Path root = modelStore;
         Path dir = root.resolve(c.getBaseCheckpoint()).normalize();
         if (!dir.startsWith(root)) {
             throw ServiceException.invalidArgument(field, "must stay inside the model store, got '" + c.getBaseCheckpoint() + "'");
@@ -163,24 +167,15 @@ public class RunService {
                 return;
             }
             h.transition(RunState.RUN_STATE_RUNNING, "");
-            engine.execute(h);
+            loop.execute(h);
             h.transition(RunState.RUN_STATE_SUCCEEDED, "");
-        } catch (RunEngine.Cancelled e) {
+        } catch (StageContext.Cancelled e) {
             h.transition(RunState.RUN_STATE_CANCELLED, "");
-        } catch (SimulatedCrash e) {
-            LOG.warnf("run %s: simulated crash at %s", h.id(), e.getMessage());
         } catch (RuntimeException e) {
             LOG.errorf(e, "run %s failed", h.id());
             h.transition(RunState.RUN_STATE_FAILED, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         } finally {
             queued.remove(h.id());
-        }
-    }
-
-    /** Thrown by a test's safe-point hook: the worker stops as if the process died (state left as is). */
-    public static final class SimulatedCrash extends RuntimeException {
-        public SimulatedCrash(String where) {
-            super(where, null, false, false);
         }
     }
 
@@ -204,7 +199,7 @@ public class RunService {
     }
 
     public ListRunsResponse list(ListRunsRequest request) {
-        RunConfigValidation.listRuns(request.getPageSize(), request.getState(), config.limits());
+        TrainerRequests.listRuns(request.getPageSize(), request.getState(), config.limits());
         int size = request.getPageSize() == 0 ? config.limits().maxPageSize() : request.getPageSize();
         int offset = 0;
         if (!request.getPageToken().isEmpty()) {
@@ -253,7 +248,7 @@ public class RunService {
 
     public ListCheckpointsResponse listCheckpoints(ListCheckpointsRequest request) {
         RunConfigValidation.runId("run_id", request.getRunId(), false);
-        Path root = engine.store();
+        Path root = modelStore;
         ListCheckpointsResponse.Builder out = ListCheckpointsResponse.newBuilder();
         if (!Files.isDirectory(root)) {
             return out.build();

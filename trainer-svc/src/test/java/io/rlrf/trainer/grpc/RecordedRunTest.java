@@ -26,13 +26,14 @@ import io.rlrf.api.trainer.v1.RunState;
 import io.rlrf.api.trainer.v1.StartRunRequest;
 import io.rlrf.api.trainer.v1.TrainerGrpc;
 import io.rlrf.api.trainer.v1.WatchRunRequest;
-import io.rlrf.trainer.run.RunFiles;
+import io.rlrf.loop.bootstrap.Bootstrap;
+import io.rlrf.loop.run.RunFiles;
 
 /**
  * Behaviour is pinned: two tiny runs (rlrf and reward-only, one iteration each, every setting given
  * explicitly by the recorded config) through the real peers write exactly the samples, rewrites,
  * pairs, reference scores, evaluation answers and checkpoint recorded in
- * {@code src/test/resources/recorded/} before the trainer was restructured into stages. A change
+ * the loop module's {@code src/test/resources/recorded/} before the trainer was restructured into stages. A change
  * that alters what a run writes for the same config fails here; re-record on purpose with
  * {@code -Drlrf.record=true} (the files are rewritten in the source tree) and say why in the commit.
  */
@@ -40,7 +41,7 @@ import io.rlrf.trainer.run.RunFiles;
 @WithTestResource(PeerServicesResource.class)
 class RecordedRunTest {
 
-    private static final Path RECORDED = Path.of("src/test/resources/recorded");
+    private static final Path RECORDED = Path.of("../loop/src/test/resources/recorded");
     private static final List<String> FILES = List.of("samples.jsonl", "refinements.jsonl", "pairs.jsonl",
             "scored-pairs.jsonl", "eval-answers.jsonl");
     private static final boolean RECORD = Boolean.getBoolean("rlrf.record");
@@ -95,7 +96,7 @@ class RecordedRunTest {
         String checkpoint = sha256(iter.resolve("checkpoint/model.safetensors")) + "  model.safetensors\n";
         Path bootstrap = Path.of(PeerServicesResource.RUN_ROOT, id, "iter-0/bootstrap.json");
         if (Files.exists(bootstrap)) {
-            String version = RunFiles.readRecord(bootstrap, io.rlrf.trainer.bootstrap.Bootstrap.Result.class).version();
+            String version = RunFiles.readRecord(bootstrap, Bootstrap.Result.class).version();
             checkpoint += sha256(Path.of(PeerServicesResource.STORE, version, "model.safetensors")) + "  " + version + "\n";
         }
         if (RECORD) {

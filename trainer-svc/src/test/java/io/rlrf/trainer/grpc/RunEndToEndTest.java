@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.rlrf.api.trainer.v1.DataConfig;
@@ -39,7 +40,7 @@ import io.rlrf.api.trainer.v1.SamplingConfig;
 import io.rlrf.api.trainer.v1.StartRunRequest;
 import io.rlrf.api.trainer.v1.TrainerGrpc;
 import io.rlrf.api.trainer.v1.WatchRunRequest;
-import io.rlrf.trainer.run.RunEngine;
+import io.rlrf.trainer.service.RunSafePoints;
 import io.rlrf.trainer.service.RunService;
 
 /**
@@ -50,9 +51,6 @@ import io.rlrf.trainer.service.RunService;
 @QuarkusTest
 @WithTestResource(PeerServicesResource.class)
 class RunEndToEndTest {
-
-    @Inject
-    RunEngine engine;
 
     @Inject
     RunService runs;
@@ -66,7 +64,6 @@ class RunEndToEndTest {
 
     @AfterEach
     void close() throws InterruptedException {
-        engine.setSafePointHook(null);
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
@@ -129,11 +126,14 @@ class RunEndToEndTest {
         stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-a").setConfig(tiny()).build());
         assertEquals(RunState.RUN_STATE_SUCCEEDED, awaitEnd("e2e-a").getState());
         // Crash after the first DPO step: the worker stops, leaving the run RUNNING with the stage unfinished.
-        engine.setSafePointHook(where -> {
-            if (where.equals("1/STAGE_TRAIN/step-1")) {
-                throw new RunService.SimulatedCrash(where);
+        QuarkusMock.installMockForType(new RunSafePoints() {
+            @Override
+            public void reached(String where) {
+                if (where.equals("1/STAGE_TRAIN/step-1")) {
+                    throw new SimulatedCrash(where);
+                }
             }
-        });
+        }, RunSafePoints.class);
         stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-b").setConfig(tiny()).build());
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
         while (!Files.exists(Path.of("target/e2e-runs/e2e-b/iter-1/scored-pairs.jsonl")) || runIsQueued("e2e-b")) {
@@ -141,7 +141,7 @@ class RunEndToEndTest {
             Thread.sleep(200);
         }
         assertTrue(!Files.exists(Path.of("target/e2e-runs/e2e-b/iter-1/train.done")));
-        engine.setSafePointHook(null);
+        QuarkusMock.installMockForType(new RunSafePoints(), RunSafePoints.class);
         // What a restarted process does: reload the run root; the RUNNING run becomes INTERRUPTED.
         runs.reloadFromDisk();
         assertEquals(RunState.RUN_STATE_INTERRUPTED, stub().getRun(GetRunRequest.newBuilder().setRunId("e2e-b").build()).getState());
@@ -173,6 +173,18 @@ class RunEndToEndTest {
         assertTrue(Files.readString(base.resolve("eval-answers.jsonl")).contains("\"policyVersion\":\"" + version + "\""));
         assertTrue(Files.readString(Path.of("target/e2e-runs/e2e-boot/iter-1/samples.jsonl"))
                 .contains("\"policyVersion\":\"" + version + "\""));
+    }
+
+    /**
+     * Thrown at a safe point to stop the run's worker as if the process died there: an Error, so the
+     * service's failure handling (which marks a run FAILED) does not see it and the run stays RUNNING.
+     */
+    static final class SimulatedCrash extends Error {
+        private static final long serialVersionUID = 1L;
+
+        SimulatedCrash(String where) {
+            super(where, null, false, false);
+        }
     }
 
     private boolean runIsQueued(String id) {

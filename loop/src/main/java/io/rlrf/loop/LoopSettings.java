@@ -1,0 +1,36 @@
+package io.rlrf.loop;
+
+import java.util.List;
+import java.util.Objects;
+
+import io.rlrf.tasks.prompt.AnswerPrompt;
+
+/**
+ * How the loop talks to its peers and the task, the same for every run of a trainer ([ours]
+ * choices the method leaves open; trainer-svc's {@code rlrf.trainer.loop.*}).
+ *
+ * @param answerPrompt         the prompt the policy answers under, in sampling, evaluation and training
+ * @param generateBatchPrompts prompts per Generate call
+ * @param judgeBatchItems      items per Evaluate call
+ * @param refineBatchItems     answers per Refine call
+ * @param stop                 stop strings of every generation
+ * @param scoreBatchSize       pairs per reference-scoring batch before DPO
+ * @param reflectFaultedOnly   step 3 selects among the answers the judge faulted only
+ * @param evaluateBase         evaluate the starting policy before iteration 1
+ */
+public record LoopSettings(AnswerPrompt answerPrompt, int generateBatchPrompts, int judgeBatchItems,
+        int refineBatchItems, List<String> stop, int scoreBatchSize, boolean reflectFaultedOnly, boolean evaluateBase) {
+
+    public LoopSettings {
+        Objects.requireNonNull(answerPrompt, "answerPrompt");
+        stop = List.copyOf(stop);
+        if (generateBatchPrompts < 1 || judgeBatchItems < 1 || refineBatchItems < 1 || scoreBatchSize < 1) {
+            throw new IllegalArgumentException("loop batch sizes must be at least 1");
+        }
+    }
+
+    /** The defaults of {@code rlrf.trainer.loop.*}. */
+    public static LoopSettings defaults() {
+        return new LoopSettings(AnswerPrompt.DEFAULT, 16, 64, 64, List.of(), 8, true, true);
+    }
+}

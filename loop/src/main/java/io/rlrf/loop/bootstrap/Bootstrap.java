@@ -1,0 +1,254 @@
+package io.rlrf.loop.bootstrap;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.rlrf.core.ContentKey;
+import io.rlrf.model.LlamaConfig;
+import io.rlrf.model.Policy;
+import io.rlrf.model.generate.Completion;
+import io.rlrf.model.generate.GenerationRequest;
+import io.rlrf.model.generate.Generator;
+import io.rlrf.model.generate.SamplingParams;
+import io.rlrf.model.score.SequenceScorer.Sequence;
+import io.rlrf.model.tokenizer.CharTokenizerSpec;
+import io.rlrf.model.train.OptimizerParams;
+import io.rlrf.model.train.SftStats;
+import io.rlrf.model.train.SftTrainer;
+import io.rlrf.tasks.FinalAnswer;
+import io.rlrf.tasks.MathProblem;
+import io.rlrf.tasks.Split;
+import io.rlrf.tasks.arith.ArithLevel;
+import io.rlrf.tasks.arith.ArithWorld;
+import io.rlrf.tasks.prompt.AnswerPrompt;
+import io.rlrf.tasks.prompt.ReflectionPrompt;
+
+/**
+ * The built-in base policy: a fresh char-level policy trained by SFT on the arith world (answering,
+ * and revising a faulted draft given the verifier's critique; {@link BootstrapData}), for a bounded
+ * number of steps so that it stays imperfect, then measured (greedy final-answer accuracy on the dev
+ * split) and cached in the model store at {@code <directory>/<hash>}. A second call with the same
+ * settings and seed finds the directory and trains nothing.
+ */
+public final class Bootstrap {
+
+    private static final Logger LOG = Logger.getLogger(Bootstrap.class);
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /** The file beside the weights that describes how the base was made. */
+    public static final String INFO_FILE = "bootstrap.json";
+
+    /** Called after every SFT step; it may throw to abort the bootstrap (nothing is saved then). */
+    @FunctionalInterface
+    public interface Progress {
+        void step(int done, int total);
+    }
+
+    /**
+     * What a bootstrap produced (or found cached).
+     *
+     * @param version     store-relative version of the base checkpoint
+     * @param cached      true when the checkpoint already existed and nothing was trained
+     * @param devAccuracy greedy final-answer accuracy on the dev split (-1 when not measured)
+     * @param trainMillis wall time of the bootstrap that made the checkpoint (data, SFT, evaluation)
+     */
+    public record Result(String version, boolean cached, long seed, int examples, int answerExamples,
+            int revisionExamples, int skippedTooLong, int steps, double finalLoss, double devAccuracy, int devProblems,
+            long parameters, long trainMillis) {
+
+        Result asCached() {
+            return new Result(version, true, seed, examples, answerExamples, revisionExamples, skippedTooLong, steps,
+                    finalLoss, devAccuracy, devProblems, parameters, trainMillis);
+        }
+    }
+
+    private final BootstrapSpec spec;
+    private final AnswerPrompt answerPrompt;
+    private final Path store;
+
+    /**
+     * @param answerPrompt the prompt runs answer under (the answering examples use it)
+     * @param store        the model store root
+     */
+    public Bootstrap(BootstrapSpec spec, AnswerPrompt answerPrompt, Path store) {
+        this.spec = spec;
+        this.answerPrompt = answerPrompt;
+        this.store = store.toAbsolutePath().normalize();
+    }
+
+    /** The seed a run with {@code runSeed} bootstraps with. */
+    public long seedFor(long runSeed) {
+        return spec.seed().orElse(runSeed);
+    }
+
+    /**
+     * Store-relative version of the base for a run with {@code runSeed} whose reflector serves
+     * {@code reflection}: the first 12 hex digits of the {@link ContentKey} of every setting the base
+     * depends on.
+     */
+    public String version(long runSeed, ReflectionPrompt reflection) {
+        BootstrapSpec b = spec;
+        String key = ContentKey.of("rlrf-bootstrap-v2", List.of("seed=" + seedFor(runSeed), "levels=" + b.levels(),
+                "answers=" + b.answerExamplesPerLevel(), "revisions=" + b.revisionExamplesPerLevel(),
+                "steps=" + b.steps(), "batch=" + b.batchSize(), "lr=" + b.learningRate(), "warmup=" + b.warmupSteps(),
+                "hidden=" + b.hiddenSize(), "layers=" + b.layers(), "heads=" + b.heads(),
+                "positions=" + b.maxPositions(), "answer-template=" + answerPrompt.template(),
+                "reflection-template=" + reflection.template()));
+        return b.directory() + "/" + key.substring(0, 12);
+    }
+
+    /**
+     * Returns the base for a run with {@code runSeed}, training and caching it first unless the
+     * store already holds it; its revision examples are rendered with {@code reflection}, the
+     * template the run's reflector serves. One bootstrap at a time (DJL trains one model per JVM at
+     * a time).
+     */
+    public synchronized Result ensure(long runSeed, ReflectionPrompt reflection, Progress progress) {
+        long seed = seedFor(runSeed);
+        String version = version(runSeed, reflection);
+        Path target = store.resolve(version);
+        try {
+            if (Files.isRegularFile(target.resolve("config.json"))) {
+                Path info = target.resolve(INFO_FILE);
+                Result found = Files.exists(info) ? JSON.readValue(info.toFile(), Result.class)
+                        : new Result(version, true, seed, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0);
+                LOG.infof("bootstrap %s is cached in the model store: skipped", version);
+                return found.asCached();
+            }
+            return train(seed, version, target, reflection, progress);
+        } catch (IOException e) {
+            throw new UncheckedIOException("bootstrap " + version + " failed", e);
+        }
+    }
+
+    private Result train(long seed, String version, Path target, ReflectionPrompt reflection, Progress progress)
+            throws IOException {
+        long start = System.nanoTime();
+        BootstrapSpec b = spec;
+        List<BootstrapData.Example> data = BootstrapData.build(new BootstrapData.Spec(b.levels(),
+                b.answerExamplesPerLevel(), b.revisionExamplesPerLevel(), seed, answerPrompt, reflection));
+        String alphabet = CharTokenizerSpec.PRINTABLE_ASCII;
+        LlamaConfig shape = LlamaConfig.of(CharTokenizerSpec.vocabSize(alphabet), b.hiddenSize(), 4 * b.hiddenSize(),
+                b.layers(), b.heads(), Math.max(1, b.heads() / 2), b.maxPositions(), true);
+        try (Policy policy = Policy.initialize(shape, CharTokenizerSpec.toJson(alphabet), seed)) {
+            List<Sequence> examples = new ArrayList<>();
+            int answers = 0;
+            int revisions = 0;
+            int tooLong = 0;
+            for (BootstrapData.Example e : data) {
+                Sequence s = new Sequence(policy.encodePrompt(e.prompt()), policy.encodeCompletion(e.completion()));
+                if (s.length() > b.maxPositions()) {
+                    tooLong++;
+                    continue;
+                }
+                examples.add(s);
+                if (e.kind() == BootstrapData.Kind.ANSWER) {
+                    answers++;
+                } else {
+                    revisions++;
+                }
+            }
+            if (examples.isEmpty()) {
+                throw new IllegalStateException("the bootstrap has no training example (levels " + b.levels()
+                        + ", all longer than max-positions " + b.maxPositions() + "?)");
+            }
+            LOG.infof("bootstrap %s: %d examples (%d answering, %d revision, %d longer than %d left out), %d parameters, "
+                    + "%d steps of %d", version, examples.size(), answers, revisions, tooLong, b.maxPositions(),
+                    shape.parameterCount(), b.steps(), b.batchSize());
+            double loss = 0;
+            long tokens = 0;
+            Random shuffle = new Random(seed + 101);
+            List<Sequence> order = new ArrayList<>(examples);
+            Collections.shuffle(order, shuffle);
+            int cursor = 0;
+            try (SftTrainer sft = new SftTrainer(policy.model(),
+                    OptimizerParams.of(b.learningRate(), Math.min(b.warmupSteps(), b.steps() - 1), b.steps()),
+                    Math.min(b.microBatchSize(), b.batchSize()))) {
+                for (int step = 1; step <= b.steps(); step++) {
+                    List<Sequence> batch = new ArrayList<>(b.batchSize());
+                    while (batch.size() < b.batchSize()) {
+                        if (cursor == order.size()) {
+                            Collections.shuffle(order, shuffle);
+                            cursor = 0;
+                        }
+                        batch.add(order.get(cursor++));
+                    }
+                    // Answering and revision examples differ in length about 2x: sorted, each micro-batch pads little.
+                    batch.sort(Comparator.comparingInt(Sequence::length));
+                    SftStats st = sft.step(batch);
+                    loss = st.loss();
+                    tokens += st.tokens();
+                    if (step % Math.max(1, b.logEvery()) == 0 || step == b.steps() || step == 1) {
+                        double seconds = (System.nanoTime() - start) / 1e9;
+                        LOG.infof("bootstrap %s: step %d/%d loss %.4f lr %.2e (%.0f tokens/s)", version, step, b.steps(),
+                                loss, st.lr(), seconds > 0 ? tokens / seconds : 0);
+                    }
+                    progress.step(step, b.steps());
+                }
+            }
+            int[] dev = devAccuracy(policy, seed);
+            double accuracy = dev[1] == 0 ? -1 : (double) dev[0] / dev[1];
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            Result result = new Result(version, false, seed, examples.size(), answers, revisions, tooLong, b.steps(), loss,
+                    accuracy, dev[1], shape.parameterCount(), millis);
+            save(policy, target, result);
+            LOG.infof("bootstrap %s saved: final loss %.4f, dev accuracy %d/%d, %d ms", version, loss, dev[0], dev[1], millis);
+            return result;
+        }
+    }
+
+    /** {correct, total}: greedy answers to the dev split's first problems per level, final answer compared. */
+    private int[] devAccuracy(Policy policy, long seed) {
+        BootstrapSpec b = spec;
+        if (b.devProblemsPerLevel() <= 0) {
+            return new int[] {0, 0};
+        }
+        List<MathProblem> problems = new ArrayList<>();
+        for (int level : b.levels()) {
+            problems.addAll(ArithWorld.generate(ArithLevel.of(level), Split.DEV, b.devProblemsPerLevel(), seed + 7));
+        }
+        Generator generator = new Generator(policy.model(), policy.requireTokenizer());
+        int correct = 0;
+        int batch = 16;
+        for (int from = 0; from < problems.size(); from += batch) {
+            List<MathProblem> chunk = problems.subList(from, Math.min(problems.size(), from + batch));
+            List<GenerationRequest> requests = new ArrayList<>();
+            for (MathProblem p : chunk) {
+                requests.add(new GenerationRequest(policy.encodePrompt(answerPrompt.render(p.question())),
+                        SamplingParams.greedy(b.devMaxNewTokens())));
+            }
+            List<Completion> answers = generator.generate(requests);
+            for (int i = 0; i < chunk.size(); i++) {
+                if (isCorrect(answers.get(i).text(), chunk.get(i).finalAnswer())) {
+                    correct++;
+                }
+            }
+        }
+        return new int[] {correct, problems.size()};
+    }
+
+    static boolean isCorrect(String answer, String reference) {
+        var got = FinalAnswer.extract(answer);
+        var want = FinalAnswer.parseNumber(reference);
+        return got.isPresent() && want.isPresent() && FinalAnswer.sameNumber(got.get().number(), want.get());
+    }
+
+    /** Publishes the weights and {@value #INFO_FILE} together: the store never shows half a base. */
+    private static void save(Policy policy, Path target, Result result) throws IOException {
+        policy.save(target, Map.of("bootstrap_version", result.version(), "seed", Long.toString(result.seed())),
+                Map.of(INFO_FILE, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result)));
+    }
+}

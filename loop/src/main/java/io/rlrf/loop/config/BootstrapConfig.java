@@ -1,0 +1,117 @@
+package io.rlrf.loop.config;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import io.smallrye.config.WithDefault;
+
+import io.rlrf.loop.bootstrap.BootstrapSpec;
+
+/**
+ * The built-in base policy: SFT on the arith world, cached in the model store
+ * ({@code rlrf.trainer.bootstrap.*}): the one home of these settings and their defaults, mapped by
+ * trainer-svc's config and by the CLI's in-process runs alike.
+ */
+public interface BootstrapConfig {
+
+    /**
+     * Model-store folder of the cached built-in base policies: each is saved at
+     * {@code <directory>/<hash>}, the hash (12 hex digits of a SHA-256) covering every bootstrap
+     * setting below, the answer and reflection templates and the seed, so a changed setting trains
+     * a new base and an unchanged one is reused. Default {@code bootstrap}.
+     */
+    @WithDefault("bootstrap")
+    String directory();
+
+    /**
+     * Seed of the bootstrap (data, initial weights, batch order). Default: none, the run's seed
+     * (each seed of the comparison gets its own base, trained once and cached).
+     */
+    Optional<Long> seed();
+
+    /** Answering examples (reference solutions) per difficulty level. Default 3000. */
+    @WithDefault("3000")
+    int answerExamplesPerLevel();
+
+    /**
+     * [ours] Revision examples (draft with an injected error, the verifier's critique, the fix)
+     * per difficulty level; with {@link #answerExamplesPerLevel()} it sets the mix. Default 1500.
+     */
+    @WithDefault("1500")
+    int revisionExamplesPerLevel();
+
+    /**
+     * Difficulty levels the bootstrap trains on. Default 1: one- and two-step addition and
+     * subtraction, which a model this small learns in part within the step budget (level 2 and up
+     * stay near zero accuracy at this size and budget, so a run there has nothing to improve from).
+     */
+    @WithDefault("1")
+    List<Integer> levels();
+
+    /**
+     * SFT optimiser steps; few on purpose, so the base stays imperfect (the learning rate decays to
+     * its floor by the last step). Default 400.
+     */
+    @WithDefault("400")
+    int steps();
+
+    /** Sequences per SFT step. Default 32. */
+    @WithDefault("32")
+    int batchSize();
+
+    /**
+     * Sequences per forward/backward pass within a step (gradient accumulation below batch-size);
+     * each step's sequences are sorted by length first, so a micro-batch pads little. Default 8.
+     */
+    @WithDefault("8")
+    int microBatchSize();
+
+    /** Peak learning rate (warm-up, then cosine decay). Default 2e-3. */
+    @WithDefault("2e-3")
+    double learningRate();
+
+    /** Warm-up steps. Default 30. */
+    @WithDefault("30")
+    int warmupSteps();
+
+    /** Hidden size of the built-in char-level policy. Default 128. */
+    @WithDefault("128")
+    int hiddenSize();
+
+    /** Layers of the built-in policy. Default 4. */
+    @WithDefault("4")
+    int layers();
+
+    /** Attention heads (K/V heads: half). Default 4. */
+    @WithDefault("4")
+    int heads();
+
+    /**
+     * Context length in characters; longer examples are left out of the SFT set. Default 1024:
+     * a reflection prompt holds the question, a previous answer of up to max-new-tokens, the
+     * critiques, and room for the rewrite.
+     */
+    @WithDefault("1024")
+    int maxPositions();
+
+    /** Dev-split problems per level for the greedy accuracy measured after training (0: none). Default 50. */
+    @WithDefault("50")
+    int devProblemsPerLevel();
+
+    /** Most new tokens of a dev answer. Default 160. */
+    @WithDefault("160")
+    int devMaxNewTokens();
+
+    /** Log the SFT loss every this many steps. Default 25. */
+    @WithDefault("25")
+    int logEvery();
+
+    /** These settings as the loop library takes them. */
+    default BootstrapSpec spec() {
+        return new BootstrapSpec(directory(), seed().map(OptionalLong::of).orElse(OptionalLong.empty()),
+                answerExamplesPerLevel(), revisionExamplesPerLevel(), levels(), steps(), batchSize(),
+                microBatchSize(), learningRate(), warmupSteps(), hiddenSize(), layers(), heads(), maxPositions(),
+                devProblemsPerLevel(), devMaxNewTokens(), logEvery());
+    }
+}

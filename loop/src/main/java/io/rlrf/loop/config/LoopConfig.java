@@ -1,0 +1,67 @@
+package io.rlrf.loop.config;
+
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.WithDefault;
+
+import io.rlrf.loop.LoopSettings;
+import io.rlrf.tasks.prompt.AnswerPrompt;
+
+/**
+ * How the loop talks to its peers and the task ({@code rlrf.trainer.loop.*}; [ours] choices the method
+ * leaves open): the one home of these settings and their defaults, mapped by trainer-svc's config and
+ * by the CLI's in-process runs alike.
+ */
+public interface LoopConfig {
+
+    /**
+     * [ours] Prompt the policy answers, {@code {question}} replaced by the task's question. The
+     * chosen answers are trained as answers to exactly this prompt (no feedback in context).
+     * Default {@code Question:\n{question}\nAnswer:\n}.
+     */
+    @WithDefault(AnswerPrompt.DEFAULT_TEMPLATE)
+    String answerTemplate();
+
+    /** Prompts per Generate call (generator-svc's max-batch-prompts is 64). Default 16. */
+    @WithDefault("16")
+    int generateBatchPrompts();
+
+    /** Items per Evaluate call (reward-svc's max-batch is 256). Default 64. */
+    @WithDefault("64")
+    int judgeBatchItems();
+
+    /**
+     * Items per Refine call (reflector-svc's max-items is 64). Default 64: with m/k rewrites each,
+     * generator-svc gets batches as full as the sampling stage's.
+     */
+    @WithDefault("64")
+    int refineBatchItems();
+
+    /** Stop strings passed with every Generate and Refine call. Default none. */
+    Optional<List<String>> stop();
+
+    /** Sequences per reference-scoring batch before DPO. Default 8. */
+    @WithDefault("8")
+    int scoreBatchSize();
+
+    /**
+     * [ours] Step 3 selects the top k among the answers the judge faulted (some aspect rated below
+     * 3); a prompt whose answers are all flawless gets no rewrites. The method says "the most
+     * promising answers"; an answer with no critique gives the reflection nothing to fix, and with
+     * top-k over all answers the budget went to rewriting answers that were already right.
+     * Default true.
+     */
+    @WithDefault("true")
+    boolean reflectFaultedOnly();
+
+    /** Evaluate the starting policy before iteration 1 (Run.base_eval_accuracy). Default true. */
+    @WithDefault("true")
+    boolean evaluateBase();
+
+    /** These settings as the loop library takes them. */
+    default LoopSettings settings() {
+        return new LoopSettings(new AnswerPrompt(answerTemplate()), generateBatchPrompts(), judgeBatchItems(),
+                refineBatchItems(), stop().orElse(List.of()), scoreBatchSize(), reflectFaultedOnly(), evaluateBase());
+    }
+}

@@ -1,0 +1,126 @@
+package io.rlrf.loop.local;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.rlrf.api.generator.v1.Answer;
+import io.rlrf.api.generator.v1.FinishReason;
+import io.rlrf.api.generator.v1.GenerateRequest;
+import io.rlrf.api.generator.v1.GenerateResponse;
+import io.rlrf.api.generator.v1.LoadCheckpointResponse;
+import io.rlrf.api.generator.v1.ModelInfo;
+import io.rlrf.api.generator.v1.SamplingParams;
+import io.rlrf.common.error.ServiceException;
+import io.rlrf.loop.peer.GeneratorPeer;
+import io.rlrf.model.Policy;
+import io.rlrf.model.generate.Completion;
+import io.rlrf.model.generate.GenerationRequest;
+import io.rlrf.model.generate.Generator;
+
+/**
+ * The policy in this process: checkpoints from the model store, answers from the model library's
+ * {@link Generator}, with generator-svc's contract (sample j of every prompt is drawn with seed
+ * {@code s + j}; the request's version pin; prompt + max_new_tokens within the model's positions,
+ * else LIMIT_EXCEEDED). Every sampling field the loop sends is set, so there are no server defaults.
+ */
+public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
+
+    private final Path store;
+    private final int batchSize;
+    private Policy policy;
+    private String version = "";
+
+    /**
+     * @param store     the model store root
+     * @param batchSize sequences decoded together
+     */
+    public LocalGenerator(Path store, int batchSize) {
+        this.store = store.toAbsolutePath().normalize();
+        this.batchSize = batchSize;
+    }
+
+    @Override
+    public synchronized LoadCheckpointResponse loadCheckpoint(String requested) {
+        if (requested.equals(version)) {
+            return LoadCheckpointResponse.newBuilder().setModel(ModelInfo.newBuilder().setPolicyVersion(version))
+                    .setPreviousVersion(version).build();
+        }
+        Path dir = store.resolve(requested).normalize();
+        if (!dir.startsWith(store) || !Files.isRegularFile(dir.resolve("config.json"))) {
+            throw ServiceException.notFound("checkpoint '" + requested + "' is not in the model store");
+        }
+        long start = System.nanoTime();
+        Policy loaded;
+        try {
+            loaded = Policy.load(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not load checkpoint " + requested, e);
+        }
+        String previous = version;
+        if (policy != null) {
+            policy.close();
+        }
+        policy = loaded;
+        version = requested;
+        return LoadCheckpointResponse.newBuilder().setModel(ModelInfo.newBuilder().setPolicyVersion(version))
+                .setPreviousVersion(previous).setLoadMillis((System.nanoTime() - start) / 1_000_000).build();
+    }
+
+    @Override
+    public synchronized GenerateResponse generate(GenerateRequest request) {
+        if (policy == null) {
+            throw ServiceException.unavailable("no checkpoint is loaded");
+        }
+        if (!request.getRequirePolicyVersion().isEmpty() && !request.getRequirePolicyVersion().equals(version)) {
+            throw ServiceException.failedPrecondition("require_policy_version is '" + request.getRequirePolicyVersion()
+                    + "' but '" + version + "' is loaded");
+        }
+        SamplingParams p = request.getSampling();
+        io.rlrf.model.generate.SamplingParams params = new io.rlrf.model.generate.SamplingParams(p.getTemperature(),
+                p.getTopP(), p.getTopK(), p.getMaxNewTokens(), p.getStopList(), 0, false);
+        int positions = policy.config().maxPositionEmbeddings();
+        List<GenerationRequest> sequences = new ArrayList<>();
+        for (int i = 0; i < request.getPromptsCount(); i++) {
+            int[] ids = policy.encodePrompt(request.getPrompts(i).getText());
+            if (ids.length + params.maxNewTokens() > positions) {
+                throw ServiceException.limitExceeded("prompts[" + i + "] tokens + sampling.max_new_tokens",
+                        ids.length + params.maxNewTokens(), positions, "max_position_embeddings of '" + version + "'");
+            }
+            for (int j = 0; j < request.getN(); j++) {
+                sequences.add(new GenerationRequest(ids, params.withSeed(p.getSeed() + j)));
+            }
+        }
+        Generator generator = new Generator(policy.model(), policy.requireTokenizer());
+        List<Completion> completions = new ArrayList<>(sequences.size());
+        for (int from = 0; from < sequences.size(); from += batchSize) {
+            completions.addAll(generator.generate(sequences.subList(from, Math.min(sequences.size(), from + batchSize))));
+        }
+        GenerateResponse.Builder response = GenerateResponse.newBuilder().setPolicyVersion(version);
+        int k = 0;
+        for (int i = 0; i < request.getPromptsCount(); i++) {
+            for (int j = 0; j < request.getN(); j++) {
+                Completion c = completions.get(k++);
+                response.addAnswers(Answer.newBuilder().setPromptId(request.getPrompts(i).getId()).setPromptIndex(i)
+                        .setSampleIndex(j).setText(c.text()).setPromptTokens(c.promptTokens())
+                        .setCompletionTokens(c.tokens().length)
+                        .setFinishReason(c.finishReason() == io.rlrf.model.generate.FinishReason.LENGTH
+                                ? FinishReason.FINISH_REASON_LENGTH : FinishReason.FINISH_REASON_STOP)
+                        .setPolicyVersion(version).setSeed(p.getSeed() + j));
+            }
+        }
+        return response.build();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (policy != null) {
+            policy.close();
+            policy = null;
+            version = "";
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.rlrf.loop.plan;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.rlrf.api.trainer.v1.Mode;
+import io.rlrf.api.trainer.v1.RunConfig;
+import io.rlrf.api.trainer.v1.ScoreKind;
+import io.rlrf.api.trainer.v1.Stage;
+import io.rlrf.model.generate.SamplingParams;
+import io.rlrf.model.train.DpoParams;
+import io.rlrf.model.train.OptimizerParams;
+
+/**
+ * A resolved RunConfig mapped once into what the stages use: model-library records (sampling
+ * parameters, DPO parameters, optimiser schedules) and the pairing rule. Nothing downstream reads the
+ * proto config.
+ *
+ * @param config     the resolved config it came from (kept for the run's record)
+ * @param sampling   step 1's parameters (seed set per batch)
+ * @param reflection steps 3-5
+ * @param pairing    step 6
+ * @param eval       held-out evaluation's parameters (seed fixed per run)
+ */
+public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, String baseCheckpoint, DataPlan data,
+        int n, SamplingParams sampling, ReflectionPlan reflection, PairingRule pairing, DpoPlan dpo, SftPlan sft,
+        SamplingParams eval) {
+
+    /** Which prompts: the task, the splits, the levels, how many per iteration. */
+    public record DataPlan(String task, int trainPrompts, int evalPrompts, String trainSplit, String evalSplit,
+            List<Integer> levels) {
+    }
+
+    /** Steps 3-5: the top k answers per prompt get m / k rewrites each. */
+    public record ReflectionPlan(boolean enabled, int k, int m, SamplingParams sampling) {
+        public int perAnswer() {
+            return m / k;
+        }
+    }
+
+    /** Step 6: chosen = p-th best, rejected = p-th worst (of the samples only, if so set), gap at least delta. */
+    public record PairingRule(double delta, int pairsPerPrompt, ScoreKind score, boolean rejectedFromSamples) {
+    }
+
+    /** How an update is scheduled: peak rate with warm-up then cosine decay, epochs, batches, clipping. */
+    public record TrainSchedule(double learningRate, int epochs, int batchSize, int gradAccumulation,
+            double warmupRatio, double maxGradNorm, double weightDecay) {
+
+        /** Examples per optimiser step. */
+        public int perStep() {
+            return batchSize * gradAccumulation;
+        }
+
+        /** Optimiser steps for {@code examples} examples over every epoch (at least 1). */
+        public int totalSteps(int examples) {
+            int stepsPerEpoch = (examples + perStep() - 1) / perStep();
+            return Math.max(1, stepsPerEpoch * epochs);
+        }
+
+        public OptimizerParams optimizer(int totalSteps) {
+            return OptimizerParams.of(learningRate, (int) (warmupRatio * totalSteps), totalSteps)
+                    .withWeightDecay(weightDecay).withMaxGradNorm(maxGradNorm);
+        }
+    }
+
+    /** The DPO update: the objective's parameters and its schedule. */
+    public record DpoPlan(DpoParams params, TrainSchedule schedule) {
+    }
+
+    /** MODE_SFT's update on the reference solutions. */
+    public record SftPlan(double learningRate, int epochs, int batchSize) {
+    }
+
+    /** Maps a resolved (complete, validated) config; {@code stop} strings go with every generation. */
+    public static RunPlan of(RunConfig c, List<String> stop) {
+        var d = c.getData();
+        var s = c.getSampling();
+        var r = c.getReflection();
+        var p = c.getPairing();
+        var dpo = c.getDpo();
+        var sft = c.getSft();
+        var e = c.getEval();
+        return new RunPlan(c, c.getMode(), c.getSeed(), c.getIterations(), c.getBaseCheckpoint(),
+                new DataPlan(c.getTask(), d.getTrainPrompts(), d.getEvalPrompts(), d.getTrainSplit(), d.getEvalSplit(),
+                        List.copyOf(d.getDifficultyLevelsList())),
+                s.getN(), new SamplingParams(s.getTemperature(), s.getTopP(), s.getTopK(), s.getMaxNewTokens(), stop, 0,
+                        false),
+                new ReflectionPlan(r.getEnabled(), r.getK(), r.getM(), new SamplingParams(r.getTemperature(), r.getTopP(),
+                        0, r.getMaxNewTokens(), stop, 0, false)),
+                new PairingRule(p.getDelta(), p.getPairsPerPrompt(), p.getScore(), p.getRejectedFromSamples()),
+                new DpoPlan(new DpoParams(dpo.getBeta(), dpo.getNllWeight()), new TrainSchedule(dpo.getLearningRate(),
+                        dpo.getEpochs(), dpo.getBatchSize(), dpo.getGradAccumulation(), dpo.getWarmupRatio(),
+                        dpo.getMaxGradNorm(), dpo.getWeightDecay())),
+                new SftPlan(sft.getLearningRate(), sft.getEpochs(), sft.getBatchSize()),
+                new SamplingParams(e.getTemperature(), 1.0, 0, e.getMaxNewTokens(), stop, 0, false));
+    }
+
+    /**
+     * The stages of one iteration. Iteration 0 is the base: BOOTSTRAP when the config names no base
+     * checkpoint, then its evaluation when {@code evaluateBase}.
+     */
+    public List<Stage> stages(int iteration, boolean evaluateBase) {
+        if (iteration == 0) {
+            List<Stage> base = new ArrayList<>();
+            if (baseCheckpoint.isEmpty()) {
+                base.add(Stage.STAGE_BOOTSTRAP);
+            }
+            if (evaluateBase) {
+                base.add(Stage.STAGE_EVALUATE);
+            }
+            return base;
+        }
+        if (mode == Mode.MODE_SFT) {
+            return List.of(Stage.STAGE_TRAIN, Stage.STAGE_PUBLISH, Stage.STAGE_EVALUATE);
+        }
+        if (!reflection.enabled()) {
+            return List.of(Stage.STAGE_SAMPLE, Stage.STAGE_JUDGE, Stage.STAGE_PAIR, Stage.STAGE_TRAIN,
+                    Stage.STAGE_PUBLISH, Stage.STAGE_EVALUATE);
+        }
+        return List.of(Stage.STAGE_SAMPLE, Stage.STAGE_JUDGE, Stage.STAGE_SELECT, Stage.STAGE_REFLECT,
+                Stage.STAGE_JUDGE_REFINEMENTS, Stage.STAGE_PAIR, Stage.STAGE_TRAIN, Stage.STAGE_PUBLISH,
+                Stage.STAGE_EVALUATE);
+    }
+}

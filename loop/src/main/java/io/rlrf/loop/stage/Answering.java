@@ -1,0 +1,52 @@
+package io.rlrf.loop.stage;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntToLongFunction;
+
+import io.rlrf.api.generator.v1.Answer;
+import io.rlrf.api.generator.v1.GenerateRequest;
+import io.rlrf.api.generator.v1.Prompt;
+import io.rlrf.loop.peer.Peers;
+import io.rlrf.loop.run.Records.Problem;
+import io.rlrf.loop.run.Records.Sample;
+import io.rlrf.model.generate.SamplingParams;
+
+/** The policy's answers to problems under the answer prompt, in Generate calls of the configured size. */
+final class Answering {
+
+    /** A sample's id from its problem and sample index. */
+    @FunctionalInterface
+    interface Ids {
+        String id(Problem problem, int sampleIndex);
+    }
+
+    private Answering() {
+    }
+
+    /**
+     * {@code n} answers per problem from checkpoint {@code version}; the batch starting at problem
+     * {@code from} is sampled with seed {@code seedOfBatch(from)}.
+     */
+    static List<Sample> answer(StageContext ctx, List<Problem> problems, int n, SamplingParams params,
+            IntToLongFunction seedOfBatch, Ids ids, String version) {
+        List<Sample> out = new ArrayList<>();
+        int batch = ctx.settings().generateBatchPrompts();
+        for (int from = 0; from < problems.size(); from += batch) {
+            List<Problem> chunk = problems.subList(from, Math.min(problems.size(), from + batch));
+            GenerateRequest.Builder request = GenerateRequest.newBuilder().setN(n)
+                    .setSampling(Peers.sampling(params, seedOfBatch.applyAsLong(from))).setRequirePolicyVersion(version);
+            for (Problem p : chunk) {
+                request.addPrompts(Prompt.newBuilder().setId(p.id()).setText(ctx.settings().answerPrompt().render(p.question())));
+            }
+            for (Answer a : ctx.peers().generator().generate(request.build()).getAnswersList()) {
+                Problem p = chunk.get(a.getPromptIndex());
+                out.add(new Sample(ids.id(p, a.getSampleIndex()), p.index(), p.id(), a.getSampleIndex(), a.getText(),
+                        a.getCompletionTokens(), a.getFinishReason().name(), a.getPolicyVersion(), a.getSeed()));
+            }
+            ctx.progress(from + chunk.size(), problems.size());
+            ctx.safePoint("batch-" + from);
+        }
+        return out;
+    }
+}

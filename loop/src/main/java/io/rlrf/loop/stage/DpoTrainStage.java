@@ -1,0 +1,140 @@
+package io.rlrf.loop.stage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import io.rlrf.api.trainer.v1.Stage;
+import io.rlrf.core.AtomicFiles;
+import io.rlrf.loop.plan.RunPlan.DpoPlan;
+import io.rlrf.loop.run.Records.Pair;
+import io.rlrf.loop.run.Records.TrainResult;
+import io.rlrf.loop.run.RunFiles;
+import io.rlrf.loop.run.RunLayout;
+import io.rlrf.loop.run.Seeds;
+import io.rlrf.model.Policy;
+import io.rlrf.model.train.DpoStats;
+import io.rlrf.model.train.DpoTrainer;
+import io.rlrf.model.train.PreferencePair;
+import io.rlrf.model.train.ScoredPair;
+
+/**
+ * TRAIN with DPO: the iteration's pairs against the frozen starting policy, whose log-probabilities
+ * are computed once and stored with the pairs ({@code scored-pairs.jsonl}); the new weights go to
+ * {@code checkpoint/}, the figures to {@code train.json}. Chosen answers, rewrites included, are
+ * trained as answers to the plain answer prompt.
+ */
+public final class DpoTrainStage implements RunStage {
+
+    @Override
+    public Stage stage() {
+        return Stage.STAGE_TRAIN;
+    }
+
+    @Override
+    public StageFigures run(StageContext ctx) {
+        int t = ctx.iteration();
+        DpoPlan plan = ctx.plan().dpo();
+        List<Pair> pairs = RunFiles.readRecords(ctx.file(RunLayout.PAIRS), Pair.class);
+        try (Policy policy = Policy.load(ctx.store().resolve(ctx.version(t - 1)))) {
+            List<PreferencePair> prefs = new ArrayList<>();
+            for (Pair p : pairs) {
+                prefs.add(new PreferencePair(policy.encodePrompt(ctx.settings().answerPrompt().render(p.question())),
+                        policy.encodeCompletion(p.chosen().text()), policy.encodeCompletion(p.rejected().text())));
+            }
+            List<Pair> scored = referenceScores(ctx, policy, pairs, prefs);
+            List<ScoredPair> examples = new ArrayList<>();
+            for (int i = 0; i < scored.size(); i++) {
+                examples.add(new ScoredPair(prefs.get(i), scored.get(i).refChosenLogProb(), scored.get(i).refRejectedLogProb()));
+            }
+            int perStep = plan.schedule().perStep();
+            int total = plan.schedule().totalSteps(examples.size());
+            Means last = new Means();
+            int steps = 0;
+            if (!examples.isEmpty()) {
+                try (DpoTrainer dpo = new DpoTrainer(policy.model(), plan.params(), plan.schedule().optimizer(total),
+                        plan.schedule().batchSize())) {
+                    Random shuffle = new Random(Seeds.mix(ctx.plan().seed(), t, 300));
+                    for (int epoch = 0; epoch < plan.schedule().epochs(); epoch++) {
+                        List<ScoredPair> order = new ArrayList<>(examples);
+                        Collections.shuffle(order, shuffle);
+                        last = new Means();
+                        for (int from = 0; from < order.size(); from += perStep) {
+                            DpoStats st = dpo.step(order.subList(from, Math.min(order.size(), from + perStep)));
+                            ctx.listener().dpoStep(ctx.run().run(), st);
+                            last.add(st);
+                            steps++;
+                            ctx.progress(steps, total);
+                            ctx.safePoint("step-" + steps);
+                        }
+                    }
+                }
+            }
+            saveCheckpoint(policy, ctx.file(RunLayout.CHECKPOINT), t);
+            TrainResult result = last.result(steps);
+            RunFiles.writeRecord(ctx.file(RunLayout.TRAIN), result);
+            return new StageFigures.Dpo(steps, examples.size(), result.loss(), result.preferenceLoss(), result.nllLoss(),
+                    result.rewardMargin(), result.rewardAccuracy(), result.chosenLogProb());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The frozen reference's log-probabilities of both answers of every pair: computed once, then read back. */
+    private static List<Pair> referenceScores(StageContext ctx, Policy policy, List<Pair> pairs, List<PreferencePair> prefs)
+            throws IOException {
+        Path file = ctx.file(RunLayout.SCORED_PAIRS);
+        if (Files.exists(file)) {
+            return RunFiles.readRecords(file, Pair.class);
+        }
+        List<ScoredPair> ref;
+        try (Policy reference = policy.copy()) {
+            ref = prefs.isEmpty() ? List.of() : DpoTrainer.score(reference.model(), prefs, ctx.settings().scoreBatchSize());
+        }
+        List<Pair> scored = new ArrayList<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            scored.add(pairs.get(i).withReference(ref.get(i).refChosen(), ref.get(i).refRejected()));
+        }
+        RunFiles.writeRecords(file, scored);
+        return scored;
+    }
+
+    /** Saves the trained weights (no run id in the metadata: same seed, same bytes). */
+    static void saveCheckpoint(Policy policy, Path target, int t) throws IOException {
+        AtomicFiles.deleteTree(target); // a save completed by an attempt that crashed before train.json
+        policy.save(target, Map.of("iteration", Integer.toString(t)));
+    }
+
+    /** Means over one epoch's steps. */
+    private static final class Means {
+        double loss;
+        double preference;
+        double nll;
+        double margin;
+        double accuracy;
+        double chosenLogProb;
+        int n;
+
+        void add(DpoStats st) {
+            loss += st.loss();
+            preference += st.preferenceLoss();
+            nll += st.nllLoss();
+            margin += st.rewardMargin();
+            accuracy += st.rewardAccuracy();
+            chosenLogProb += st.chosenLogProb();
+            n++;
+        }
+
+        TrainResult result(int steps) {
+            int d = Math.max(1, n);
+            return new TrainResult(steps, loss / d, preference / d, nll / d, margin / d, accuracy / d, chosenLogProb / d,
+                    RunLayout.CHECKPOINT);
+        }
+    }
+}

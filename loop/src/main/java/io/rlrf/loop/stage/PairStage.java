@@ -1,0 +1,66 @@
+package io.rlrf.loop.stage;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.rlrf.api.trainer.v1.Stage;
+import io.rlrf.loop.plan.RunProblems;
+import io.rlrf.loop.run.Records.Candidate;
+import io.rlrf.loop.run.Records.Pair;
+import io.rlrf.loop.run.Records.Problem;
+import io.rlrf.loop.run.Records.Rewrite;
+import io.rlrf.loop.run.RunFiles;
+import io.rlrf.loop.run.RunLayout;
+
+/**
+ * Step 6: preference pairs from C = Y0 + Y1 with lineage ({@code pairs.jsonl}): which answer a chosen
+ * rewrite refined, under which feedback.
+ */
+public final class PairStage implements RunStage {
+
+    @Override
+    public Stage stage() {
+        return Stage.STAGE_PAIR;
+    }
+
+    @Override
+    public StageFigures run(StageContext ctx) {
+        int t = ctx.iteration();
+        List<Problem> problems = RunProblems.train(ctx.plan(), t);
+        Map<Integer, List<Candidate>> byPrompt = Candidates.initial(ctx);
+        int improved = 0;
+        int rewritesJudged = 0;
+        if (ctx.plan().reflection().enabled()) {
+            Map<String, Double> sourceScore = new HashMap<>();
+            byPrompt.values().forEach(list -> list.forEach(c -> sourceScore.put(c.id(), c.score())));
+            Map<String, Rewrite> rewrites = new LinkedHashMap<>();
+            for (Candidate c : Candidates.rewrites(ctx, rewrites)) {
+                rewritesJudged++;
+                if (c.score() > sourceScore.getOrDefault(c.sourceAnswerId(), Double.MAX_VALUE)) {
+                    improved++;
+                }
+                byPrompt.computeIfAbsent(rewrites.get(c.id()).promptIndex(), k -> new ArrayList<>()).add(c);
+            }
+        }
+        List<Pair> pairs = new ArrayList<>();
+        int skipped = problems.size() - byPrompt.size();
+        for (var e : byPrompt.entrySet()) {
+            List<Pairing.Choice> choices = Pairing.pairs(e.getValue(), ctx.plan().pairing());
+            if (choices.isEmpty()) {
+                skipped++;
+            }
+            Problem p = problems.get(e.getKey());
+            for (int i = 0; i < choices.size(); i++) {
+                pairs.add(new Pair("p" + t + "-" + p.index() + "-" + i, p.index(), p.id(), p.question(),
+                        choices.get(i).chosen(), choices.get(i).rejected(), null, null));
+            }
+        }
+        RunFiles.writeRecords(ctx.file(RunLayout.PAIRS), pairs);
+        double acceptance = rewritesJudged == 0 ? 0 : (double) improved / rewritesJudged;
+        int chosenRefined = (int) pairs.stream().filter(p -> !p.chosen().initial()).count();
+        return new StageFigures.Pair(pairs.size(), skipped, acceptance, chosenRefined);
+    }
+}

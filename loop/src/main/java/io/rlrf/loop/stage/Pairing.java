@@ -1,0 +1,41 @@
+package io.rlrf.loop.stage;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import io.rlrf.loop.plan.RunPlan.PairingRule;
+import io.rlrf.loop.run.Records.Candidate;
+
+/** Step 6 as a pure function: best-versus-worst pairs that clear delta. */
+public final class Pairing {
+
+    private Pairing() {
+    }
+
+    /** A chosen/rejected couple. */
+    public record Choice(Candidate chosen, Candidate rejected) {
+    }
+
+    /**
+     * Pair p takes the p-th best as chosen and the p-th worst as rejected (the worst among the initial
+     * answers only, when the rule says so); a pair whose score gap is below delta, or whose two texts
+     * are the same, is not built. Empty: the prompt is skipped.
+     */
+    public static List<Choice> pairs(List<Candidate> candidates, PairingRule rule) {
+        List<Candidate> best = candidates.stream().sorted(Ranking.bestFirst(rule.score())).toList();
+        List<Candidate> worst = new ArrayList<>(rule.rejectedFromSamples()
+                ? best.stream().filter(Candidate::initial).toList() : best);
+        Collections.reverse(worst);
+        List<Choice> out = new ArrayList<>();
+        for (int p = 0; p < rule.pairsPerPrompt() && p < best.size() / 2 && p < worst.size(); p++) {
+            Candidate chosen = best.get(p);
+            Candidate rejected = worst.get(p);
+            if (chosen != rejected && chosen.score() - rejected.score() + 1e-12 >= rule.delta()
+                    && !chosen.text().equals(rejected.text())) {
+                out.add(new Choice(chosen, rejected));
+            }
+        }
+        return out;
+    }
+}

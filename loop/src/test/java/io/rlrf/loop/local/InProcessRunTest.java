@@ -1,0 +1,85 @@
+package io.rlrf.loop.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.rlrf.api.trainer.v1.Run;
+import io.rlrf.api.trainer.v1.RunConfig;
+import io.rlrf.api.trainer.v1.RunState;
+import io.rlrf.loop.LoopSettings;
+import io.rlrf.loop.RunListener;
+import io.rlrf.loop.bootstrap.BootstrapSpec;
+import io.rlrf.loop.plan.RunDefaults;
+import io.rlrf.loop.plan.RunLimits;
+import io.rlrf.loop.run.RunFiles;
+import io.rlrf.model.LlamaConfig;
+import io.rlrf.model.Policy;
+import io.rlrf.model.tokenizer.CharTokenizerSpec;
+import io.rlrf.tasks.prompt.ReflectionPrompt;
+import io.rlrf.tasks.verify.VerifierParams;
+
+/**
+ * The same stage code with its peers in this process writes what the services wrote: the runs
+ * recorded through the packaged generator-, reward- and reflector-svc (trainer-svc's RecordedRunTest,
+ * files in {@code src/test/resources/recorded}) are replayed with {@link LocalPeers} on the same
+ * random-weight checkpoint, and every recorded file and the checkpoint come out byte-identical.
+ */
+class InProcessRunTest {
+
+    private static final Path RECORDED = Path.of("src/test/resources/recorded");
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rec-rlrf", "rec-reward-only"})
+    void anInProcessRunWritesWhatTheServicesWrote(String id) throws Exception {
+        Path store = dir.resolve("models");
+        // generator-svc's initialize-if-missing checkpoint: 2 layers, d = 64, seed 42 (ModelStore.createTinyCheckpoint).
+        String alphabet = CharTokenizerSpec.PRINTABLE_ASCII;
+        try (Policy p = Policy.initialize(LlamaConfig.of(CharTokenizerSpec.vocabSize(alphabet), 64, 128, 2, 4, 2, 1024,
+                true), CharTokenizerSpec.toJson(alphabet), 42)) {
+            p.save(store.resolve("tiny/v1"), Map.of());
+        }
+        RunConfig config = RunFiles.fromJson(Files.readString(RECORDED.resolve(id).resolve("config.json")),
+                RunConfig::newBuilder);
+        BootstrapSpec unused = new BootstrapSpec("bootstrap", OptionalLong.empty(), 1, 1, List.of(1), 1, 1, 1, 1e-3, 0, 8,
+                1, 1, 64, 0, 1, 1);
+        try (LocalTrainer trainer = new LocalTrainer(dir.resolve("runs"), store,
+                RunDefaults.builtIn(new RunLimits("limits.", 5, 32, 32, 1000, 512, 32)), LoopSettings.defaults(), unused,
+                VerifierParams.DEFAULTS, ReflectionPrompt.DEFAULT, 32, RunListener.NONE)) {
+            Run run = trainer.execute(trainer.prepare(id, config));
+            assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
+        }
+        Path iter = dir.resolve("runs").resolve(id).resolve("iter-1");
+        int compared = 0;
+        for (String f : List.of("samples.jsonl", "refinements.jsonl", "pairs.jsonl", "scored-pairs.jsonl",
+                "eval-answers.jsonl")) {
+            Path recorded = RECORDED.resolve(id).resolve(f);
+            if (Files.exists(recorded)) {
+                assertEquals(Files.readString(recorded), Files.readString(iter.resolve(f)), id + "/" + f);
+                compared++;
+            } else {
+                assertFalse(Files.exists(iter.resolve(f)), f + " was not written through the services");
+            }
+        }
+        assertTrue(compared >= 4);
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(iter.resolve("checkpoint/model.safetensors"))));
+        assertEquals(Files.readAllLines(RECORDED.resolve(id).resolve("checkpoint.sha256")).get(0),
+                sha + "  model.safetensors");
+    }
+}

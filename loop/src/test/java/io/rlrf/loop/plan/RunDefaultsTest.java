@@ -1,0 +1,118 @@
+package io.rlrf.loop.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.rlrf.api.trainer.v1.DataConfig;
+import io.rlrf.api.trainer.v1.DpoConfig;
+import io.rlrf.api.trainer.v1.Mode;
+import io.rlrf.api.trainer.v1.ReflectionConfig;
+import io.rlrf.api.trainer.v1.RunConfig;
+import io.rlrf.api.trainer.v1.SamplingConfig;
+import io.rlrf.api.trainer.v1.ScoreKind;
+
+/** Unset run parameters resolve to the method's defaults (method.md); explicit values are kept. */
+class RunDefaultsTest {
+
+    static final RunLimits LIMITS = new RunLimits("rlrf.trainer.limits.", 20, 32, 32, 100000, 512, 32);
+
+    private final RunDefaults resolver = RunDefaults.builtIn(LIMITS);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void emptyRlrfConfigResolvesToTheMethodDefaults() {
+        RunConfig r = resolver.resolve(RunConfig.newBuilder().setMode(Mode.MODE_RLRF).build());
+        assertEquals("arith", r.getTask());
+        assertEquals(2, r.getIterations());
+        assertEquals(8, r.getSampling().getN());
+        assertEquals(0.8f, r.getSampling().getTemperature());
+        assertEquals(0.95f, r.getSampling().getTopP());
+        assertTrue(r.getReflection().getEnabled());
+        assertEquals(2, r.getReflection().getK());
+        assertEquals(8, r.getReflection().getM());
+        assertEquals(0.7f, r.getReflection().getTemperature());
+        assertEquals(0.25, r.getPairing().getDelta());
+        assertEquals(ScoreKind.SCORE_KIND_FINE_GRAINED, r.getPairing().getScore());
+        assertEquals(0.1, r.getDpo().getBeta());
+        // [ours] tuned for the built-in policy (run-defaults.textproto): 1e-3, 3 epochs, RPO NLL weight 1.
+        assertEquals(1e-3, r.getDpo().getLearningRate());
+        assertEquals(3, r.getDpo().getEpochs());
+        assertEquals(1.0, r.getDpo().getNllWeight());
+        // [ours] the rejected answer of a pair is an initial sample (PairingConfig.rejected_from_samples).
+        assertTrue(r.getPairing().getRejectedFromSamples());
+        // No levels given: the configured default, the bootstrap's level.
+        assertEquals(java.util.List.of(1), r.getData().getDifficultyLevelsList());
+        assertEquals(0f, r.getEval().getTemperature());
+        assertEquals("train", r.getData().getTrainSplit());
+        assertEquals("test", r.getData().getEvalSplit());
+        // Every optional field is now set, so the resolved config is self-contained.
+        assertTrue(r.hasSeed() && r.getPairing().hasRejectedFromSamples() && r.getDpo().hasNllWeight() && r.getSft().hasBatchSize() && r.getEval().hasMaxNewTokens());
+    }
+
+    @Test
+    void rewardOnlyBaselineHasNoReflectionAndAScalarScore() {
+        RunConfig r = resolver.resolve(RunConfig.newBuilder().setMode(Mode.MODE_REWARD_ONLY).build());
+        assertFalse(r.getReflection().getEnabled());
+        assertEquals(ScoreKind.SCORE_KIND_SCALAR, r.getPairing().getScore());
+        assertEquals(8, r.getSampling().getN());
+    }
+
+    @Test
+    void explicitValuesWinIncludingZeroTemperatureAndAblations() {
+        RunConfig r = resolver.resolve(RunConfig.newBuilder().setMode(Mode.MODE_RLRF)
+                .setSampling(SamplingConfig.newBuilder().setN(4).setTemperature(0f))
+                .setReflection(ReflectionConfig.newBuilder().setEnabled(false))
+                .setPairing(io.rlrf.api.trainer.v1.PairingConfig.newBuilder().setScore(ScoreKind.SCORE_KIND_SCALAR))
+                .setDpo(DpoConfig.newBuilder().setBeta(0.5).setNllWeight(0.2))
+                .setSeed(0)
+                .build());
+        assertEquals(4, r.getSampling().getN());
+        assertEquals(0f, r.getSampling().getTemperature());
+        assertFalse(r.getReflection().getEnabled());
+        assertEquals(ScoreKind.SCORE_KIND_SCALAR, r.getPairing().getScore());
+        assertEquals(0.5, r.getDpo().getBeta());
+        assertEquals(0.2, r.getDpo().getNllWeight());
+        assertEquals(0L, r.getSeed());
+    }
+
+    @Test
+    void levelsTheCallerGivesReplaceTheDefaultLevels() {
+        RunConfig r = resolver.resolve(RunConfig.newBuilder().setMode(Mode.MODE_RLRF)
+                .setData(DataConfig.newBuilder().addDifficultyLevels(2).addDifficultyLevels(3)).build());
+        assertEquals(List.of(2, 3), r.getData().getDifficultyLevelsList());
+    }
+
+    @Test
+    void anOperatorsFileReplacesOnlyTheValuesItSets() throws Exception {
+        Path file = Files.writeString(dir.resolve("defaults.textproto"), "iterations: 3\ndpo { learning_rate: 5e-4 }\n");
+        RunConfig r = RunDefaults.overlaid(file, LIMITS).resolve(RunConfig.newBuilder().setMode(Mode.MODE_RLRF).build());
+        assertEquals(3, r.getIterations());
+        assertEquals(5e-4, r.getDpo().getLearningRate());
+        assertEquals(0.1, r.getDpo().getBeta());
+        assertEquals(8, r.getSampling().getN());
+    }
+
+    @Test
+    void defaultsThatSetWhatTheModeDecidesOrMakeInvalidRunsAreRefusedAtStartUp() throws Exception {
+        Path mode = Files.writeString(dir.resolve("mode.textproto"), "reflection { enabled: true }\n");
+        assertTrue(assertThrows(IllegalStateException.class, () -> RunDefaults.overlaid(mode, LIMITS)).getMessage()
+                .contains("the mode decides them"));
+        Path invalid = Files.writeString(dir.resolve("invalid.textproto"), "sampling { n: 0 }\n");
+        assertTrue(assertThrows(IllegalStateException.class, () -> RunDefaults.overlaid(invalid, LIMITS)).getMessage()
+                .contains("config.sampling.n"));
+        Path garbled = Files.writeString(dir.resolve("garbled.textproto"), "samplin { n: 3 }\n");
+        assertTrue(assertThrows(IllegalStateException.class, () -> RunDefaults.overlaid(garbled, LIMITS)).getMessage()
+                .contains("not a RunConfig in text format"));
+    }
+}

@@ -1,0 +1,79 @@
+package io.rlrf.loop.stage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.rlrf.api.reward.v1.AspectFeedback;
+import io.rlrf.api.reward.v1.Feedback;
+import io.rlrf.api.trainer.v1.ScoreKind;
+import io.rlrf.loop.plan.RunPlan.PairingRule;
+import io.rlrf.loop.run.Records.Candidate;
+
+/** Steps 3 and 6 (Ranking, Pairing) as pure functions, on hand-made candidates whose order is known. */
+class PairingTest {
+
+    private static final ScoreKind FINE = ScoreKind.SCORE_KIND_FINE_GRAINED;
+
+    static Candidate sample(String id, double score, int outcome) {
+        return new Candidate(id, "text of " + id, score, outcome, true, "", "f-" + id, List.of());
+    }
+
+    static Candidate rewrite(String id, double score, int outcome, String source) {
+        return new Candidate(id, "text of " + id, score, outcome, false, source, "f-" + id, List.of("logical_robustness"));
+    }
+
+    /** Samples s1 (0.75, wrong) and s2 (0.5, wrong); rewrites: r1 of s1 correct (1.0), r2 of s2 degenerate (0.0). */
+    static List<Candidate> candidates() {
+        return List.of(sample("s1", 0.75, 2), sample("s2", 0.5, 2), rewrite("r1", 1.0, 3, "s1"), rewrite("r2", 0.0, 1, "s2"));
+    }
+
+    @Test
+    void theRejectedAnswerComesFromTheSamplesWhenAskedEvenIfARewriteIsWorse() {
+        List<Pairing.Choice> pairs = Pairing.pairs(candidates(), new PairingRule(0.25, 1, FINE, true));
+        assertEquals(1, pairs.size());
+        assertEquals("r1", pairs.get(0).chosen().id()); // the refined answer is chosen...
+        assertEquals("s2", pairs.get(0).rejected().id()); // ...against the worst on-policy sample, not r2
+    }
+
+    @Test
+    void otherwiseTheRejectedAnswerIsTheWorstOfAllCandidates() {
+        List<Pairing.Choice> pairs = Pairing.pairs(candidates(), new PairingRule(0.25, 1, FINE, false));
+        assertEquals("r1", pairs.get(0).chosen().id());
+        assertEquals("r2", pairs.get(0).rejected().id());
+    }
+
+    @Test
+    void aPairBelowDeltaOrWithIdenticalTextsIsNotBuilt() {
+        assertTrue(Pairing.pairs(List.of(sample("a", 0.75, 2), sample("b", 0.6, 2)), new PairingRule(0.25, 1, FINE, true)).isEmpty());
+        Candidate same1 = new Candidate("x", "same", 1.0, 3, true, "", "f", List.of());
+        Candidate same2 = new Candidate("y", "same", 0.5, 2, true, "", "f", List.of());
+        assertTrue(Pairing.pairs(List.of(same1, same2), new PairingRule(0.25, 1, FINE, true)).isEmpty());
+        // A chosen answer that is itself the worst sample is never paired with itself.
+        assertTrue(Pairing.pairs(List.of(sample("only", 1.0, 3), rewrite("r", 0.0, 1, "only")), new PairingRule(0.0, 1, FINE, true))
+                .isEmpty());
+    }
+
+    @Test
+    void fineGrainedTiesAreBrokenByTheVerifiedOutcomeAndScalarTiesAreNot() {
+        Candidate right = sample("b-right", 0.75, 3);
+        Candidate wrong = sample("a-wrong", 0.75, 2);
+        assertEquals("b-right", Ranking.topK(List.of(wrong, right), 1, FINE).get(0).id());
+        assertEquals("a-wrong", Ranking.topK(List.of(wrong, right), 1, ScoreKind.SCORE_KIND_SCALAR).get(0).id());
+    }
+
+    @Test
+    void onlyAnAnswerRatedBelowThreeOnSomeAspectHasACritiqueToActOn() {
+        Feedback flawless = Feedback.newBuilder().addAspects(AspectFeedback.newBuilder().setAspect("completeness").setRating(3))
+                .build();
+        Feedback faulted = flawless.toBuilder().addAspects(AspectFeedback.newBuilder().setAspect("logical_correctness")
+                .setRating(1).setCritique("line 1: 3 - 1 = 1 is wrong; 3 - 1 = 2")).build();
+        assertFalse(Ranking.hasCritique(flawless));
+        assertTrue(Ranking.hasCritique(faulted));
+        assertFalse(Ranking.hasCritique(null));
+    }
+}

@@ -61,7 +61,7 @@ class PreferenceLossTest {
                 DpoTrainer trainer = new DpoTrainer(policy.model(), new DpoParams(0.1, 0, STEP, 0), OPT, 8)) {
             DpoStats stats = trainer.step(DpoTrainer.score(reference.model(), steppedPairs(8, 3), 8, STEP));
             assertEquals(Math.log(2), stats.loss(), 1e-6);
-            assertEquals(Math.log(2), stats.preference(), 1e-6);
+            assertEquals(Math.log(2), stats.preferenceLoss(), 1e-6);
             assertEquals(0.0, stats.rewardMargin(), 1e-6);
         }
     }
@@ -161,8 +161,8 @@ class PreferenceLossTest {
             List<PreferenceExample> batch = new ArrayList<>(DpoTrainer.score(reference.model(), pairs, 8, STEP));
             reflections.forEach(s -> batch.add(new ReflectionExample(s)));
             DpoStats st = trainer.step(batch);
-            assertEquals(Math.log(2), st.preference(), 1e-6);
-            assertEquals(nll, st.nll(), 1e-5);
+            assertEquals(Math.log(2), st.preferenceLoss(), 1e-6);
+            assertEquals(nll, st.nllLoss(), 1e-5);
             assertEquals(reflNll, st.reflectionNll(), 1e-5);
             assertEquals(Math.log(2) + 0.5 * nll + 2.0 * reflNll, st.loss(), 1e-5);
             assertEquals(3, st.pairs());
@@ -217,7 +217,7 @@ class PreferenceLossTest {
             six = DpoTrainerTest.snapshot(policy);
         }
         assertEquals(a.loss(), b.loss(), 1e-6, "loss");
-        assertEquals(a.nll(), b.nll(), 1e-6, "nll");
+        assertEquals(a.nllLoss(), b.nllLoss(), 1e-6, "nll");
         assertEquals(a.reflectionNll(), b.reflectionNll(), 1e-6, "reflection nll");
         assertEquals(a.gradNorm(), b.gradNorm(), 1e-5 * a.gradNorm(), "gradient norm");
         for (String name : one.keySet()) {

@@ -1,4 +1,4 @@
-package io.rlrf.lab;
+package io.rlrf.loop.lab;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,7 +99,11 @@ public final class Recipe {
 
     /** A candidate answer to a training prompt. */
     record Candidate(String text, boolean initial, double score, boolean correct, String reflectionPrompt,
-            String source, String critiques) {
+            String source, Verdict verdict) {
+
+        boolean faulted() {
+            return verdict.score() < 1;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -194,7 +198,7 @@ public final class Recipe {
                 boolean ok = v.outcome() == Verdict.Outcome.CORRECT;
                 sampleCorrect += ok ? 1 : 0;
                 any |= ok;
-                cs.add(new Candidate(s, true, v.score(), ok, null, null, v.score() < 1 ? Arith.critiques(v) : null));
+                cs.add(new Candidate(s, true, v.score(), ok, null, null, v));
             }
             solvedBySamples += any ? 1 : 0;
             all.add(cs);
@@ -211,11 +215,11 @@ public final class Recipe {
         List<Candidate> sourceOf = new ArrayList<>();
         int refused = 0;
         for (int p = 0; p < prompts.size(); p++) {
-            List<Candidate> faulted = all.get(p).stream().filter(c -> c.critiques() != null)
+            List<Candidate> faulted = all.get(p).stream().filter(Candidate::faulted)
                     .sorted(Comparator.comparingDouble(Candidate::score).reversed()).limit(k).toList();
             for (int s = 0; s < faulted.size(); s++) {
                 Candidate src = faulted.get(s);
-                String prompt = Arith.reflectionPrompt(prompts.get(p).question(), src.text(), src.critiques());
+                String prompt = Arith.reflectionPrompt(prompts.get(p).question(), src.text(), src.verdict());
                 if (!sampler.fits(prompt, maxNew)) {
                     refused++;
                     continue;
@@ -244,11 +248,10 @@ public final class Recipe {
             rewriteCorrect += ok ? 1 : 0;
             accepted += v.score() > src.score() ? 1 : 0;
             unchanged += text.strip().equals(src.text().strip()) ? 1 : 0;
-            Probe.Copy c = Probe.copy(src.critiques(), text);
+            Probe.Copy c = Probe.copy(Arith.critiques(src.verdict()), text);
             items += c.items();
             copied += c.copied();
-            all.get(p).add(new Candidate(text, false, v.score(), ok, rewrites.get(r).prompt(), src.text(),
-                    v.score() < 1 ? Arith.critiques(v) : null));
+            all.get(p).add(new Candidate(text, false, v.score(), ok, rewrites.get(r).prompt(), src.text(), v));
         }
         int yield = 0;
         int solvedAny = 0;
@@ -338,8 +341,8 @@ public final class Recipe {
                 counted = 0;
                 for (int from = 0; from < order.size(); from += batch) {
                     last = dpo.step(order.subList(from, Math.min(order.size(), from + batch)));
-                    pref += last.preference();
-                    nll += last.nll();
+                    pref += last.preferenceLoss();
+                    nll += last.nllLoss();
                     refl += last.reflectionNll();
                     acc += last.rewardAccuracy();
                     chosenLp += last.chosenLogProb();

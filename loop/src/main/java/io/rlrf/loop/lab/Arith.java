@@ -1,4 +1,4 @@
-package io.rlrf.lab;
+package io.rlrf.loop.lab;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,20 +6,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.rlrf.tasks.FinalAnswer;
+import io.rlrf.tasks.prompt.AnswerPrompt;
+import io.rlrf.tasks.prompt.ReflectionPrompt;
 import io.rlrf.tasks.verify.Verdict;
 
 /**
- * The text conventions of the loop on the arith world: the answer and reflection templates (the
- * trainer's and reflector-svc's defaults), the critiques block as reflector-svc renders reward-svc's
- * feedback, and the parsing of solution lines {@code a op b=<<a op b=c>>c}.
+ * The text conventions of the loop on the arith world: the answer and reflection prompts (the tasks
+ * library's defaults, as the trainer and reflector-svc use them), and the parsing of solution lines
+ * {@code a op b=<<a op b=c>>c}.
  */
 public final class Arith {
 
-    /** trainer-svc's {@code rlrf.trainer.loop.answer-template} default. */
-    public static final String ANSWER_TEMPLATE = "Question:\n{question}\nAnswer:\n";
-    /** reflector-svc's {@code rlrf.reflector.template.text} default (reflect-v2). */
-    public static final String REFLECTION_TEMPLATE = "Question:\n{prompt}\nPrevious answer:\n{answer}\nFeedback:\n{critiques}\n"
-            + "Revised answer (fix every problem the feedback names):\n";
+    /** The loop's answer prompt (the trainer's default). */
+    public static final AnswerPrompt ANSWER = AnswerPrompt.DEFAULT;
+    /** The loop's reflection prompt (reflector-svc's default). */
+    public static final ReflectionPrompt REFLECTION = ReflectionPrompt.DEFAULT;
 
     private static final Pattern LINE = Pattern.compile("^(\\d+)([-+*/])(\\d+)=<<(\\d+)([-+*/])(\\d+)=(-?\\d+)>>(-?\\d+)$");
     /** A critique item that states a right value: {@code line L: ...; EXPR = V}. */
@@ -29,23 +30,22 @@ public final class Arith {
     }
 
     public static String answerPrompt(String question) {
-        return ANSWER_TEMPLATE.replace("{question}", question);
+        return ANSWER.render(question);
     }
 
-    public static String reflectionPrompt(String question, String draft, String critiques) {
-        return REFLECTION_TEMPLATE.replace("{prompt}", question).replace("{answer}", draft).replace("{critiques}", critiques);
+    /** The reflection prompt for {@code draft} judged {@code verdict}, exactly as the loop builds it. */
+    public static String reflectionPrompt(String question, String draft, Verdict verdict) {
+        return REFLECTION.render(question, draft, ratings(verdict));
     }
 
-    /** One line per aspect rated below 3, {@code - aspect (rating r/3): critique}, as reflector-svc builds it. */
+    /** The critiques block of {@code verdict} as reflector-svc renders it (empty when nothing is faulted). */
     public static String critiques(Verdict verdict) {
-        StringBuilder out = new StringBuilder();
-        for (Verdict.Rating r : verdict.ratings()) {
-            if (r.rating() < 3) {
-                out.append("- ").append(r.aspect().aspectName()).append(" (rating ").append(r.rating()).append("/3): ")
-                        .append(r.critique().strip()).append('\n');
-            }
-        }
-        return out.length() == 0 ? "- no aspect was rated below 3; improve the answer where you can" : out.toString().strip();
+        return ReflectionPrompt.critiques(ratings(verdict));
+    }
+
+    private static List<ReflectionPrompt.Rating> ratings(Verdict verdict) {
+        return verdict.ratings().stream()
+                .map(r -> new ReflectionPrompt.Rating(r.aspect().aspectName(), r.rating(), r.critique())).toList();
     }
 
     /**

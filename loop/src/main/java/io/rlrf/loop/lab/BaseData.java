@@ -1,4 +1,4 @@
-package io.rlrf.lab;
+package io.rlrf.loop.lab;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -62,7 +62,7 @@ public final class BaseData {
                     continue;
                 }
                 Verdict v = verifier.verify(p.question(), draft, p.solution());
-                out.add(new Example(Kind.REVISION, Arith.reflectionPrompt(p.question(), draft, Arith.critiques(v)),
+                out.add(new Example(Kind.REVISION, Arith.reflectionPrompt(p.question(), draft, v),
                         p.solution()));
             }
         }

@@ -1,4 +1,4 @@
-package io.rlrf.lab;
+package io.rlrf.loop.lab;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,6 +142,9 @@ public final class Probe {
         return new Copy(items, copied);
     }
 
+    private record Judged(String answer, Verdict verdict) {
+    }
+
     public static Map<String, Object> run(Policy policy, Spec spec) {
         long start = System.nanoTime();
         MathVerifier verifier = new MathVerifier(spec.verifier());
@@ -230,25 +233,23 @@ public final class Probe {
         int tooLong = 0;
         for (int i : reflectOn) {
             MathProblem p = problems.get(i);
-            List<String[]> faulted = new ArrayList<>(); // {answer, critiques, score}
+            List<Judged> faulted = new ArrayList<>();
             for (int j = 0; j < spec.n(); j++) {
                 String s = samples.get(i * per + j);
-                Verdict v = verifier.verify(p.question(), s, p.solution());
-                faulted.add(new String[] {s, Arith.critiques(v), Double.toString(v.score())});
+                faulted.add(new Judged(s, verifier.verify(p.question(), s, p.solution())));
             }
-            faulted.sort(Comparator.comparingDouble((String[] f) -> -Double.parseDouble(f[2])));
+            faulted.sort(Comparator.comparingDouble((Judged f) -> -f.verdict().score()));
             for (int r = 0; r < spec.m(); r++) {
-                String[] src = faulted.get((r * spec.k() / spec.m()) % Math.min(spec.k(), faulted.size()));
-                String reflection = Arith.reflectionPrompt(p.question(), src[0], src[1]);
+                Judged src = faulted.get((r * spec.k() / spec.m()) % Math.min(spec.k(), faulted.size()));
+                String reflection = Arith.reflectionPrompt(p.question(), src.answer(), src.verdict());
                 if (!sampler.fits(reflection, spec.maxNewTokens())) {
                     tooLong++;
                     continue; // as reflector-svc refuses an over-long item
                 }
-                rewrites.add(new Sampler.Request(Arith.reflectionPrompt(p.question(), src[0], src[1]),
-                        SamplingParams.sample(spec.reflectTemperature(), 0.95, spec.maxNewTokens(),
-                                spec.seed() * 7_000_003L + i * 131L + r)));
-                sources.add(src[0]);
-                critiqueOf.add(src[1]);
+                rewrites.add(new Sampler.Request(reflection, SamplingParams.sample(spec.reflectTemperature(), 0.95,
+                        spec.maxNewTokens(), spec.seed() * 7_000_003L + i * 131L + r)));
+                sources.add(src.answer());
+                critiqueOf.add(Arith.critiques(src.verdict()));
                 promptOf.add(i);
             }
             boolean extra = false;

@@ -1,4 +1,4 @@
-package io.rlrf.lab;
+package io.rlrf.loop.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,4 +1,4 @@
-package io.rlrf.lab;
+package io.rlrf.loop.lab;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -31,7 +31,9 @@ import io.rlrf.tasks.verify.VerifierParams;
  *
  * <p>Usage: {@code TrainBase <out-dir> [levels=5 answers=6000 revisions=3000 slip-rate=0.35
  * hidden=128 layers=4 heads=4 positions=768 steps=1500 batch=32 micro=16 lr=2e-3 warmup=50 seed=1
- * probe=true probe-problems=500]}.
+ * probe=true probe-problems=500 probe-n=8 save-every=0 init=]}: {@code save-every} saves snapshots
+ * {@code <out-dir>-step<N>} along the way; {@code init} continues from a checkpoint instead of a fresh
+ * network (its shape wins).
  */
 public final class TrainBase {
 
@@ -59,6 +61,8 @@ public final class TrainBase {
         defaults.put("probe", "true");
         defaults.put("probe-problems", "500");
         defaults.put("probe-n", "8");
+        defaults.put("save-every", "0");
+        defaults.put("init", "");
         kv.putAll(defaults);
         for (int i = 1; i < args.length; i++) {
             int eq = args[i].indexOf('=');
@@ -85,7 +89,9 @@ public final class TrainBase {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("recipe", kv);
         info.put("parameters", shape.parameterCount());
-        try (Policy policy = Policy.initialize(shape, CharTokenizerSpec.toJson(alphabet), seed)) {
+        String init = kv.get("init");
+        try (Policy policy = init.isEmpty() ? Policy.initialize(shape, CharTokenizerSpec.toJson(alphabet), seed)
+                : Policy.load(Path.of(init))) {
             List<Sequence> examples = new ArrayList<>();
             Map<BaseData.Kind, Integer> kinds = new HashMap<>();
             int tooLong = 0;
@@ -124,6 +130,10 @@ public final class TrainBase {
                     SftStats st = sft.step(batch);
                     window += st.loss();
                     inWindow++;
+                    int every = Integer.parseInt(kv.get("save-every"));
+                    if (every > 0 && step % every == 0 && step < steps) {
+                        policy.save(out.resolveSibling(out.getFileName() + "-step" + step), Map.of("recipe", kv.toString()));
+                    }
                     if (step % 100 == 0 || step == steps) {
                         curve.add(new double[] {step, window / inWindow});
                         System.out.printf("step %d/%d loss %.4f lr %.2e %.0f s%n", step, steps, window / inWindow, st.lr(),

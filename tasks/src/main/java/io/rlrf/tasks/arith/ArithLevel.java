@@ -57,7 +57,10 @@ public record ArithLevel(int level, int minSteps, int maxSteps, Set<Op> ops, int
         }
     }
 
-    /** Level 1 to 5. */
+    /** The highest level {@link #of} knows. */
+    public static final int MAX_LEVEL = 5;
+
+    /** Level 1 to {@value #MAX_LEVEL}. */
     public static ArithLevel of(int level) {
         return switch (level) {
             case 1 -> L1;

@@ -22,7 +22,9 @@ final class IterationSummaries {
     static IterationSummary base(RunLayout layout, StageFigures.Evaluate e) {
         return IterationSummary.newBuilder().setIteration(0).setPolicyVersion(layout.version(0))
                 .setEvalAccuracy(e.accuracy()).putAllMeanAspectRating(e.meanAspectRating())
-                .setMeanAnswerTokens(e.meanAnswerTokens()).build();
+                .setMeanAnswerTokens(e.meanAnswerTokens()).setFactAccuracy(e.factAccuracy())
+                .setAnnotationMismatches(e.annotationMismatches()).setDistinctAnswers(e.distinctAnswers())
+                .setConstantAnswerAccuracy(e.constantAnswerAccuracy()).build();
     }
 
     /** Iteration t > 0: evaluation, pairing and training. */
@@ -31,13 +33,17 @@ final class IterationSummaries {
         EvalResult eval = RunFiles.readRecord(layout.file(t, RunLayout.EVALUATION), EvalResult.class);
         IterationSummary.Builder summary = IterationSummary.newBuilder().setIteration(t)
                 .setPolicyVersion(layout.version(t)).setEvalAccuracy(eval.accuracy())
-                .putAllMeanAspectRating(eval.meanAspectRating()).setMeanAnswerTokens(eval.meanAnswerTokens());
+                .putAllMeanAspectRating(eval.meanAspectRating()).setMeanAnswerTokens(eval.meanAnswerTokens())
+                .setFactAccuracy(eval.factAccuracy()).setAnnotationMismatches(eval.annotationMismatches())
+                .setDistinctAnswers(eval.distinctAnswers()).setConstantAnswerAccuracy(eval.constantAnswerAccuracy())
+                .setInternalisation(eval.internalisation());
         Path pairDone = layout.marker(t, Stage.STAGE_PAIR);
         if (Files.exists(pairDone)) {
             StageCompleted completed = RunFiles.fromJson(RunFiles.lines(pairDone).get(0), StageCompleted::newBuilder);
             StageFigures.Pair p = StageFigures.read(completed.getMetricsMap(), StageFigures.Pair.class);
             summary.setPairs(p.pairs()).setPromptsSkipped(p.promptsSkipped())
-                    .setRefineAcceptanceRate(p.refineAcceptanceRate());
+                    .setRefineAcceptanceRate(p.refineAcceptanceRate()).setSampleAccuracy(p.sampleAccuracy())
+                    .setRewriteAccuracy(p.rewriteAccuracy()).setReflectionYield(p.reflectionYield());
         }
         Path train = layout.file(t, RunLayout.TRAIN);
         if (Files.exists(train)) {

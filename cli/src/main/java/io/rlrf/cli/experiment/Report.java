@@ -34,6 +34,7 @@ public final class Report {
         for (long seed : seeds) {
             List<RunResult> ofSeed = results.stream().filter(r -> r.seed() == seed).toList();
             accuracyTable(ofSeed, seed, out);
+            mechanismTable(ofSeed, out);
         }
         timeTable(results, out);
         List<Spread> spreads = spreads(results);
@@ -87,6 +88,37 @@ public final class Report {
                 out.println(line);
             }
         }
+    }
+
+    /**
+     * What the loop did per mode and iteration: accuracy of the samples and rewrites, the reflection
+     * yield and its internalisation (training prompts), and, on the held-out answers, per-line fact
+     * accuracy, annotation/value mismatches, distinct final answers and the constant-answer baseline.
+     */
+    private static void mechanismTable(List<RunResult> runs, PrintStream out) {
+        out.printf("%-12s %4s %7s %7s %7s %7s %7s %7s %8s %7s%n", "mechanism", "iter", "sampled", "rewrite", "yield",
+                "intern", "facts", "mismat", "distinct", "const");
+        boolean basePrinted = false;
+        for (RunResult r : runs) {
+            for (RunResult.Row row : r.rows()) {
+                if (row.iteration() == 0 && basePrinted) {
+                    continue;
+                }
+                basePrinted |= row.iteration() == 0;
+                RunResult.Mechanism m = row.mechanism();
+                boolean trained = row.iteration() > 0;
+                boolean reflected = trained && r.mode().startsWith("rlrf");
+                out.printf("%-12s %4d %7s %7s %7s %7s %6.1f%% %7d %8d %6.1f%%%n", trained ? r.mode() : "base",
+                        row.iteration(), trained ? pct(m.sampleAccuracy()) : "-", reflected ? pct(m.rewriteAccuracy()) : "-",
+                        reflected ? pct(m.reflectionYield()) : "-", reflected ? pct(m.internalisation()) : "-",
+                        100 * m.factAccuracy(), m.annotationMismatches(), m.distinctAnswers(),
+                        100 * m.constantAnswerAccuracy());
+            }
+        }
+    }
+
+    private static String pct(double share) {
+        return String.format(Locale.ROOT, "%.1f%%", 100 * share);
     }
 
     private static void timeTable(List<RunResult> results, PrintStream out) {

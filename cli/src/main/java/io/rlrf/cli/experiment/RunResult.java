@@ -45,13 +45,22 @@ public record RunResult(String mode, long seed, Run run, List<StageCompleted> st
      * objective, {@code preferenceLoss + nll weight x nllLoss}.
      */
     public record Row(int iteration, double accuracy, Map<String, Double> aspects, double meanAnswerTokens, int pairs,
-            double refineAcceptance, double loss, double preferenceLoss, double nllLoss, double rewardMargin) {
+            double refineAcceptance, double loss, double preferenceLoss, double nllLoss, double rewardMargin,
+            Mechanism mechanism) {
 
         static Row of(IterationSummary s) {
             return new Row(s.getIteration(), s.getEvalAccuracy(), new TreeMap<>(s.getMeanAspectRatingMap()),
                     s.getMeanAnswerTokens(), s.getPairs(), s.getRefineAcceptanceRate(), s.getLoss(), s.getPreferenceLoss(),
-                    s.getNllLoss(), s.getRewardMargin());
+                    s.getNllLoss(), s.getRewardMargin(), new Mechanism(s.getSampleAccuracy(), s.getRewriteAccuracy(),
+                            s.getReflectionYield(), s.getInternalisation(), s.getFactAccuracy(),
+                            s.getAnnotationMismatches(), s.getDistinctAnswers(), s.getConstantAnswerAccuracy()));
         }
+    }
+
+    /** What the loop did at an iteration (IterationSummary's mechanism figures). */
+    public record Mechanism(double sampleAccuracy, double rewriteAccuracy, double reflectionYield,
+            double internalisation, double factAccuracy, int annotationMismatches, int distinctAnswers,
+            double constantAnswerAccuracy) {
     }
 
     /** Iteration 0 (the base, when the run evaluated it) then every finished iteration. */

@@ -42,7 +42,8 @@ class ReportTest {
         for (int i = 0; i < accuracies.length; i++) {
             run.addIterations(IterationSummary.newBuilder().setIteration(i + 1).setEvalAccuracy(accuracies[i])
                     .putMeanAspectRating("logical_correctness", 2.0 + i / 10.0).setPairs(100 + i).setLoss(0.9).setPreferenceLoss(0.5)
-                    .setNllLoss(0.4)
+                    .setNllLoss(0.4).setSampleAccuracy(0.1).setRewriteAccuracy(0.3).setReflectionYield(0.25)
+                    .setInternalisation(0.5).setFactAccuracy(0.6).setDistinctAnswers(40)
                     .setRefineAcceptanceRate(0.25));
             stages.add(StageCompleted.newBuilder().setIteration(i + 1).setStage(Stage.STAGE_SAMPLE).setDurationMillis(10_000).build());
             stages.add(StageCompleted.newBuilder().setIteration(i + 1).setStage(Stage.STAGE_JUDGE).setDurationMillis(1_000).build());
@@ -85,6 +86,9 @@ class ReportTest {
         // Wall time: generation is 2 x 10 s per run, bootstrap 60 s, and the cached base is marked.
         assertTrue(text.matches("(?s).*rlrf\\s+1\\s+60\\.0\\s+20\\.0\\s+2\\.0\\s+0\\.0\\s+6\\.0\\s+5\\.0\\s+100\\.0\\s+\\(base from the model store\\).*"), text);
         assertTrue(text.contains("over 3 seeds"), text);
+        // The mechanism table: rewrites, yield and internalisation for rlrf only.
+        assertTrue(text.matches("(?s).*\\nrlrf\\s+1\\s+10\\.0%\\s+30\\.0%\\s+25\\.0%\\s+50\\.0%\\s+60\\.0%\\s+0\\s+40.*"), text);
+        assertTrue(text.matches("(?s).*\\nreward-only\\s+1\\s+10\\.0%\\s+-\\s+-\\s+-\\s+60\\.0%.*"), text);
         // Paired by seed: rlrf - base = 14, 14, 15 (mean 14.3, sd 0.577, t(0.975, 2) = 4.303: +-1.43);
         // rlrf - reward-only = 10, 14, 7 (mean 10.3, sd 3.51: +-8.72).
         assertTrue(text.matches("(?s).*base\\s+3\\s+\\+14\\.3\\s+\\[\\+12\\.9, \\+15\\.8\\].*"), text);

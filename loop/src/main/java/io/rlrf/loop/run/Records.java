@@ -56,8 +56,9 @@ public final class Records {
     public record JudgeItem(String id, int promptIndex, String text) {
     }
 
-    /** The evaluate stage's result. */
+    /** The evaluate stage's result (see {@code StageFigures.Evaluate}). */
     public record EvalResult(double accuracy, java.util.Map<String, Double> meanAspectRating, double meanAnswerTokens,
-            int prompts, int judgeFailures) {
+            int prompts, int judgeFailures, double factAccuracy, int annotationMismatches, int distinctAnswers,
+            double constantAnswerAccuracy, double internalisation) {
     }
 }

@@ -30,6 +30,8 @@ public record RunLayout(Path runDir, String runId, String baseCheckpoint) {
     public static final String EVAL_ANSWERS = "eval-answers.jsonl";
     public static final String EVAL_FEEDBACK = "eval-feedback.jsonl";
     public static final String EVALUATION = "evaluation.json";
+    /** The trained policy's greedy answers to the prompts only a rewrite solved (internalisation). */
+    public static final String INTERNALISATION_ANSWERS = "internalisation-answers.jsonl";
     /** The bootstrap stage's output in {@code iter-0}: the base's store version and how it was made. */
     public static final String BOOTSTRAP = "bootstrap.json";
 

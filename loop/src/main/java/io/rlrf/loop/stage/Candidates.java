@@ -35,19 +35,19 @@ final class Candidates {
         return byPrompt;
     }
 
-    /** The judged rewrites (Y1) as candidates, in file order, each with its feedback. */
-    static List<Candidate> rewrites(StageContext ctx, Map<String, Rewrite> byId) {
+    /** C = Y0 + Y1 by prompt index: the judged samples, then the judged rewrites in file order. */
+    static Map<Integer, List<Candidate>> withRewrites(StageContext ctx) {
+        Map<Integer, List<Candidate>> byPrompt = initial(ctx);
         Map<String, Feedback> fb = feedbackById(ctx.file(RunLayout.REFINEMENT_FEEDBACK));
-        List<Candidate> out = new ArrayList<>();
         for (Rewrite r : RunFiles.readRecords(ctx.file(RunLayout.REFINEMENTS), Rewrite.class)) {
-            byId.put(r.id(), r);
             Feedback f = fb.get(r.id());
             if (scored(f)) {
-                out.add(new Candidate(r.id(), r.text(), f.getScore(), Ranking.outcomeRank(f), false, r.sourceAnswerId(),
-                        r.feedbackId(), r.critiquedAspects()));
+                byPrompt.computeIfAbsent(r.promptIndex(), k -> new ArrayList<>()).add(new Candidate(r.id(), r.text(),
+                        f.getScore(), Ranking.outcomeRank(f), false, r.sourceAnswerId(), r.feedbackId(),
+                        r.critiquedAspects()));
             }
         }
-        return out;
+        return byPrompt;
     }
 
     static Map<String, Feedback> feedbackById(Path file) {

@@ -43,6 +43,9 @@ public final class EvaluateStage implements RunStage {
         List<Feedback> feedback = Judging.judge(ctx, problems,
                 answers.stream().map(a -> new JudgeItem(a.id(), a.promptIndex(), a.text())).toList());
         RunFiles.writeMessages(ctx.file(RunLayout.EVAL_FEEDBACK), feedback);
+        List<String> texts = answers.stream().map(Sample::text).toList();
+        AnswerStats.Facts facts = AnswerStats.facts(texts);
+        double internalisation = t > 0 && ctx.plan().reflection().enabled() ? internalisation(ctx, version, seed) : 0;
         int correct = 0;
         int failures = 0;
         Map<String, double[]> aspects = new TreeMap<>();
@@ -64,8 +67,30 @@ public final class EvaluateStage implements RunStage {
         aspects.forEach((k, v) -> meanAspect.put(k, v[0] / v[1]));
         double accuracy = problems.isEmpty() ? 0 : (double) correct / problems.size();
         double meanTokens = answers.stream().mapToInt(Sample::completionTokens).average().orElse(0);
+        int distinct = AnswerStats.distinctFinalAnswers(texts);
+        double constant = AnswerStats.constantAnswerAccuracy(problems);
         RunFiles.writeRecord(ctx.file(RunLayout.EVALUATION), new EvalResult(accuracy, meanAspect, meanTokens,
-                problems.size(), failures));
-        return new StageFigures.Evaluate(accuracy, meanTokens, failures, meanAspect);
+                problems.size(), failures, facts.accuracy(), facts.mismatches(), distinct, constant, internalisation));
+        return new StageFigures.Evaluate(accuracy, meanTokens, failures, meanAspect, facts.accuracy(), facts.mismatches(),
+                distinct, constant, internalisation);
+    }
+
+    /**
+     * The share of this iteration's training prompts that only a rewrite solved which the trained
+     * policy now answers right, greedily and without feedback ({@code internalisation-answers.jsonl}).
+     */
+    private static double internalisation(StageContext ctx, String version, long seed) {
+        int t = ctx.iteration();
+        List<Problem> train = RunProblems.train(ctx.plan(), t);
+        List<Problem> yielded = Mechanism.of(Candidates.withRewrites(ctx), train.size()).yielded().stream()
+                .map(train::get).toList();
+        List<Sample> answers = Answering.answer(ctx, yielded, 1, ctx.plan().eval(), from -> seed,
+                (p, i) -> "i" + t + "-" + p.index(), version);
+        RunFiles.writeRecords(ctx.file(RunLayout.INTERNALISATION_ANSWERS), answers);
+        List<Feedback> feedback = Judging.judge(ctx, train,
+                answers.stream().map(a -> new JudgeItem(a.id(), a.promptIndex(), a.text())).toList());
+        long right = feedback.stream().filter(f -> f.getStatus() == FeedbackStatus.FEEDBACK_STATUS_OK
+                && f.getOutcome().getOutcome() == Outcome.OUTCOME_CORRECT).count();
+        return yielded.isEmpty() ? 0 : (double) right / yielded.size();
     }
 }

@@ -2,7 +2,6 @@ package io.rlrf.loop.stage;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,7 +10,6 @@ import io.rlrf.loop.plan.RunProblems;
 import io.rlrf.loop.run.Records.Candidate;
 import io.rlrf.loop.run.Records.Pair;
 import io.rlrf.loop.run.Records.Problem;
-import io.rlrf.loop.run.Records.Rewrite;
 import io.rlrf.loop.run.RunFiles;
 import io.rlrf.loop.run.RunLayout;
 
@@ -30,21 +28,23 @@ public final class PairStage implements RunStage {
     public StageFigures run(StageContext ctx) {
         int t = ctx.iteration();
         List<Problem> problems = RunProblems.train(ctx.plan(), t);
-        Map<Integer, List<Candidate>> byPrompt = Candidates.initial(ctx);
+        boolean reflected = ctx.plan().reflection().enabled();
+        Map<Integer, List<Candidate>> byPrompt = reflected ? Candidates.withRewrites(ctx) : Candidates.initial(ctx);
+        // The share of rewrites that scored above their source.
+        Map<String, Double> sourceScore = new HashMap<>();
+        byPrompt.values().forEach(list -> list.stream().filter(Candidate::initial)
+                .forEach(c -> sourceScore.put(c.id(), c.score())));
         int improved = 0;
         int rewritesJudged = 0;
-        if (ctx.plan().reflection().enabled()) {
-            Map<String, Double> sourceScore = new HashMap<>();
-            byPrompt.values().forEach(list -> list.forEach(c -> sourceScore.put(c.id(), c.score())));
-            Map<String, Rewrite> rewrites = new LinkedHashMap<>();
-            for (Candidate c : Candidates.rewrites(ctx, rewrites)) {
-                rewritesJudged++;
-                if (c.score() > sourceScore.getOrDefault(c.sourceAnswerId(), Double.MAX_VALUE)) {
-                    improved++;
+        for (List<Candidate> list : byPrompt.values()) {
+            for (Candidate c : list) {
+                if (!c.initial()) {
+                    rewritesJudged++;
+                    improved += c.score() > sourceScore.getOrDefault(c.sourceAnswerId(), Double.MAX_VALUE) ? 1 : 0;
                 }
-                byPrompt.computeIfAbsent(rewrites.get(c.id()).promptIndex(), k -> new ArrayList<>()).add(c);
             }
         }
+        Mechanism m = Mechanism.of(byPrompt, problems.size());
         List<Pair> pairs = new ArrayList<>();
         int skipped = problems.size() - byPrompt.size();
         for (var e : byPrompt.entrySet()) {
@@ -61,6 +61,7 @@ public final class PairStage implements RunStage {
         RunFiles.writeRecords(ctx.file(RunLayout.PAIRS), pairs);
         double acceptance = rewritesJudged == 0 ? 0 : (double) improved / rewritesJudged;
         int chosenRefined = (int) pairs.stream().filter(p -> !p.chosen().initial()).count();
-        return new StageFigures.Pair(pairs.size(), skipped, acceptance, chosenRefined);
+        return new StageFigures.Pair(pairs.size(), skipped, acceptance, chosenRefined, m.sampleAccuracy(),
+                m.rewriteAccuracy(), m.reflectionYield());
     }
 }

@@ -61,8 +61,13 @@ public sealed interface StageFigures {
     record Reflect(int rewrites, int sources, int sourcesRefused) implements StageFigures {
     }
 
-    /** 6. PAIR: the share of rewrites that scored above their source, and how many chosen answers are rewrites. */
-    record Pair(int pairs, int promptsSkipped, double refineAcceptanceRate, int chosenRefined) implements StageFigures {
+    /**
+     * 6. PAIR: the share of rewrites that scored above their source, how many chosen answers are
+     * rewrites, the share of samples and of rewrites whose final answer is correct, and the reflection
+     * yield (the share of prompts whose only correct candidates are rewrites).
+     */
+    record Pair(int pairs, int promptsSkipped, double refineAcceptanceRate, int chosenRefined, double sampleAccuracy,
+            double rewriteAccuracy, double reflectionYield) implements StageFigures {
     }
 
     /**
@@ -81,9 +86,14 @@ public sealed interface StageFigures {
     record Publish(long loadMillis) implements StageFigures {
     }
 
-    /** EVALUATE: held-out accuracy and mean rating per aspect ({@code rating_<aspect>} on the wire). */
-    record Evaluate(double accuracy, double meanAnswerTokens, int judgeFailures, Map<String, Double> meanAspectRating)
-            implements StageFigures {
+    /**
+     * EVALUATE: held-out accuracy and mean rating per aspect ({@code rating_<aspect>} on the wire), and
+     * whether the policy computes or guesses (per-line fact accuracy, annotation/value mismatches,
+     * distinct final answers, the constant-answer baseline); internalisation when reflection is on.
+     */
+    record Evaluate(double accuracy, double meanAnswerTokens, int judgeFailures, Map<String, Double> meanAspectRating,
+            double factAccuracy, int annotationMismatches, int distinctAnswers, double constantAnswerAccuracy,
+            double internalisation) implements StageFigures {
 
         @Override
         public Map<String, Double> metrics() {
@@ -91,6 +101,11 @@ public sealed interface StageFigures {
             out.put("accuracy", accuracy);
             out.put("mean_answer_tokens", meanAnswerTokens);
             out.put("judge_failures", (double) judgeFailures);
+            out.put("fact_accuracy", factAccuracy);
+            out.put("annotation_mismatches", (double) annotationMismatches);
+            out.put("distinct_answers", (double) distinctAnswers);
+            out.put("constant_answer_accuracy", constantAnswerAccuracy);
+            out.put("internalisation", internalisation);
             meanAspectRating.forEach((aspect, v) -> out.put("rating_" + aspect, v));
             return out;
         }

@@ -39,12 +39,14 @@ public record ArithLevel(int level, int minSteps, int maxSteps, Set<Op> ops, int
             1000);
     public static final ArithLevel L4 = new ArithLevel(4, 4, 5, EnumSet.allOf(Op.class), 500, 9, 2, 10000);
     /**
-     * [ours] Many short steps: 4 to 5 steps of + - * on two-digit values (amounts up to 20, factors
-     * 2 to 3, every value at most 99). Each line is a small fact, but an answer is right only if all
-     * of them are: few samples of a policy that knows half of the facts are right, while one rewrite
-     * that copies the critiques' values usually is. The target where reflection can beat sampling.
+     * [ours] Many short steps on small numbers: 4 to 5 steps of + - * (amounts 1 to 9, doubling, every
+     * value at most 30). Each line is one of about 500 small facts, which a policy of a million
+     * parameters learns within minutes; an answer is right only if all of its lines are, so few samples
+     * of a policy that knows most of the facts are fully right, while one rewrite that copies the
+     * critiques' values usually is. The target where reflection can beat sampling, and short enough
+     * that a reflection prompt with a chained critique fits 768 positions.
      */
-    public static final ArithLevel L5 = new ArithLevel(5, 4, 5, EnumSet.of(Op.ADD, Op.SUB, Op.MUL), 20, 3, 0, 99);
+    public static final ArithLevel L5 = new ArithLevel(5, 4, 5, EnumSet.of(Op.ADD, Op.SUB, Op.MUL), 9, 2, 0, 30);
 
     public ArithLevel {
         ops = Set.copyOf(ops);

@@ -45,6 +45,19 @@ public record VerifierParams(double lengthRatio, int minLengthBound, int maxCrit
         this(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, false, true);
     }
 
+    /**
+     * The settings as text; judges put it in their feedback fingerprints (cache and content keys). The
+     * two later settings appear only when they differ from their defaults, so that the keys of feedback
+     * judged before they existed stay what they were.
+     */
+    @Override
+    public String toString() {
+        String base = "VerifierParams[lengthRatio=" + lengthRatio + ", minLengthBound=" + minLengthBound
+                + ", maxCritiqueItems=" + maxCritiqueItems + ", revealReferenceAnswer=" + revealReferenceAnswer;
+        return base + (chainedCorrections ? ", chainedCorrections=true" : "") + (critiqueValues ? "" : ", critiqueValues=false")
+                + "]";
+    }
+
     /** These settings with chained corrections on or off. */
     public VerifierParams withChainedCorrections(boolean on) {
         return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, on,

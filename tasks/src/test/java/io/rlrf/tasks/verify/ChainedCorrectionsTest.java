@@ -115,6 +115,11 @@ class ChainedCorrectionsTest {
         assertEquals(false, VerifierParams.DEFAULTS.chainedCorrections());
         assertEquals(true, VerifierParams.DEFAULTS.critiqueValues());
         assertEquals(VerifierParams.DEFAULTS, new VerifierParams(3.0, 200, 5, false));
+        // judges fingerprint their settings with toString: the defaults read as before the two settings existed
+        assertEquals("VerifierParams[lengthRatio=3.0, minLengthBound=200, maxCritiqueItems=5, revealReferenceAnswer=false]",
+                VerifierParams.DEFAULTS.toString());
+        assertEquals("VerifierParams[lengthRatio=3.0, minLengthBound=200, maxCritiqueItems=5, revealReferenceAnswer=false, "
+                + "chainedCorrections=true, critiqueValues=false]", CHAINED.withCritiqueValues(false).toString());
     }
 
     @Test

@@ -24,7 +24,7 @@ public final class Arith {
 
     private static final Pattern LINE = Pattern.compile("^(\\d+)([-+*/])(\\d+)=<<(\\d+)([-+*/])(\\d+)=(-?\\d+)>>(-?\\d+)$");
     /** A critique item that states a right value: {@code line L: ...; EXPR = V}. */
-    private static final Pattern VALUED = Pattern.compile("line (\\d+): .*; ([^;]+) = (-?\\d+(?:\\.\\d+)?)$");
+    private static final Pattern VALUED = Pattern.compile("line (\\d+): .*; ([^;]+?) ?= ?(-?\\d+(?:\\.\\d+)?)$");
 
     private Arith() {
     }

@@ -53,12 +53,13 @@ public final class Probe {
      * @param reflectOn   most unsolved prompts reflected on (cost bound)
      * @param chained     chained corrections in the critiques
      * @param values      critiques state the right values
+     * @param compact     critiques write expressions without spaces, as the answers do
      */
     public record Spec(int level, int problems, long seed, int n, int k, int m, int reflectOn, boolean chained,
-            boolean values, double temperature, double reflectTemperature, int maxNewTokens, int batch) {
+            boolean values, double temperature, double reflectTemperature, int maxNewTokens, int batch, boolean compact) {
 
         public static Spec defaults() {
-            return new Spec(5, 500, 1, 8, 2, 8, 200, true, true, 0.8, 0.7, 160, 64);
+            return new Spec(5, 500, 1, 8, 2, 8, 200, true, true, 0.8, 0.7, 160, 64, false);
         }
 
         public static Spec parse(List<String> args) {
@@ -81,11 +82,13 @@ public final class Probe {
                     Double.parseDouble(kv.getOrDefault("temperature", "" + s.temperature)),
                     Double.parseDouble(kv.getOrDefault("reflect-temperature", "" + s.reflectTemperature)),
                     Integer.parseInt(kv.getOrDefault("max-new-tokens", "" + s.maxNewTokens)),
-                    Integer.parseInt(kv.getOrDefault("batch", "" + s.batch)));
+                    Integer.parseInt(kv.getOrDefault("batch", "" + s.batch)),
+                    Boolean.parseBoolean(kv.getOrDefault("compact", "" + s.compact)));
         }
 
         VerifierParams verifier() {
-            return VerifierParams.DEFAULTS.withChainedCorrections(chained).withCritiqueValues(values);
+            return VerifierParams.DEFAULTS.withChainedCorrections(chained).withCritiqueValues(values)
+                    .withCompactExpressions(compact);
         }
     }
 
@@ -304,7 +307,7 @@ public final class Probe {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: Probe <checkpoint> [level=5 problems=500 seed=1 n=8 k=2 m=8 reflect-on=200 chained=true "
-                    + "values=true temperature=0.8 reflect-temperature=0.7 max-new-tokens=160 batch=64 out=probe.json]");
+                    + "values=true temperature=0.8 reflect-temperature=0.7 max-new-tokens=160 batch=64 compact=false out=probe.json]");
             System.exit(2);
         }
         List<String> rest = new ArrayList<>(List.of(args).subList(1, args.length));

@@ -73,7 +73,8 @@ public final class Recipe {
         DEFAULTS.put("batch", "8");
         DEFAULTS.put("rejected", "closest"); // closest | worst
         DEFAULTS.put("delta", "0.25");
-        DEFAULTS.put("gen-batch", "128");
+        DEFAULTS.put("gen-batch", "48");
+        DEFAULTS.put("compact", "false"); // critiques without spaces in expressions (the base's training format)
     }
 
     private final Map<String, String> cfg;
@@ -82,7 +83,8 @@ public final class Recipe {
     Recipe(Map<String, String> cfg) {
         this.cfg = cfg;
         boolean values = !mode().equals("rlrf-novalues");
-        this.verifier = new MathVerifier(VerifierParams.DEFAULTS.withChainedCorrections(true).withCritiqueValues(values));
+        this.verifier = new MathVerifier(VerifierParams.DEFAULTS.withChainedCorrections(true).withCritiqueValues(values)
+                .withCompactExpressions(Boolean.parseBoolean(cfg.get("compact"))));
     }
 
     String mode() {

@@ -63,6 +63,7 @@ public final class TrainBase {
         defaults.put("probe-n", "8");
         defaults.put("save-every", "0");
         defaults.put("init", "");
+        defaults.put("compact", "false");
         kv.putAll(defaults);
         for (int i = 1; i < args.length; i++) {
             int eq = args[i].indexOf('=');
@@ -77,7 +78,8 @@ public final class TrainBase {
         List<Integer> levels = Arrays.stream(kv.get("levels").split(",")).map(Integer::parseInt).toList();
         List<BaseData.Example> data = BaseData.build(new BaseData.Spec(levels, Integer.parseInt(kv.get("answers")),
                 Integer.parseInt(kv.get("revisions")), Double.parseDouble(kv.get("slip-rate")),
-                VerifierParams.DEFAULTS.withChainedCorrections(true), seed));
+                VerifierParams.DEFAULTS.withChainedCorrections(true).withCompactExpressions(Boolean.parseBoolean(kv.get("compact"))),
+                seed));
         int hidden = Integer.parseInt(kv.get("hidden"));
         int heads = Integer.parseInt(kv.get("heads"));
         int positions = Integer.parseInt(kv.get("positions"));
@@ -148,7 +150,8 @@ public final class TrainBase {
             policy.save(out, Map.of("recipe", kv.toString()));
             if (Boolean.parseBoolean(kv.get("probe"))) {
                 Probe.Spec spec = Probe.Spec.parse(List.of("level=" + levels.get(levels.size() - 1),
-                        "problems=" + kv.get("probe-problems"), "n=" + kv.get("probe-n")));
+                        "problems=" + kv.get("probe-problems"), "n=" + kv.get("probe-n"), "compact=" + kv.get("compact"),
+                        "batch=32"));
                 info.put("probe", Probe.run(policy, spec));
             }
             info.put("seconds", (System.nanoTime() - start) / 1e9);

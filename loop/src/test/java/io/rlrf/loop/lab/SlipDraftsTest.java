@@ -22,7 +22,7 @@ import io.rlrf.tasks.verify.VerifierParams;
 /** Slipped drafts, and chained critiques that make the fix reachable by copying. */
 class SlipDraftsTest {
 
-    private static final Pattern ITEM = Pattern.compile("line (\\d+): .*; ([^;]+) = (\\d+)$");
+    private static final Pattern ITEM = Pattern.compile("line (\\d+): .*; ([^;]+?) ?= ?(\\d+)$");
 
     /** The rewrite a perfect copier writes: each critiqued line replaced by the critique's right line. */
     static String copyFix(String draft, String critiques) {
@@ -43,6 +43,7 @@ class SlipDraftsTest {
     @Test
     void copyingTheChainedCritiquesValuesGivesTheReference() {
         MathVerifier chained = new MathVerifier(VerifierParams.DEFAULTS.withChainedCorrections(true));
+        MathVerifier compact = new MathVerifier(VerifierParams.DEFAULTS.withChainedCorrections(true).withCompactExpressions(true));
         MathVerifier plain = new MathVerifier(VerifierParams.DEFAULTS);
         Random random = new Random(3);
         int drafts = 0;
@@ -58,6 +59,7 @@ class SlipDraftsTest {
             assertTrue(v.score() < 1.0, draft);
             assertEquals(p.solution(), copyFix(draft, Arith.critiques(v)), "draft:\n" + draft + "\ncritiques:\n"
                     + Arith.critiques(v));
+            assertEquals(p.solution(), copyFix(draft, Arith.critiques(compact.verify(p.question(), draft, p.solution()))));
             String unchained = copyFix(draft, Arith.critiques(plain.verify(p.question(), draft, p.solution())));
             plainFixed += unchained.equals(p.solution()) ? 1 : 0;
         }
@@ -96,6 +98,9 @@ class SlipDraftsTest {
         assertEquals(new Probe.Copy(2, 1), Probe.copy(critiques, "12+7=<<12+7=19>>19\n19*3=<<19*3=56>>56\n#### 56"));
         assertEquals(new Probe.Copy(2, 0), Probe.copy(critiques, "I do not know"));
         assertEquals(2, Arith.valuedItems(critiques).size());
+        String compact = "- logical_robustness (rating 1/3): line 1: 12+7=18 is wrong; 12+7=19\n"
+                + "line 2: 18*3=54 uses the wrong 18 from line 1; 19*3=57";
+        assertEquals(new Probe.Copy(2, 2), Probe.copy(compact, "12+7=<<12+7=19>>19\n19*3=<<19*3=57>>57\n#### 57"));
         assertEquals(java.util.List.of(1, 2), Arith.namedLines(critiques));
     }
 }

@@ -61,16 +61,24 @@ public final class ChainedCorrections {
          * wrong 18 from line 1}).
          */
         public String critique(boolean withValue) {
+            return critique(withValue, false);
+        }
+
+        /** As {@link #critique(boolean)}, expressions without spaces when {@code compact} ({@code 19*3=57}). */
+        public String critique(boolean withValue, boolean compact) {
+            String eq = compact ? "=" : " = ";
+            String wrote = compact ? rendered.replace(" ", "") : rendered;
+            String fixed = compact ? corrected.replace(" ", "") : corrected;
             String head = "line " + line + ": ";
-            String fix = "; " + corrected + " = " + Arithmetic.display(right, stated);
+            String fix = "; " + fixed + eq + Arithmetic.display(right, stated);
             return switch (kind) {
-                case OWN, BOTH -> head + rendered + " = " + FinalAnswer.format(stated) + " is wrong" + (withValue ? fix : "");
-                case CARRIED -> head + rendered + " = " + FinalAnswer.format(stated) + " uses the wrong "
+                case OWN, BOTH -> head + wrote + eq + FinalAnswer.format(stated) + " is wrong" + (withValue ? fix : "");
+                case CARRIED -> head + wrote + eq + FinalAnswer.format(stated) + " uses the wrong "
                         + FinalAnswer.format(carried) + " from line " + carriedLine + (withValue ? fix : "");
                 case TEXT -> withValue
-                        ? head + corrected + " = " + FinalAnswer.format(right) + " but the text then says "
+                        ? head + fixed + eq + FinalAnswer.format(right) + " but the text then says "
                                 + FinalAnswer.format(stated)
-                        : head + "the text after the annotation of " + rendered + " says " + FinalAnswer.format(stated)
+                        : head + "the text after the annotation of " + wrote + " says " + FinalAnswer.format(stated)
                                 + ", which is wrong";
             };
         }

@@ -90,9 +90,11 @@ public final class MathVerifier {
     private Verdict.Rating robustness(String question, StepChecker.Result steps) {
         VerifierAspect aspect = VerifierAspect.LOGICAL_ROBUSTNESS;
         boolean values = params.critiqueValues();
+        boolean compact = params.compactExpressions();
         List<String> wrong = params.chainedCorrections()
-                ? ChainedCorrections.faults(steps.steps(), questionNumbers(question)).stream().map(f -> f.critique(values)).toList()
-                : steps.wrong().stream().map(s -> s.critique(values)).toList();
+                ? ChainedCorrections.faults(steps.steps(), questionNumbers(question)).stream()
+                        .map(f -> f.critique(values, compact)).toList()
+                : steps.wrong().stream().map(s -> s.critique(values, compact)).toList();
         if (!wrong.isEmpty()) {
             return new Verdict.Rating(aspect, 1, list(wrong, "wrong steps"));
         }

@@ -57,15 +57,22 @@ public final class StepChecker {
          * {@link VerifierParams#critiqueValues()}: {@code line 2: 12 + 12 = 23 is wrong}).
          */
         public String critique(boolean withValue) {
+            return critique(withValue, false);
+        }
+
+        /** As {@link #critique(boolean)}, the expression without spaces when {@code compact} ({@code 12+12=24}). */
+        public String critique(boolean withValue, boolean compact) {
+            String expr = compact ? rendered.replace(" ", "") : rendered;
+            String eq = compact ? "=" : " = ";
             if (source == Source.ANNOTATION_TEXT) {
                 return withValue
-                        ? "line " + line + ": " + rendered + " = " + FinalAnswer.format(computed)
+                        ? "line " + line + ": " + expr + eq + FinalAnswer.format(computed)
                                 + " but the text then says " + FinalAnswer.format(stated)
-                        : "line " + line + ": the text after the annotation of " + rendered + " says "
+                        : "line " + line + ": the text after the annotation of " + expr + " says "
                                 + FinalAnswer.format(stated) + ", which is wrong";
             }
-            return "line " + line + ": " + rendered + " = " + FinalAnswer.format(stated) + " is wrong"
-                    + (withValue ? "; " + rendered + " = " + Arithmetic.display(computed, stated) : "");
+            return "line " + line + ": " + expr + eq + FinalAnswer.format(stated) + " is wrong"
+                    + (withValue ? "; " + expr + eq + Arithmetic.display(computed, stated) : "");
         }
     }
 

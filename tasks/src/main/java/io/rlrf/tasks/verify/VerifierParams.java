@@ -21,12 +21,16 @@ package io.rlrf.tasks.verify;
  * @param critiqueValues        whether the critique of a wrong step states its right value; on by
  *                              default. Off is the ablation "the feedback names the faulty line
  *                              but not the fix" ({@code line 2: 12 + 12 = 23 is wrong})
+ * @param compactExpressions    whether a wrong step's expressions are written without spaces, as the
+ *                              arith world's answers write them ({@code line 2: 12+12=23 is wrong;
+ *                              12+12=24}), so that a rewrite can copy the right line as it writes it;
+ *                              off by default (canonical spacing, {@code 12 + 12})
  */
 public record VerifierParams(double lengthRatio, int minLengthBound, int maxCritiqueItems,
-        boolean revealReferenceAnswer, boolean chainedCorrections, boolean critiqueValues) {
+        boolean revealReferenceAnswer, boolean chainedCorrections, boolean critiqueValues, boolean compactExpressions) {
 
     /** The defaults documented above. */
-    public static final VerifierParams DEFAULTS = new VerifierParams(3.0, 200, 5, false, false, true);
+    public static final VerifierParams DEFAULTS = new VerifierParams(3.0, 200, 5, false, false, true, false);
 
     public VerifierParams {
         if (!(lengthRatio >= 1.0) || Double.isInfinite(lengthRatio)) {
@@ -42,12 +46,12 @@ public record VerifierParams(double lengthRatio, int minLengthBound, int maxCrit
 
     /** The first four settings, with chained corrections off and right values stated (the defaults). */
     public VerifierParams(double lengthRatio, int minLengthBound, int maxCritiqueItems, boolean revealReferenceAnswer) {
-        this(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, false, true);
+        this(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, false, true, false);
     }
 
     /**
      * The settings as text; judges put it in their feedback fingerprints (cache and content keys). The
-     * two later settings appear only when they differ from their defaults, so that the keys of feedback
+     * three later settings appear only when they differ from their defaults, so that the keys of feedback
      * judged before they existed stay what they were.
      */
     @Override
@@ -55,18 +59,24 @@ public record VerifierParams(double lengthRatio, int minLengthBound, int maxCrit
         String base = "VerifierParams[lengthRatio=" + lengthRatio + ", minLengthBound=" + minLengthBound
                 + ", maxCritiqueItems=" + maxCritiqueItems + ", revealReferenceAnswer=" + revealReferenceAnswer;
         return base + (chainedCorrections ? ", chainedCorrections=true" : "") + (critiqueValues ? "" : ", critiqueValues=false")
-                + "]";
+                + (compactExpressions ? ", compactExpressions=true" : "") + "]";
     }
 
     /** These settings with chained corrections on or off. */
     public VerifierParams withChainedCorrections(boolean on) {
         return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, on,
-                critiqueValues);
+                critiqueValues, compactExpressions);
     }
 
     /** These settings with critiques that state (true) or withhold (false) the right values. */
     public VerifierParams withCritiqueValues(boolean on) {
         return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer,
-                chainedCorrections, on);
+                chainedCorrections, on, compactExpressions);
+    }
+
+    /** These settings with wrong steps' expressions written without spaces (true) or canonically spaced. */
+    public VerifierParams withCompactExpressions(boolean on) {
+        return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer,
+                chainedCorrections, critiqueValues, on);
     }
 }

@@ -83,6 +83,18 @@ class ChainedCorrectionsTest {
     }
 
     @Test
+    void compactExpressionsAreWrittenAsTheAnswersWriteThem() {
+        String answer = "12+12=<<12+12=23>>23\n23*2=<<23*2=47>>47\n#### 47";
+        assertEquals("line 1: 12+12=23 is wrong; 12+12=24\nline 2: 23*2=47 is wrong; 24*2=48",
+                robustness(CHAINED.withCompactExpressions(true), answer));
+        assertEquals("line 1: 12+12=23 is wrong; 12+12=24\nline 2: 23*2=47 is wrong; 23*2=46",
+                robustness(VerifierParams.DEFAULTS.withCompactExpressions(true), answer));
+        assertEquals("line 1: 12+12=23 is wrong\nline 2: 23*2=46 uses the wrong 23 from line 1",
+                robustness(CHAINED.withCompactExpressions(true).withCritiqueValues(false),
+                        "12+12=<<12+12=23>>23\n23*2=<<23*2=46>>46\n#### 46"));
+    }
+
+    @Test
     void aValueTheTextMiscopiesIsCarriedAsWrongToo() {
         String answer = "12+12=<<12+12=24>>25\n25*2=<<25*2=50>>50\n#### 50";
         assertEquals("line 1: 12 + 12 = 24 but the text then says 25\n"

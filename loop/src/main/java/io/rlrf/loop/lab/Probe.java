@@ -120,6 +120,41 @@ public final class Probe {
         return new Lines(lines, right, malformed);
     }
 
+    /**
+     * Answers against their references, step by step at the same position: the share of reference
+     * steps whose expression the answer wrote ({@code a op b}, result aside: it read the story and
+     * carried the running value right) and the share it wrote exactly (result included).
+     */
+    public record Structure(int steps, int expressions, int exact) {
+        public double expressionAccuracy() {
+            return steps == 0 ? 0 : (double) expressions / steps;
+        }
+
+        public double exactAccuracy() {
+            return steps == 0 ? 0 : (double) exact / steps;
+        }
+    }
+
+    public static Structure structure(List<String> answers, List<String> references) {
+        int steps = 0;
+        int expressions = 0;
+        int exact = 0;
+        for (int i = 0; i < answers.size(); i++) {
+            String[] ref = references.get(i).split("\n");
+            String[] got = answers.get(i).split("\n");
+            for (int j = 0; j < ref.length - 1; j++) {
+                steps++;
+                Arith.Line r = Arith.parse(ref[j]);
+                Arith.Line g = j < got.length ? Arith.parse(got[j]) : null;
+                if (r != null && g != null && r.a() == g.a() && r.op() == g.op() && r.b() == g.b()) {
+                    expressions++;
+                    exact += g.stated() == r.stated() && g.visible() == r.visible() ? 1 : 0;
+                }
+            }
+        }
+        return new Structure(steps, expressions, exact);
+    }
+
     /** Copy figures of rewrites: items with a right value, and how many the rewrite stated on their line. */
     public record Copy(int items, int copied) {
         public double rate() {
@@ -172,6 +207,9 @@ public final class Probe {
         }
         int constant = refCounts.values().stream().max(Integer::compare).orElse(0);
         Lines gl = lines(answers);
+        Structure gs = structure(answers, problems.stream().map(MathProblem::solution).toList());
+        out.put("greedy_expression_accuracy", gs.expressionAccuracy());
+        out.put("greedy_exact_step_accuracy", gs.exactAccuracy());
         out.put("greedy_accuracy", (double) correct / problems.size());
         out.put("constant_answer_baseline", (double) constant / problems.size());
         out.put("distinct_final_answers", distinct.size());
@@ -180,9 +218,10 @@ public final class Probe {
         out.put("greedy_malformed_lines", gl.malformed());
         out.put("greedy_seconds", (System.nanoTime() - start) / 1e9);
         System.out.printf("greedy: accuracy %.3f (constant-answer baseline %.3f), %d distinct answers (references %d), "
-                + "fact accuracy %.3f over %d lines, %d malformed; %.0f s%n", (double) correct / problems.size(),
+                + "fact accuracy %.3f over %d lines, %d malformed, steps whose expression matches the reference %.3f "
+                + "(exactly %.3f); %.0f s%n", (double) correct / problems.size(),
                 (double) constant / problems.size(), distinct.size(), refCounts.size(), gl.factAccuracy(), gl.lines(),
-                gl.malformed(), (System.nanoTime() - start) / 1e9);
+                gl.malformed(), gs.expressionAccuracy(), gs.exactAccuracy(), (System.nanoTime() - start) / 1e9);
         if (spec.n() == 0) {
             return out;
         }

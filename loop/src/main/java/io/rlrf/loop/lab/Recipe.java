@@ -73,6 +73,7 @@ public final class Recipe {
         DEFAULTS.put("batch", "8");
         DEFAULTS.put("rejected", "closest"); // closest | worst
         DEFAULTS.put("delta", "0.25");
+        DEFAULTS.put("chosen-correct", "false"); // pairs only where the chosen answer's final answer is right
         DEFAULTS.put("gen-batch", "48");
         DEFAULTS.put("compact", "false"); // critiques without spaces in expressions (the base's training format)
     }
@@ -292,6 +293,9 @@ public final class Recipe {
         for (int p = 0; p < prompts.size(); p++) {
             List<Candidate> best = candidates.get(p).stream().sorted(BEST_FIRST).toList();
             Candidate chosen = best.get(0);
+            if (Boolean.parseBoolean(cfg.get("chosen-correct")) && !chosen.correct()) {
+                continue; // no right candidate: nothing worth pulling up (and the NLL term would teach a wrong answer)
+            }
             List<Candidate> rejects = best.stream().filter(c -> c.initial() && c != chosen
                     && chosen.score() - c.score() + 1e-12 >= d("delta") && !c.text().equals(chosen.text())).toList();
             if (rejects.isEmpty()) {
@@ -437,12 +441,15 @@ public final class Recipe {
             }
         }
         Probe.Lines lines = Probe.lines(answers);
+        Probe.Structure structure = Probe.structure(answers, test.stream().map(MathProblem::solution).toList());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("accuracy", (double) correct / test.size());
         out.put("correct", correct);
         out.put("eval_problems", test.size());
         out.put("constant_baseline", (double) refs.values().stream().max(Integer::compare).orElse(0) / test.size());
         out.put("fact_accuracy", lines.factAccuracy());
+        out.put("expression_accuracy", structure.expressionAccuracy());
+        out.put("exact_step_accuracy", structure.exactAccuracy());
         out.put("distinct_answers", distinct.size());
         out.put("annotation_value_disagree", disagree);
         out.put("malformed_lines", lines.malformed());

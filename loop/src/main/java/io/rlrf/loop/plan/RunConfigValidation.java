@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 
 import io.rlrf.api.trainer.v1.DpoConfig;
 import io.rlrf.api.trainer.v1.Mode;
+import io.rlrf.api.trainer.v1.Objective;
 import io.rlrf.api.trainer.v1.ReflectionConfig;
 import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.api.trainer.v1.SamplingConfig;
@@ -155,6 +156,11 @@ public final class RunConfigValidation {
         Check.nonNegative("config.dpo.max_grad_norm", dpo.getMaxGradNorm());
         Check.nonNegative("config.dpo.weight_decay", dpo.getWeightDecay());
         Check.nonNegative("config.dpo.nll_weight", dpo.getNllWeight());
+        if (dpo.getObjective() == Objective.UNRECOGNIZED) {
+            throw ServiceException.invalidArgument("config.dpo.objective", "is unknown; valid objectives: "
+                    + "OBJECTIVE_WHOLE_ANSWER, OBJECTIVE_FIRST_DIVERGENCE_STEP, OBJECTIVE_FIRST_DIVERGENCE_ANSWER");
+        }
+        Check.nonNegative("config.dpo.reflection_weight", dpo.getReflectionWeight());
 
         // Supervised stages and evaluation.
         var sft = resolved.getSft();

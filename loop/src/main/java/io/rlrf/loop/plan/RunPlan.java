@@ -2,14 +2,18 @@ package io.rlrf.loop.plan;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
+import io.rlrf.api.trainer.v1.DpoConfig;
 import io.rlrf.api.trainer.v1.Mode;
+import io.rlrf.api.trainer.v1.Objective;
 import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.api.trainer.v1.ScoreKind;
 import io.rlrf.api.trainer.v1.Stage;
 import io.rlrf.model.generate.SamplingParams;
 import io.rlrf.model.train.DpoParams;
 import io.rlrf.model.train.OptimizerParams;
+import io.rlrf.model.train.PreferenceLoss;
 
 /**
  * A resolved RunConfig mapped once into what the stages use: model-library records (sampling
@@ -63,8 +67,33 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
         }
     }
 
-    /** The DPO update: the objective's parameters and its schedule. */
-    public record DpoPlan(DpoParams params, TrainSchedule schedule) {
+    /**
+     * The DPO update: the objective's parameters and its schedule.
+     *
+     * @param beta             KL strength
+     * @param nllWeight        weight of the NLL term on the chosen answers
+     * @param loss             where the contrast sits
+     * @param reflectionWeight weight of the NLL term on accepted rewrites under their reflection prompts
+     */
+    public record DpoPlan(double beta, double nllWeight, PreferenceLoss.Kind loss, PreferenceLoss.Extent extent,
+            double reflectionWeight, TrainSchedule schedule) {
+
+        /** The model library's parameters, the step end being the tokenizer's newline ({@code stepEndTokens}). */
+        public DpoParams params(Set<Integer> stepEndTokens) {
+            return new DpoParams(beta, nllWeight, PreferenceLoss.of(loss, stepEndTokens, extent), reflectionWeight);
+        }
+
+        /** Maps the config; an unset objective (a run config from before the field) is the paper's whole answer. */
+        static DpoPlan of(DpoConfig dpo) {
+            boolean localised = dpo.getObjective() == Objective.OBJECTIVE_FIRST_DIVERGENCE_STEP
+                    || dpo.getObjective() == Objective.OBJECTIVE_FIRST_DIVERGENCE_ANSWER;
+            PreferenceLoss.Kind kind = localised ? PreferenceLoss.Kind.FIRST_DIVERGENCE : PreferenceLoss.Kind.WHOLE_ANSWER;
+            PreferenceLoss.Extent extent = dpo.getObjective() == Objective.OBJECTIVE_FIRST_DIVERGENCE_ANSWER
+                    ? PreferenceLoss.Extent.ANSWER : PreferenceLoss.Extent.STEP;
+            return new DpoPlan(dpo.getBeta(), dpo.getNllWeight(), kind, extent, dpo.getReflectionWeight(),
+                    new TrainSchedule(dpo.getLearningRate(), dpo.getEpochs(), dpo.getBatchSize(), dpo.getGradAccumulation(),
+                            dpo.getWarmupRatio(), dpo.getMaxGradNorm(), dpo.getWeightDecay()));
+        }
     }
 
     /** MODE_SFT's update on the reference solutions. */
@@ -88,9 +117,7 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
                 new ReflectionPlan(r.getEnabled(), r.getK(), r.getM(), new SamplingParams(r.getTemperature(), r.getTopP(),
                         0, r.getMaxNewTokens(), stop, 0, false)),
                 new PairingRule(p.getDelta(), p.getPairsPerPrompt(), p.getScore(), p.getRejectedFromSamples()),
-                new DpoPlan(new DpoParams(dpo.getBeta(), dpo.getNllWeight()), new TrainSchedule(dpo.getLearningRate(),
-                        dpo.getEpochs(), dpo.getBatchSize(), dpo.getGradAccumulation(), dpo.getWarmupRatio(),
-                        dpo.getMaxGradNorm(), dpo.getWeightDecay())),
+                DpoPlan.of(dpo),
                 new SftPlan(sft.getLearningRate(), sft.getEpochs(), sft.getBatchSize()),
                 new SamplingParams(e.getTemperature(), 1.0, 0, e.getMaxNewTokens(), stop, 0, false));
     }

@@ -33,9 +33,9 @@ public final class RunProblems {
         split("config.data.eval_split", config.getData().getEvalSplit());
         for (int i = 0; i < config.getData().getDifficultyLevelsCount(); i++) {
             int level = config.getData().getDifficultyLevels(i);
-            if (level > 4) {
+            if (level > ArithLevel.MAX_LEVEL) {
                 throw ServiceException.invalidArgument("config.data.difficulty_levels[" + i + "]",
-                        "must be 1 to 4 for task arith, got " + level);
+                        "must be 1 to " + ArithLevel.MAX_LEVEL + " for task arith, got " + level);
             }
         }
     }

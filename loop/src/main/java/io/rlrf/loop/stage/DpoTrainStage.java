@@ -6,29 +6,43 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
+import io.rlrf.api.reflector.v1.DescribeReflectorResponse;
+import io.rlrf.api.reward.v1.Feedback;
 import io.rlrf.api.trainer.v1.Stage;
 import io.rlrf.core.AtomicFiles;
 import io.rlrf.loop.plan.RunPlan.DpoPlan;
 import io.rlrf.loop.run.Records.Pair;
+import io.rlrf.loop.run.Records.Sample;
 import io.rlrf.loop.run.Records.TrainResult;
 import io.rlrf.loop.run.RunFiles;
 import io.rlrf.loop.run.RunLayout;
 import io.rlrf.loop.run.Seeds;
 import io.rlrf.model.Policy;
+import io.rlrf.model.score.SequenceScorer.Sequence;
+import io.rlrf.model.train.DpoParams;
 import io.rlrf.model.train.DpoStats;
 import io.rlrf.model.train.DpoTrainer;
+import io.rlrf.model.train.PreferenceExample;
+import io.rlrf.model.train.PreferenceLoss;
 import io.rlrf.model.train.PreferencePair;
+import io.rlrf.model.train.ReflectionExample;
 import io.rlrf.model.train.ScoredPair;
+import io.rlrf.tasks.prompt.ReflectionPrompt;
 
 /**
  * TRAIN with DPO: the iteration's pairs against the frozen starting policy, whose log-probabilities
  * are computed once and stored with the pairs ({@code scored-pairs.jsonl}); the new weights go to
  * {@code checkpoint/}, the figures to {@code train.json}. Chosen answers, rewrites included, are
- * trained as answers to the plain answer prompt.
+ * trained as answers to the plain answer prompt. The contrast sits where {@code dpo.objective} says
+ * (the reference is scored over the same spans); with {@code dpo.reflection_weight} set, the right
+ * rewrites that were chosen are also trained, in the same update, as answers to their reflection
+ * prompts.
  */
 public final class DpoTrainStage implements RunStage {
 
@@ -48,21 +62,25 @@ public final class DpoTrainStage implements RunStage {
                 prefs.add(new PreferencePair(policy.encodePrompt(ctx.settings().answerPrompt().render(p.question())),
                         policy.encodeCompletion(p.chosen().text()), policy.encodeCompletion(p.rejected().text())));
             }
-            List<Pair> scored = referenceScores(ctx, policy, pairs, prefs);
-            List<ScoredPair> examples = new ArrayList<>();
+            DpoParams params = plan.params(Set.of(policy.requireTokenizer().encode("\n")[0]));
+            List<Pair> scored = referenceScores(ctx, policy, pairs, prefs, params.loss());
+            List<PreferenceExample> examples = new ArrayList<>();
             for (int i = 0; i < scored.size(); i++) {
                 examples.add(new ScoredPair(prefs.get(i), scored.get(i).refChosenLogProb(), scored.get(i).refRejectedLogProb()));
             }
+            List<ReflectionExample> reflections = plan.reflectionWeight() > 0 ? reflectionExamples(ctx, policy, pairs)
+                    : List.of();
+            examples.addAll(reflections);
             int perStep = plan.schedule().perStep();
             int total = plan.schedule().totalSteps(examples.size());
             Means last = new Means();
             int steps = 0;
             if (!examples.isEmpty()) {
-                try (DpoTrainer dpo = new DpoTrainer(policy.model(), plan.params(), plan.schedule().optimizer(total),
+                try (DpoTrainer dpo = new DpoTrainer(policy.model(), params, plan.schedule().optimizer(total),
                         plan.schedule().batchSize())) {
                     Random shuffle = new Random(Seeds.mix(ctx.plan().seed(), t, 300));
                     for (int epoch = 0; epoch < plan.schedule().epochs(); epoch++) {
-                        List<ScoredPair> order = new ArrayList<>(examples);
+                        List<PreferenceExample> order = new ArrayList<>(examples);
                         Collections.shuffle(order, shuffle);
                         last = new Means();
                         for (int from = 0; from < order.size(); from += perStep) {
@@ -86,16 +104,49 @@ public final class DpoTrainStage implements RunStage {
         }
     }
 
+    /**
+     * The accepted rewrites as reflection examples: for each pair whose chosen answer is a right rewrite
+     * (outcome CORRECT), the reflection prompt of its source answer and that answer's feedback, rendered
+     * with the reflector's template, then the rewrite.
+     */
+    private static List<ReflectionExample> reflectionExamples(StageContext ctx, Policy policy, List<Pair> pairs) {
+        List<Pair> accepted = pairs.stream().filter(p -> !p.chosen().initial() && p.chosen().outcomeRank() == 3).toList();
+        if (accepted.isEmpty()) {
+            return List.of();
+        }
+        DescribeReflectorResponse reflector = ctx.peers().reflector().describe();
+        ReflectionPrompt template = new ReflectionPrompt(reflector.getTemplate(), reflector.getTemplateVersion());
+        Map<String, Sample> samples = new HashMap<>();
+        for (Sample s : RunFiles.readRecords(ctx.file(RunLayout.SAMPLES), Sample.class)) {
+            samples.put(s.id(), s);
+        }
+        Map<String, Feedback> feedback = Candidates.feedbackById(ctx.file(RunLayout.FEEDBACK));
+        List<ReflectionExample> out = new ArrayList<>();
+        for (Pair p : accepted) {
+            Sample source = samples.get(p.chosen().sourceAnswerId());
+            Feedback f = feedback.get(p.chosen().sourceAnswerId());
+            if (source == null || f == null) {
+                continue;
+            }
+            List<ReflectionPrompt.Rating> ratings = f.getAspectsList().stream()
+                    .map(a -> new ReflectionPrompt.Rating(a.getAspect(), a.getRating(), a.getCritique())).toList();
+            String prompt = template.render(p.question(), source.text(), ratings);
+            out.add(new ReflectionExample(new Sequence(policy.encodePrompt(prompt), policy.encodeCompletion(p.chosen().text()))));
+        }
+        return out;
+    }
+
     /** The frozen reference's log-probabilities of both answers of every pair: computed once, then read back. */
-    private static List<Pair> referenceScores(StageContext ctx, Policy policy, List<Pair> pairs, List<PreferencePair> prefs)
-            throws IOException {
+    private static List<Pair> referenceScores(StageContext ctx, Policy policy, List<Pair> pairs, List<PreferencePair> prefs,
+            PreferenceLoss loss) throws IOException {
         Path file = ctx.file(RunLayout.SCORED_PAIRS);
         if (Files.exists(file)) {
             return RunFiles.readRecords(file, Pair.class);
         }
         List<ScoredPair> ref;
         try (Policy reference = policy.copy()) {
-            ref = prefs.isEmpty() ? List.of() : DpoTrainer.score(reference.model(), prefs, ctx.settings().scoreBatchSize());
+            ref = prefs.isEmpty() ? List.of() : DpoTrainer.score(reference.model(), prefs, ctx.settings().scoreBatchSize(),
+                    loss);
         }
         List<Pair> scored = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i++) {

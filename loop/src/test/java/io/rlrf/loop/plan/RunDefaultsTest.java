@@ -51,6 +51,17 @@ public class RunDefaultsTest {
         assertEquals(1e-3, r.getDpo().getLearningRate());
         assertEquals(3, r.getDpo().getEpochs());
         assertEquals(1.0, r.getDpo().getNllWeight());
+        // the paper's whole-answer objective and no reflection NLL unless asked
+        assertEquals(io.rlrf.api.trainer.v1.Objective.OBJECTIVE_WHOLE_ANSWER, r.getDpo().getObjective());
+        assertEquals(0.0, r.getDpo().getReflectionWeight());
+        RunPlan.DpoPlan plan = RunPlan.of(r, java.util.List.of()).dpo();
+        assertEquals(io.rlrf.model.train.PreferenceLoss.Kind.WHOLE_ANSWER, plan.params(java.util.Set.of(10)).loss().kind());
+        RunPlan.DpoPlan step = RunPlan.of(r.toBuilder().setDpo(r.getDpo().toBuilder()
+                .setObjective(io.rlrf.api.trainer.v1.Objective.OBJECTIVE_FIRST_DIVERGENCE_STEP).setReflectionWeight(0.5))
+                .build(), java.util.List.of()).dpo();
+        assertEquals(new io.rlrf.model.train.PreferenceLoss.FirstDivergence(java.util.Set.of(10),
+                io.rlrf.model.train.PreferenceLoss.Extent.STEP), step.params(java.util.Set.of(10)).loss());
+        assertEquals(0.5, step.params(java.util.Set.of(10)).reflectionWeight());
         // [ours] the rejected answer of a pair is an initial sample (PairingConfig.rejected_from_samples).
         assertTrue(r.getPairing().getRejectedFromSamples());
         // No levels given: the configured default, the bootstrap's level.

@@ -1,13 +1,20 @@
 package io.rlrf.model.train;
 
+import java.util.Objects;
+
 /**
- * DPO settings.
+ * Preference-update settings.
  *
- * @param beta      strength of the KL anchor to the reference (method default 0.1)
- * @param nllWeight weight of an NLL term on the chosen answers, mean per token (RPO, Pang et al.
- *                  2024), the known remedy for likelihood displacement; 0 = plain DPO
+ * @param beta             strength of the KL anchor to the reference (method default 0.1)
+ * @param nllWeight        weight of an NLL term on the chosen answers, mean per token (RPO, Pang et
+ *                         al. 2024), the known remedy for likelihood displacement; 0 = plain DPO
+ * @param loss             where the contrast sits ({@link PreferenceLoss}); the paper's whole-answer
+ *                         DPO by default
+ * @param reflectionWeight weight of the NLL term on {@link ReflectionExample}s, mean per token over
+ *                         the batch's reflection tokens; 0 by default (a batch without reflection
+ *                         examples ignores it)
  */
-public record DpoParams(double beta, double nllWeight) {
+public record DpoParams(double beta, double nllWeight, PreferenceLoss loss, double reflectionWeight) {
 
     public DpoParams {
         if (!(beta > 0) || !Double.isFinite(beta)) {
@@ -16,5 +23,14 @@ public record DpoParams(double beta, double nllWeight) {
         if (!(nllWeight >= 0) || !Double.isFinite(nllWeight)) {
             throw new IllegalArgumentException("nll weight must be >= 0, got " + nllWeight);
         }
+        Objects.requireNonNull(loss, "loss");
+        if (!(reflectionWeight >= 0) || !Double.isFinite(reflectionWeight)) {
+            throw new IllegalArgumentException("reflection weight must be >= 0, got " + reflectionWeight);
+        }
+    }
+
+    /** Whole-answer DPO with an optional NLL term on the chosen answers, no reflection term. */
+    public DpoParams(double beta, double nllWeight) {
+        this(beta, nllWeight, new PreferenceLoss.WholeAnswer(), 0);
     }
 }

@@ -5,21 +5,28 @@ import java.util.List;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
+import io.rlrf.model.GradMode;
+import io.rlrf.model.Tensors;
 import io.rlrf.model.nn.LlamaModel;
 import io.rlrf.model.score.SequenceScorer;
 import io.rlrf.model.score.SequenceScorer.Sequence;
 
-import io.rlrf.model.Tensors;
-
 /**
  * Direct preference optimisation of the policy against a frozen reference whose log-probabilities
  * were computed beforehand ({@link #score}). The batch objective is the mean {@link DpoLoss} over the
- * pairs, plus, when {@link DpoParams#nllWeight()} is set, that weight times the chosen answers'
- * mean per-token negative log-likelihood (RPO).
+ * pairs, each pair's log-probabilities summed over its {@link PreferenceLoss} spans; plus, when
+ * {@link DpoParams#nllWeight()} is set, that weight times the chosen answers' mean per-token
+ * negative log-likelihood (RPO, over the whole chosen answer); plus, when the batch holds
+ * {@link ReflectionExample}s, {@link DpoParams#reflectionWeight()} times their per-token NLL over all
+ * of the batch's reflection tokens. Each part is normalised by batch totals, so micro-batches
+ * accumulate to exactly the full batch's gradient.
  */
-public final class DpoTrainer extends PolicyTrainer<ScoredPair, DpoStats> {
+public final class DpoTrainer extends PolicyTrainer<PreferenceExample, DpoStats> {
 
     private final DpoParams dpo;
 
@@ -29,91 +36,181 @@ public final class DpoTrainer extends PolicyTrainer<ScoredPair, DpoStats> {
     }
 
     /**
-     * The reference policy's log-probabilities of both answers of each pair, without gradients, in
-     * chunks of {@code batchSize} pairs: computed once, reused for every epoch.
+     * The reference policy's log-probabilities of both answers of each pair over all their tokens
+     * (whole-answer DPO), without gradients, in chunks of {@code batchSize} pairs: computed once,
+     * reused for every epoch.
      */
     public static List<ScoredPair> score(LlamaModel reference, List<PreferencePair> pairs, int batchSize) {
-        List<Sequence> seqs = new ArrayList<>(2 * pairs.size());
-        for (PreferencePair p : pairs) {
-            seqs.add(new Sequence(p.prompt(), p.chosen()));
-            seqs.add(new Sequence(p.prompt(), p.rejected()));
+        return score(reference, pairs, batchSize, new PreferenceLoss.WholeAnswer());
+    }
+
+    /** As {@link #score(LlamaModel, List, int)}, summed over {@code loss}'s spans. */
+    public static List<ScoredPair> score(LlamaModel reference, List<PreferencePair> pairs, int batchSize,
+            PreferenceLoss loss) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
-        double[] lp = SequenceScorer.score(reference, seqs, Math.max(1, 2 * batchSize));
         List<ScoredPair> out = new ArrayList<>(pairs.size());
-        for (int i = 0; i < pairs.size(); i++) {
-            out.add(new ScoredPair(pairs.get(i), lp[2 * i], lp[2 * i + 1]));
-        }
+        GradMode.withoutGradients(() -> {
+            for (int start = 0; start < pairs.size(); start += batchSize) {
+                List<PreferencePair> chunk = pairs.subList(start, Math.min(pairs.size(), start + batchSize));
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    List<Sequence> seqs = sequences(chunk, List.of());
+                    SequenceScorer.Scores s = SequenceScorer.logProbs(reference, seqs);
+                    float[] sums = spanSums(reference.weights().manager(), s.tokenLogProbs(), chunk, loss)
+                            .toType(DataType.FLOAT32, false).toFloatArray(); // (2b)
+                    int b = chunk.size();
+                    for (int i = 0; i < b; i++) {
+                        out.add(new ScoredPair(chunk.get(i), sums[i], sums[b + i]));
+                    }
+                }
+            }
+            return null;
+        });
         return out;
     }
 
-    @Override
-    protected Accumulator<DpoStats> newAccumulator(List<ScoredPair> batch) {
-        long tokens = 0;
-        for (ScoredPair s : batch) {
-            PreferencePair p = s.pair();
-            tokens += 2L * p.prompt().length + p.chosen().length + p.rejected().length;
+    /**
+     * Each answer's log-probability summed over its span: rows [0, b) the chosen answers, [b, 2b) the
+     * rejected ones, of a batch whose first 2b rows are those answers in that order.
+     *
+     * @param tokenLogProbs (N, T) per-target log-probabilities, N >= 2b
+     * @return (2b)
+     */
+    static NDArray spanSums(NDManager manager, NDArray tokenLogProbs, List<PreferencePair> pairs, PreferenceLoss loss) {
+        int b = pairs.size();
+        int t = (int) tokenLogProbs.getShape().get(1);
+        float[] mask = new float[2 * b * t]; // (2b, T)
+        for (int i = 0; i < b; i++) {
+            PreferencePair p = pairs.get(i);
+            PreferenceLoss.Spans spans = loss.spans(p);
+            // completion token j of a row is target p.prompt().length - 1 + j
+            int offset = p.prompt().length - 1;
+            for (int j = spans.chosenFrom(); j < spans.chosenTo(); j++) {
+                mask[i * t + offset + j] = 1f;
+            }
+            for (int j = spans.rejectedFrom(); j < spans.rejectedTo(); j++) {
+                mask[(b + i) * t + offset + j] = 1f;
+            }
         }
-        return new Sums(batch.size(), tokens);
+        NDArray rows = tokenLogProbs.get(new NDIndex("0:{}", 2 * b)); // (2b, T)
+        return rows.mul(Tensors.of(manager, mask, new Shape(2 * b, t))).sum(new int[] {1}); // (2b)
+    }
+
+    /** Chosen answers, rejected answers, then reflection sequences: the rows of one forward pass. */
+    private static List<Sequence> sequences(List<PreferencePair> pairs, List<ReflectionExample> reflections) {
+        List<Sequence> seqs = new ArrayList<>(2 * pairs.size() + reflections.size());
+        for (PreferencePair p : pairs) {
+            seqs.add(new Sequence(p.prompt(), p.chosen()));
+        }
+        for (PreferencePair p : pairs) {
+            seqs.add(new Sequence(p.prompt(), p.rejected()));
+        }
+        for (ReflectionExample r : reflections) {
+            seqs.add(r.sequence());
+        }
+        return seqs;
     }
 
     @Override
-    protected NDArray microBatchLoss(List<ScoredPair> micro, Accumulator<DpoStats> acc) {
+    protected Accumulator<DpoStats> newAccumulator(List<? extends PreferenceExample> batch) {
+        int pairs = 0;
+        int reflections = 0;
+        long reflectionTargets = 0;
+        long tokens = 0;
+        for (PreferenceExample e : batch) {
+            if (e instanceof ScoredPair s) {
+                PreferencePair p = s.pair();
+                pairs++;
+                tokens += 2L * p.prompt().length + p.chosen().length + p.rejected().length;
+            } else if (e instanceof ReflectionExample r) {
+                reflections++;
+                reflectionTargets += r.sequence().completion().length;
+                tokens += r.sequence().length();
+            }
+        }
+        return new Sums(pairs, reflections, reflectionTargets, tokens);
+    }
+
+    @Override
+    protected NDArray microBatchLoss(List<? extends PreferenceExample> micro, Accumulator<DpoStats> acc) {
         Sums sums = (Sums) acc;
-        int b = micro.size();
-        List<Sequence> seqs = new ArrayList<>(2 * b);
-        float[] refChosen = new float[b];
-        float[] refRejected = new float[b];
-        float[] chosenLengths = new float[b];
-        for (int i = 0; i < b; i++) {
-            PreferencePair p = micro.get(i).pair();
-            seqs.add(new Sequence(p.prompt(), p.chosen()));
-            refChosen[i] = (float) micro.get(i).refChosen();
-            refRejected[i] = (float) micro.get(i).refRejected();
-            chosenLengths[i] = p.chosen().length;
+        List<ScoredPair> scored = new ArrayList<>();
+        List<ReflectionExample> reflections = new ArrayList<>();
+        for (PreferenceExample e : micro) {
+            if (e instanceof ScoredPair s) {
+                scored.add(s);
+            } else if (e instanceof ReflectionExample r) {
+                reflections.add(r);
+            }
         }
-        for (ScoredPair s : micro) {
-            seqs.add(new Sequence(s.pair().prompt(), s.pair().rejected()));
-        }
+        int b = scored.size();
+        List<PreferencePair> pairs = scored.stream().map(ScoredPair::pair).toList();
         NDManager manager = model.weights().manager();
-        // chosen and rejected in one forward pass: rows [0, b) and [b, 2b)
-        NDArray logps = SequenceScorer.logProbs(model, seqs).sum(); // (2b)
-        NDArray policyChosen = logps.get(new NDIndex("0:{}", b)); // (b)
-        NDArray policyRejected = logps.get(new NDIndex("{}:", b)); // (b)
-        DpoLoss.Result r = DpoLoss.compute(policyChosen, policyRejected, Tensors.of(manager, refChosen),
-                Tensors.of(manager, refRejected), dpo.beta());
-        NDArray loss = r.losses().sum().div(Tensors.scalar(manager, sums.pairs)); // share of the batch mean
-        if (dpo.nllWeight() > 0) {
-            NDArray nll = policyChosen.div(Tensors.of(manager, chosenLengths)).sum().neg(); // per-token NLL, summed
-            loss = loss.add(nll.mul(Tensors.scalar(manager, (float) (dpo.nllWeight() / sums.pairs))));
+        // chosen, rejected and reflection sequences in one forward pass: rows [0, b), [b, 2b), [2b, 2b + r)
+        SequenceScorer.Scores scores = SequenceScorer.logProbs(model, sequences(pairs, reflections));
+        NDArray loss = Tensors.scalar(manager, 0f);
+        if (b > 0) {
+            float[] refChosen = new float[b];
+            float[] refRejected = new float[b];
+            float[] chosenLengths = new float[b];
+            for (int i = 0; i < b; i++) {
+                refChosen[i] = (float) scored.get(i).refChosen();
+                refRejected[i] = (float) scored.get(i).refRejected();
+                chosenLengths[i] = pairs.get(i).chosen().length;
+            }
+            NDArray span = spanSums(manager, scores.tokenLogProbs(), pairs, dpo.loss()); // (2b)
+            NDArray policyChosen = span.get(new NDIndex("0:{}", b)); // (b)
+            NDArray policyRejected = span.get(new NDIndex("{}:", b)); // (b)
+            DpoLoss.Result r = DpoLoss.compute(policyChosen, policyRejected, Tensors.of(manager, refChosen),
+                    Tensors.of(manager, refRejected), dpo.beta());
+            // preference: this micro-batch's share of the batch mean
+            NDArray preference = r.losses().sum().div(Tensors.scalar(manager, sums.pairs));
+            loss = loss.add(preference);
+            NDArray wholeChosen = scores.sum().get(new NDIndex("0:{}", b)); // (b) log pi(y_w|x), all tokens
+            NDArray nll = wholeChosen.div(Tensors.of(manager, chosenLengths)).sum().neg(); // per-token NLL, summed over pairs
+            if (dpo.nllWeight() > 0) {
+                loss = loss.add(nll.mul(Tensors.scalar(manager, (float) (dpo.nllWeight() / sums.pairs))));
+            }
+            sums.addPairs(r.losses().toFloatArray(), r.chosenRewards().toFloatArray(), r.rejectedRewards().toFloatArray(),
+                    wholeChosen.toFloatArray(), nll.getFloat());
         }
-        sums.add(r.losses().toFloatArray(), r.chosenRewards().toFloatArray(), r.rejectedRewards().toFloatArray(),
-                policyChosen.toFloatArray(), chosenLengths, loss.getFloat());
+        if (!reflections.isEmpty()) {
+            NDArray rows = scores.tokenLogProbs().get(new NDIndex("{}:", 2 * b)); // (r, T), 0 off the targets
+            NDArray nll = rows.sum().neg(); // summed over this micro-batch's reflection targets
+            // added even at weight 0, so that a micro-batch of reflection examples alone still has a graph
+            loss = loss.add(nll.mul(Tensors.scalar(manager, (float) (dpo.reflectionWeight() / sums.reflectionTargets))));
+            sums.reflectionNll += nll.getFloat();
+        }
         return loss;
     }
 
-    private static final class Sums implements Accumulator<DpoStats> {
+    private final class Sums implements Accumulator<DpoStats> {
         final int pairs;
+        final int reflections;
+        final long reflectionTargets;
         final long tokens;
-        double loss;
         double preference;
         double nll;
+        double reflectionNll;
         double correct;
         double margin;
         double chosen;
         double rejected;
         double chosenLogProb;
 
-        Sums(int pairs, long tokens) {
+        Sums(int pairs, int reflections, long reflectionTargets, long tokens) {
             this.pairs = pairs;
+            this.reflections = reflections;
+            this.reflectionTargets = reflectionTargets;
             this.tokens = tokens;
         }
 
-        void add(float[] losses, float[] chosenRewards, float[] rejectedRewards, float[] chosenLp, float[] chosenLengths,
-                float lossShare) {
-            loss += lossShare;
+        void addPairs(float[] losses, float[] chosenRewards, float[] rejectedRewards, float[] chosenLp, float nllSum) {
+            nll += nllSum;
             for (int i = 0; i < losses.length; i++) {
                 preference += losses[i];
-                nll -= chosenLp[i] / chosenLengths[i];
                 correct += chosenRewards[i] > rejectedRewards[i] ? 1 : 0;
                 margin += chosenRewards[i] - rejectedRewards[i];
                 chosen += chosenRewards[i];
@@ -124,8 +221,13 @@ public final class DpoTrainer extends PolicyTrainer<ScoredPair, DpoStats> {
 
         @Override
         public DpoStats result(int step, double lr, double gradNorm) {
-            return new DpoStats(step, lr, loss, preference / pairs, nll / pairs, gradNorm, correct / pairs,
-                    margin / pairs, chosen / pairs, rejected / pairs, chosenLogProb / pairs, tokens);
+            double n = Math.max(1, pairs);
+            double pref = preference / n;
+            double meanNll = nll / n;
+            double refl = reflectionTargets == 0 ? 0 : reflectionNll / reflectionTargets;
+            double total = pref + dpo.nllWeight() * meanNll + dpo.reflectionWeight() * refl;
+            return new DpoStats(step, lr, total, pref, meanNll, gradNorm, correct / n, margin / n, chosen / n,
+                    rejected / n, chosenLogProb / n, tokens, refl, pairs, reflections);
         }
     }
 }

@@ -45,7 +45,7 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
     }
 
     /** One optimiser step on {@code batch}, split into micro-batches whose gradients accumulate. */
-    public S step(List<E> batch) {
+    public S step(List<? extends E> batch) {
         if (batch.isEmpty()) {
             throw new IllegalArgumentException("a training batch must not be empty");
         }
@@ -60,7 +60,7 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
             });
             Accumulator<S> acc = newAccumulator(batch);
             for (int start = 0; start < batch.size(); start += microBatchSize) {
-                List<E> micro = batch.subList(start, Math.min(batch.size(), start + microBatchSize));
+                List<? extends E> micro = batch.subList(start, Math.min(batch.size(), start + microBatchSize));
                 try (NDScope microScope = new NDScope();
                         GradientCollector collector = Engines.pytorch().newGradientCollector()) {
                     microScope.suppressNotUsedWarning();
@@ -83,13 +83,13 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
     }
 
     /** A fresh accumulator for the statistics of one step over {@code batch}. */
-    protected abstract Accumulator<S> newAccumulator(List<E> batch);
+    protected abstract Accumulator<S> newAccumulator(List<? extends E> batch);
 
     /**
      * The loss of {@code micro} scaled to its share of the batch objective (a scalar with autograd);
      * records its statistics in {@code acc}.
      */
-    protected abstract NDArray microBatchLoss(List<E> micro, Accumulator<S> acc);
+    protected abstract NDArray microBatchLoss(List<? extends E> micro, Accumulator<S> acc);
 
     /** Collects a step's statistics across its micro-batches. */
     protected interface Accumulator<S> {

@@ -20,7 +20,7 @@ public final class SftTrainer extends PolicyTrainer<Sequence, SftStats> {
     }
 
     @Override
-    protected Accumulator<SftStats> newAccumulator(List<Sequence> batch) {
+    protected Accumulator<SftStats> newAccumulator(List<? extends Sequence> batch) {
         long targets = 0;
         long tokens = 0;
         for (Sequence s : batch) {
@@ -31,9 +31,9 @@ public final class SftTrainer extends PolicyTrainer<Sequence, SftStats> {
     }
 
     @Override
-    protected NDArray microBatchLoss(List<Sequence> micro, Accumulator<SftStats> acc) {
+    protected NDArray microBatchLoss(List<? extends Sequence> micro, Accumulator<SftStats> acc) {
         Sums sums = (Sums) acc;
-        SequenceScorer.Scores scores = SequenceScorer.logProbs(model, micro);
+        SequenceScorer.Scores scores = SequenceScorer.logProbs(model, List.copyOf(micro));
         NDArray nll = scores.tokenLogProbs().sum().neg(); // summed over this micro-batch's targets
         sums.nll += nll.getFloat();
         return nll.div(Tensors.scalar(model.weights().manager(), sums.targets)); // share of the per-token mean over the whole batch

@@ -7,7 +7,7 @@ import java.util.Set;
  * A difficulty level of the arith world: how many steps, which operations, how large the numbers,
  * how many distractor quantities (numbers in the story that the solution does not use).
  *
- * @param level       1 (easiest) to 4
+ * @param level       1 (easiest) to 4, and 5: many short steps (see {@link #L5})
  * @param minSteps    fewest solution steps (lines before {@code #### N})
  * @param maxSteps    most solution steps
  * @param ops         operations the story may use
@@ -38,6 +38,15 @@ public record ArithLevel(int level, int minSteps, int maxSteps, Set<Op> ops, int
     public static final ArithLevel L3 = new ArithLevel(3, 3, 4, EnumSet.of(Op.ADD, Op.SUB, Op.MUL, Op.DIV), 100, 5, 1,
             1000);
     public static final ArithLevel L4 = new ArithLevel(4, 4, 5, EnumSet.allOf(Op.class), 500, 9, 2, 10000);
+    /**
+     * [ours] Many short steps on small numbers: 4 to 5 steps of + - * (amounts 1 to 9, doubling, every
+     * value at most 30). Each line is one of about 500 small facts, which a policy of a million
+     * parameters learns within minutes; an answer is right only if all of its lines are, so few samples
+     * of a policy that knows most of the facts are fully right, while one rewrite that copies the
+     * critiques' values usually is. The target where reflection can beat sampling, and short enough
+     * that a reflection prompt with a chained critique fits 768 positions.
+     */
+    public static final ArithLevel L5 = new ArithLevel(5, 4, 5, EnumSet.of(Op.ADD, Op.SUB, Op.MUL), 9, 2, 0, 30);
 
     public ArithLevel {
         ops = Set.copyOf(ops);
@@ -50,14 +59,18 @@ public record ArithLevel(int level, int minSteps, int maxSteps, Set<Op> ops, int
         }
     }
 
-    /** Level 1 to 4. */
+    /** The highest level {@link #of} knows. */
+    public static final int MAX_LEVEL = 5;
+
+    /** Level 1 to {@value #MAX_LEVEL}. */
     public static ArithLevel of(int level) {
         return switch (level) {
             case 1 -> L1;
             case 2 -> L2;
             case 3 -> L3;
             case 4 -> L4;
-            default -> throw new IllegalArgumentException("arith levels are 1 to 4, got " + level);
+            case 5 -> L5;
+            default -> throw new IllegalArgumentException("arith levels are 1 to 5, got " + level);
         };
     }
 }

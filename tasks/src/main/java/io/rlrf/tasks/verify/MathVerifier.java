@@ -55,7 +55,7 @@ public final class MathVerifier {
         for (VerifierAspect aspect : aspects) {
             ratings.add(bounded(switch (aspect) {
                 case LOGICAL_CORRECTNESS -> correctness(answer, got, ref, outcome);
-                case LOGICAL_ROBUSTNESS -> robustness(steps);
+                case LOGICAL_ROBUSTNESS -> robustness(question, steps);
                 case COMPLETENESS -> completeness(question, answer, reference);
                 case CONCISENESS -> conciseness(answer, reference);
             }));
@@ -98,12 +98,16 @@ public final class MathVerifier {
                         + reveal);
     }
 
-    private Verdict.Rating robustness(StepChecker.Result steps) {
+    private Verdict.Rating robustness(String question, StepChecker.Result steps) {
         VerifierAspect aspect = VerifierAspect.LOGICAL_ROBUSTNESS;
-        List<StepChecker.Step> wrong = steps.wrong();
+        boolean values = params.critiqueValues();
+        boolean compact = params.compactExpressions();
+        List<String> wrong = params.chainedCorrections()
+                ? ChainedCorrections.faults(steps.steps(), questionNumbers(question)).stream()
+                        .map(f -> f.critique(values, compact)).toList()
+                : steps.wrong().stream().map(s -> s.critique(values, compact)).toList();
         if (!wrong.isEmpty()) {
-            return new Verdict.Rating(aspect, 1, list(wrong.stream().map(StepChecker.Step::critique).toList(),
-                    "wrong steps"));
+            return new Verdict.Rating(aspect, 1, list(wrong, "wrong steps"));
         }
         if (!steps.unchecked().isEmpty()) {
             return new Verdict.Rating(aspect, 2, list(steps.unchecked().stream()
@@ -170,6 +174,15 @@ public final class MathVerifier {
         }
         int rating = issues.isEmpty() ? 3 : issues.size() == 1 ? 2 : 1;
         return new Verdict.Rating(aspect, rating, list(issues, "issues"));
+    }
+
+    /** The question's numbers, normalised as {@link FinalAnswer#format}. */
+    private static Set<String> questionNumbers(String question) {
+        Set<String> out = new java.util.HashSet<>();
+        for (String n : FinalAnswer.numbers(question)) {
+            FinalAnswer.parseNumber(n).map(FinalAnswer::format).ifPresent(out::add);
+        }
+        return out;
     }
 
     private static String withoutFinalLine(String text) {

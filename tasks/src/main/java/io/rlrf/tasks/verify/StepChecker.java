@@ -51,13 +51,31 @@ public final class StepChecker {
 
         /** The critique of a wrong step, e.g. {@code line 2: 12 + 12 = 23 is wrong; 12 + 12 = 24}. */
         public String critique() {
-            String shown = shown(rendered);
+            return critique(true);
+        }
+
+        /**
+         * The critique of a wrong step, with its right value or without it (the ablation of
+         * {@link VerifierParams#critiqueValues()}: {@code line 2: 12 + 12 = 23 is wrong}).
+         */
+        public String critique(boolean withValue) {
+            return critique(withValue, false);
+        }
+
+        /** As {@link #critique(boolean)}, the expression without spaces when {@code compact} ({@code 12+12=24}). */
+        public String critique(boolean withValue, boolean compact) {
+            String shownExpr = shown(rendered);
+            String expr = compact ? shownExpr.replace(" ", "") : shownExpr;
+            String eq = compact ? "=" : " = ";
             if (source == Source.ANNOTATION_TEXT) {
-                return "line " + line + ": " + shown + " = " + FinalAnswer.format(computed) + " but the text then says "
-                        + FinalAnswer.format(stated);
+                return withValue
+                        ? "line " + line + ": " + expr + eq + FinalAnswer.format(computed)
+                                + " but the text then says " + FinalAnswer.format(stated)
+                        : "line " + line + ": the text after the annotation of " + expr + " says "
+                                + FinalAnswer.format(stated) + ", which is wrong";
             }
-            return "line " + line + ": " + shown + " = " + FinalAnswer.format(stated) + " is wrong; " + shown + " = "
-                    + Arithmetic.display(computed, stated);
+            return "line " + line + ": " + expr + eq + FinalAnswer.format(stated) + " is wrong"
+                    + (withValue ? "; " + expr + eq + Arithmetic.display(computed, stated) : "");
         }
     }
 

@@ -12,12 +12,25 @@ package io.rlrf.tasks.verify;
  * @param revealReferenceAnswer whether the logical-correctness critique states the reference
  *                              answer; off by default, so that a rewrite must fix the reasoning
  *                              rather than copy the number
+ * @param chainedCorrections    whether a step that computes with a wrong value carried from an
+ *                              earlier step is faulted too, with its own right value computed from
+ *                              the corrected carried values ({@code line 2: 18 * 3 = 54 uses the
+ *                              wrong 18 from line 1; 19 * 3 = 57}), so that every value a rewrite
+ *                              needs is in the feedback; off by default (each step is judged on
+ *                              its own inputs only)
+ * @param critiqueValues        whether the critique of a wrong step states its right value; on by
+ *                              default. Off is the ablation "the feedback names the faulty line
+ *                              but not the fix" ({@code line 2: 12 + 12 = 23 is wrong})
+ * @param compactExpressions    whether a wrong step's expressions are written without spaces, as the
+ *                              arith world's answers write them ({@code line 2: 12+12=23 is wrong;
+ *                              12+12=24}), so that a rewrite can copy the right line as it writes it;
+ *                              off by default (canonical spacing, {@code 12 + 12})
  */
 public record VerifierParams(double lengthRatio, int minLengthBound, int maxCritiqueItems,
-        boolean revealReferenceAnswer) {
+        boolean revealReferenceAnswer, boolean chainedCorrections, boolean critiqueValues, boolean compactExpressions) {
 
     /** The defaults documented above. */
-    public static final VerifierParams DEFAULTS = new VerifierParams(3.0, 200, 5, false);
+    public static final VerifierParams DEFAULTS = new VerifierParams(3.0, 200, 5, false, false, true, false);
 
     public VerifierParams {
         if (!(lengthRatio >= 1.0) || Double.isInfinite(lengthRatio)) {
@@ -29,5 +42,41 @@ public record VerifierParams(double lengthRatio, int minLengthBound, int maxCrit
         if (maxCritiqueItems < 1) {
             throw new IllegalArgumentException("maxCritiqueItems must be >= 1, got " + maxCritiqueItems);
         }
+    }
+
+    /** The first four settings, with chained corrections off and right values stated (the defaults). */
+    public VerifierParams(double lengthRatio, int minLengthBound, int maxCritiqueItems, boolean revealReferenceAnswer) {
+        this(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, false, true, false);
+    }
+
+    /**
+     * The settings as text; judges put it in their feedback fingerprints (cache and content keys). The
+     * three later settings appear only when they differ from their defaults, so that the keys of feedback
+     * judged before they existed stay what they were.
+     */
+    @Override
+    public String toString() {
+        String base = "VerifierParams[lengthRatio=" + lengthRatio + ", minLengthBound=" + minLengthBound
+                + ", maxCritiqueItems=" + maxCritiqueItems + ", revealReferenceAnswer=" + revealReferenceAnswer;
+        return base + (chainedCorrections ? ", chainedCorrections=true" : "") + (critiqueValues ? "" : ", critiqueValues=false")
+                + (compactExpressions ? ", compactExpressions=true" : "") + "]";
+    }
+
+    /** These settings with chained corrections on or off. */
+    public VerifierParams withChainedCorrections(boolean on) {
+        return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, on,
+                critiqueValues, compactExpressions);
+    }
+
+    /** These settings with critiques that state (true) or withhold (false) the right values. */
+    public VerifierParams withCritiqueValues(boolean on) {
+        return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer,
+                chainedCorrections, on, compactExpressions);
+    }
+
+    /** These settings with wrong steps' expressions written without spaces (true) or canonically spaced. */
+    public VerifierParams withCompactExpressions(boolean on) {
+        return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer,
+                chainedCorrections, critiqueValues, on);
     }
 }

@@ -37,7 +37,7 @@ class ArithWorldTest {
 
     @Test
     void splitsAreDisjointInTheirComputationsEvenAcrossSeeds() {
-        for (ArithLevel level : List.of(ArithLevel.L1, ArithLevel.L2, ArithLevel.L3, ArithLevel.L4)) {
+        for (ArithLevel level : List.of(ArithLevel.L1, ArithLevel.L2, ArithLevel.L3, ArithLevel.L4, ArithLevel.L5)) {
             Set<String> train = computations(ArithWorld.generate(level, Split.TRAIN, 400, 1));
             Set<String> dev = computations(ArithWorld.generate(level, Split.DEV, 50, 2));
             Set<String> test = computations(ArithWorld.generate(level, Split.TEST, 50, 3));
@@ -56,7 +56,7 @@ class ArithWorldTest {
     @Test
     void everyReferenceSolutionVerifiesPerfectlyAndEndsWithItsAnswer() {
         MathVerifier verifier = new MathVerifier(VerifierParams.DEFAULTS);
-        for (int level = 1; level <= 4; level++) {
+        for (int level = 1; level <= 5; level++) {
             for (MathProblem p : ArithWorld.generate(ArithLevel.of(level), Split.TEST, 100, 11)) {
                 var verdict = verifier.verify(p.question(), p.solution(), p.solution());
                 assertEquals(1.0, verdict.score(), p.id() + "\n" + p.question() + "\n" + p.solution() + "\n" + verdict);
@@ -68,7 +68,7 @@ class ArithWorldTest {
 
     @Test
     void levelsGrowInStepsNumbersAndDistractors() {
-        for (int level = 1; level <= 4; level++) {
+        for (int level = 1; level <= 5; level++) {
             ArithLevel spec = ArithLevel.of(level);
             for (MathProblem p : ArithWorld.generate(spec, Split.TRAIN, 300, 5)) {
                 String[] lines = p.solution().split("\n");

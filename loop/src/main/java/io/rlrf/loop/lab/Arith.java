@@ -1,0 +1,138 @@
+package io.rlrf.loop.lab;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.rlrf.tasks.FinalAnswer;
+import io.rlrf.tasks.prompt.AnswerPrompt;
+import io.rlrf.tasks.prompt.ReflectionPrompt;
+import io.rlrf.tasks.verify.Verdict;
+
+/**
+ * The text conventions of the loop on the arith world: the answer and reflection prompts (the tasks
+ * library's defaults, as the trainer and reflector-svc use them), and the parsing of solution lines
+ * {@code a op b=<<a op b=c>>c}.
+ */
+public final class Arith {
+
+    /** The loop's answer prompt (the trainer's default). */
+    public static final AnswerPrompt ANSWER = AnswerPrompt.DEFAULT;
+    /** The loop's reflection prompt (reflector-svc's default). */
+    public static final ReflectionPrompt REFLECTION = ReflectionPrompt.DEFAULT;
+
+    private static final Pattern LINE = Pattern.compile("^(\\d+)([-+*/])(\\d+)=<<(\\d+)([-+*/])(\\d+)=(-?\\d+)>>(-?\\d+)$");
+    /** A critique item that states a right value: {@code line L: ...; EXPR = V}. */
+    private static final Pattern VALUED = Pattern.compile("line (\\d+): .*; ([^;]+?) ?= ?(-?\\d+(?:\\.\\d+)?)$");
+
+    private Arith() {
+    }
+
+    public static String answerPrompt(String question) {
+        return ANSWER.render(question);
+    }
+
+    /** The reflection prompt for {@code draft} judged {@code verdict}, exactly as the loop builds it. */
+    public static String reflectionPrompt(String question, String draft, Verdict verdict) {
+        return REFLECTION.render(question, draft, ratings(verdict));
+    }
+
+    /** The critiques block of {@code verdict} as reflector-svc renders it (empty when nothing is faulted). */
+    public static String critiques(Verdict verdict) {
+        return ReflectionPrompt.critiques(ratings(verdict));
+    }
+
+    private static List<ReflectionPrompt.Rating> ratings(Verdict verdict) {
+        return verdict.ratings().stream()
+                .map(r -> new ReflectionPrompt.Rating(r.aspect().aspectName(), r.rating(), r.critique())).toList();
+    }
+
+    /**
+     * One parsed solution line.
+     *
+     * @param a        left operand as written
+     * @param op       operator
+     * @param b        right operand
+     * @param stated   the annotation's result
+     * @param visible  the value written after the annotation
+     * @param sameExpr whether the text's expression equals the annotation's
+     */
+    public record Line(long a, char op, long b, long stated, long visible, boolean sameExpr) {
+
+        /** a op b, or null if not exact and non-negative. */
+        public Long value() {
+            return apply(a, op, b);
+        }
+
+        /** Whether the line's arithmetic is right on its own inputs (the fact), and consistently copied. */
+        public boolean factRight() {
+            Long v = value();
+            return sameExpr && v != null && v == stated && stated == visible;
+        }
+    }
+
+    /** The line, or null when it is not of the form {@code a op b=<<a op b=c>>c}. */
+    public static Line parse(String line) {
+        Matcher m = LINE.matcher(line.strip());
+        if (!m.matches()) {
+            return null;
+        }
+        boolean same = m.group(1).equals(m.group(4)) && m.group(2).equals(m.group(5)) && m.group(3).equals(m.group(6));
+        try {
+            return new Line(Long.parseLong(m.group(1)), m.group(2).charAt(0), Long.parseLong(m.group(3)),
+                    Long.parseLong(m.group(7)), Long.parseLong(m.group(8)), same);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** {@code a op b}; null when negative or inexact. */
+    public static Long apply(long a, char op, long b) {
+        long v = switch (op) {
+            case '+' -> a + b;
+            case '-' -> a - b;
+            case '*' -> a * b;
+            default -> b == 0 || a % b != 0 ? -1 : a / b;
+        };
+        return v < 0 ? null : v;
+    }
+
+    /** The critique items that state a right value, as (line, value). */
+    public static List<long[]> valuedItems(String critiques) {
+        List<long[]> out = new ArrayList<>();
+        for (String item : critiques.split("\n")) {
+            String s = item.strip();
+            int colon = s.indexOf("): ");
+            if (s.startsWith("- ") && colon > 0) {
+                s = s.substring(colon + 3);
+            }
+            Matcher m = VALUED.matcher(s);
+            if (m.find() && !m.group(3).contains(".")) {
+                out.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(3))});
+            }
+        }
+        return out;
+    }
+
+    /** The faulty line numbers a critique names ({@code line L:} of the robustness items). */
+    public static List<Integer> namedLines(String critiques) {
+        List<Integer> out = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)(?:^|: )line (\\d+): ").matcher(critiques);
+        while (m.find()) {
+            out.add(Integer.parseInt(m.group(1)));
+        }
+        return out;
+    }
+
+    public static boolean isCorrect(String answer, String reference) {
+        var got = FinalAnswer.extract(answer);
+        var want = FinalAnswer.parseNumber(reference);
+        return got.isPresent() && want.isPresent() && FinalAnswer.sameNumber(got.get().number(), want.get());
+    }
+
+    /** The final answer's value, or "" when there is none. */
+    public static String finalAnswer(String answer) {
+        return FinalAnswer.extract(answer).map(FinalAnswer.Extracted::value).orElse("");
+    }
+}

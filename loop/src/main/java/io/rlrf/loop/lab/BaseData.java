@@ -1,0 +1,72 @@
+package io.rlrf.loop.lab;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import io.rlrf.tasks.MathProblem;
+import io.rlrf.tasks.Split;
+import io.rlrf.tasks.arith.ArithLevel;
+import io.rlrf.tasks.arith.ArithWorld;
+import io.rlrf.tasks.verify.MathVerifier;
+import io.rlrf.tasks.verify.Verdict;
+import io.rlrf.tasks.verify.VerifierParams;
+
+/**
+ * The base policy's SFT set: answering examples (answer template, reference) and revision examples
+ * (reflection template with a {@link SlipDrafts} draft and the verifier's critique of it, then the
+ * reference). Seeded: the same spec gives the same list.
+ */
+public final class BaseData {
+
+    public enum Kind {
+        ANSWER, REVISION
+    }
+
+    public record Example(Kind kind, String prompt, String completion) {
+    }
+
+    /**
+     * @param levels    arith levels
+     * @param answers   answering examples per level
+     * @param revisions revision examples per level
+     * @param slipRate  per-step slip probability of the drafts
+     * @param verifier  the verifier settings of the critiques (chained corrections on for the recipe)
+     */
+    public record Spec(List<Integer> levels, int answers, int revisions, double slipRate, VerifierParams verifier,
+            long seed) {
+    }
+
+    private BaseData() {
+    }
+
+    public static List<Example> build(Spec spec) {
+        MathVerifier verifier = new MathVerifier(spec.verifier());
+        List<Example> out = new ArrayList<>();
+        for (int level : spec.levels()) {
+            List<MathProblem> problems = ArithWorld.generate(ArithLevel.of(level), Split.TRAIN,
+                    spec.answers() + spec.revisions(), spec.seed() * 31 + level);
+            Random random = new Random(spec.seed() * 7919 + level);
+            for (int i = 0; i < problems.size(); i++) {
+                MathProblem p = problems.get(i);
+                if (i < spec.answers()) {
+                    out.add(new Example(Kind.ANSWER, Arith.answerPrompt(p.question()), p.solution()));
+                    continue;
+                }
+                String draft = null;
+                for (int attempt = 0; attempt < 20 && draft == null; attempt++) {
+                    draft = SlipDrafts.draft(p.solution(), spec.slipRate(), random);
+                }
+                if (draft == null) {
+                    continue;
+                }
+                Verdict v = verifier.verify(p.question(), draft, p.solution());
+                out.add(new Example(Kind.REVISION, Arith.reflectionPrompt(p.question(), draft, v),
+                        p.solution()));
+            }
+        }
+        Collections.shuffle(out, new Random(spec.seed() + 17));
+        return out;
+    }
+}

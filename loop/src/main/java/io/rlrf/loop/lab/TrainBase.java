@@ -1,0 +1,162 @@
+package io.rlrf.loop.lab;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import io.rlrf.model.LlamaConfig;
+import io.rlrf.model.Policy;
+import io.rlrf.model.score.SequenceScorer.Sequence;
+import io.rlrf.model.tokenizer.CharTokenizerSpec;
+import io.rlrf.model.train.OptimizerParams;
+import io.rlrf.model.train.SftStats;
+import io.rlrf.model.train.SftTrainer;
+import io.rlrf.tasks.verify.VerifierParams;
+
+/**
+ * Trains a base policy from scratch with SFT on {@link BaseData} and saves it, with
+ * {@code base.json} (the recipe and its figures). Then probes it ({@link Probe}) unless
+ * {@code probe=false}.
+ *
+ * <p>Usage: {@code TrainBase <out-dir> [levels=5 answers=6000 revisions=3000 slip-rate=0.35
+ * hidden=128 layers=4 heads=4 positions=768 steps=1500 batch=32 micro=16 lr=2e-3 warmup=50 seed=1
+ * probe=true probe-problems=500 probe-n=8 save-every=0 init=]}: {@code save-every} saves snapshots
+ * {@code <out-dir>-step<N>} along the way; {@code init} continues from a checkpoint instead of a fresh
+ * network (its shape wins).
+ */
+public final class TrainBase {
+
+    private TrainBase() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(args[0]);
+        Map<String, String> kv = new LinkedHashMap<>(Map.of());
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("levels", "5");
+        defaults.put("answers", "6000");
+        defaults.put("revisions", "3000");
+        defaults.put("slip-rate", "0.35");
+        defaults.put("hidden", "128");
+        defaults.put("layers", "4");
+        defaults.put("heads", "4");
+        defaults.put("positions", "768");
+        defaults.put("steps", "1500");
+        defaults.put("batch", "32");
+        defaults.put("micro", "16");
+        defaults.put("lr", "2e-3");
+        defaults.put("warmup", "50");
+        defaults.put("seed", "1");
+        defaults.put("probe", "true");
+        defaults.put("probe-problems", "500");
+        defaults.put("probe-n", "8");
+        defaults.put("save-every", "0");
+        defaults.put("init", "");
+        defaults.put("compact", "false");
+        kv.putAll(defaults);
+        for (int i = 1; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            if (eq < 0 || !defaults.containsKey(args[i].substring(0, eq))) {
+                throw new IllegalArgumentException("unknown setting " + args[i] + "; known: " + defaults.keySet());
+            }
+            kv.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
+        System.out.println("recipe " + kv);
+        long start = System.nanoTime();
+        long seed = Long.parseLong(kv.get("seed"));
+        List<Integer> levels = Arrays.stream(kv.get("levels").split(",")).map(Integer::parseInt).toList();
+        List<BaseData.Example> data = BaseData.build(new BaseData.Spec(levels, Integer.parseInt(kv.get("answers")),
+                Integer.parseInt(kv.get("revisions")), Double.parseDouble(kv.get("slip-rate")),
+                VerifierParams.DEFAULTS.withChainedCorrections(true).withCompactExpressions(Boolean.parseBoolean(kv.get("compact"))),
+                seed));
+        int hidden = Integer.parseInt(kv.get("hidden"));
+        int heads = Integer.parseInt(kv.get("heads"));
+        int positions = Integer.parseInt(kv.get("positions"));
+        String alphabet = CharTokenizerSpec.PRINTABLE_ASCII;
+        LlamaConfig shape = LlamaConfig.of(CharTokenizerSpec.vocabSize(alphabet), hidden, 4 * hidden,
+                Integer.parseInt(kv.get("layers")), heads, Math.max(1, heads / 2), positions, true);
+        int steps = Integer.parseInt(kv.get("steps"));
+        int batchSize = Integer.parseInt(kv.get("batch"));
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("recipe", kv);
+        info.put("parameters", shape.parameterCount());
+        String init = kv.get("init");
+        try (Policy policy = init.isEmpty() ? Policy.initialize(shape, CharTokenizerSpec.toJson(alphabet), seed)
+                : Policy.load(Path.of(init))) {
+            List<Sequence> examples = new ArrayList<>();
+            Map<BaseData.Kind, Integer> kinds = new HashMap<>();
+            int tooLong = 0;
+            for (BaseData.Example e : data) {
+                Sequence s = new Sequence(policy.encodePrompt(e.prompt()), policy.encodeCompletion(e.completion()));
+                if (s.length() > positions) {
+                    tooLong++;
+                    continue;
+                }
+                examples.add(s);
+                kinds.merge(e.kind(), 1, Integer::sum);
+            }
+            System.out.printf("%d examples %s, %d too long, %d parameters%n", examples.size(), kinds, tooLong,
+                    shape.parameterCount());
+            info.put("examples", kinds);
+            Random shuffle = new Random(seed + 101);
+            List<Sequence> order = new ArrayList<>(examples);
+            Collections.shuffle(order, shuffle);
+            int cursor = 0;
+            List<double[]> curve = new ArrayList<>();
+            double window = 0;
+            int inWindow = 0;
+            try (SftTrainer sft = new SftTrainer(policy.model(), OptimizerParams.of(Double.parseDouble(kv.get("lr")),
+                    Math.min(Integer.parseInt(kv.get("warmup")), steps - 1), steps).withMinLrRatio(0.1),
+                    Math.min(Integer.parseInt(kv.get("micro")), batchSize))) {
+                for (int step = 1; step <= steps; step++) {
+                    List<Sequence> batch = new ArrayList<>(batchSize);
+                    while (batch.size() < batchSize) {
+                        if (cursor == order.size()) {
+                            Collections.shuffle(order, shuffle);
+                            cursor = 0;
+                        }
+                        batch.add(order.get(cursor++));
+                    }
+                    batch.sort(Comparator.comparingInt(Sequence::length));
+                    SftStats st = sft.step(batch);
+                    window += st.loss();
+                    inWindow++;
+                    int every = Integer.parseInt(kv.get("save-every"));
+                    if (every > 0 && step % every == 0 && step < steps) {
+                        policy.save(out.resolveSibling(out.getFileName() + "-step" + step), Map.of("recipe", kv.toString()));
+                    }
+                    if (step % 100 == 0 || step == steps) {
+                        curve.add(new double[] {step, window / inWindow});
+                        System.out.printf("step %d/%d loss %.4f lr %.2e %.0f s%n", step, steps, window / inWindow, st.lr(),
+                                (System.nanoTime() - start) / 1e9);
+                        window = 0;
+                        inWindow = 0;
+                    }
+                }
+            }
+            info.put("loss_curve", curve);
+            info.put("train_seconds", (System.nanoTime() - start) / 1e9);
+            policy.save(out, Map.of("recipe", kv.toString()));
+            if (Boolean.parseBoolean(kv.get("probe"))) {
+                Probe.Spec spec = Probe.Spec.parse(List.of("level=" + levels.get(levels.size() - 1),
+                        "problems=" + kv.get("probe-problems"), "n=" + kv.get("probe-n"), "compact=" + kv.get("compact"),
+                        "batch=32"));
+                info.put("probe", Probe.run(policy, spec));
+            }
+            info.put("seconds", (System.nanoTime() - start) / 1e9);
+            Files.writeString(out.resolve("base.json"),
+                    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info));
+        }
+    }
+}

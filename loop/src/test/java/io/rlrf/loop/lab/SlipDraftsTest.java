@@ -1,0 +1,106 @@
+package io.rlrf.loop.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import io.rlrf.tasks.MathProblem;
+import io.rlrf.tasks.Split;
+import io.rlrf.tasks.arith.ArithLevel;
+import io.rlrf.tasks.arith.ArithWorld;
+import io.rlrf.tasks.verify.MathVerifier;
+import io.rlrf.tasks.verify.Verdict;
+import io.rlrf.tasks.verify.VerifierParams;
+
+/** Slipped drafts, and chained critiques that make the fix reachable by copying. */
+class SlipDraftsTest {
+
+    private static final Pattern ITEM = Pattern.compile("line (\\d+): .*; ([^;]+?) ?= ?(\\d+)$");
+
+    /** The rewrite a perfect copier writes: each critiqued line replaced by the critique's right line. */
+    static String copyFix(String draft, String critiques) {
+        String[] lines = draft.split("\n");
+        for (String item : critiques.split("\n")) {
+            String s = item.contains("): ") ? item.substring(item.indexOf("): ") + 3) : item;
+            Matcher m = ITEM.matcher(s.strip());
+            if (m.find()) {
+                String expr = m.group(2).replace(" ", "");
+                lines[Integer.parseInt(m.group(1)) - 1] = expr + "=<<" + expr + "=" + m.group(3) + ">>" + m.group(3);
+            }
+        }
+        String last = lines[lines.length - 2];
+        lines[lines.length - 1] = "#### " + last.substring(last.lastIndexOf(">>") + 2);
+        return String.join("\n", lines);
+    }
+
+    @Test
+    void copyingTheChainedCritiquesValuesGivesTheReference() {
+        MathVerifier chained = new MathVerifier(VerifierParams.DEFAULTS.withChainedCorrections(true));
+        MathVerifier compact = new MathVerifier(VerifierParams.DEFAULTS.withChainedCorrections(true).withCompactExpressions(true));
+        MathVerifier plain = new MathVerifier(VerifierParams.DEFAULTS);
+        Random random = new Random(3);
+        int drafts = 0;
+        int plainFixed = 0;
+        for (MathProblem p : ArithWorld.generate(ArithLevel.L5, Split.TRAIN, 300, 2)) {
+            String draft = SlipDrafts.draft(p.solution(), 0.4, random);
+            if (draft == null) {
+                continue;
+            }
+            drafts++;
+            assertNotEquals(p.solution(), draft);
+            Verdict v = chained.verify(p.question(), draft, p.solution());
+            assertTrue(v.score() < 1.0, draft);
+            assertEquals(p.solution(), copyFix(draft, Arith.critiques(v)), "draft:\n" + draft + "\ncritiques:\n"
+                    + Arith.critiques(v));
+            assertEquals(p.solution(), copyFix(draft, Arith.critiques(compact.verify(p.question(), draft, p.solution()))));
+            String unchained = copyFix(draft, Arith.critiques(plain.verify(p.question(), draft, p.solution())));
+            plainFixed += unchained.equals(p.solution()) ? 1 : 0;
+        }
+        assertTrue(drafts >= 250, drafts + " drafts");
+        System.out.printf("copying the critiques' values fixes %d of %d drafts with chained corrections, %d without%n",
+                drafts, drafts, plainFixed);
+        assertTrue(plainFixed < drafts / 2, "without chaining most multi-step drafts stay wrong: " + plainFixed);
+    }
+
+    @Test
+    void aDraftCarriesItsSlipsThroughEveryLaterLine() {
+        String reference = "12+7=<<12+7=19>>19\n19*3=<<19*3=57>>57\n57-4=<<57-4=53>>53\n#### 53";
+        String draft = SlipDrafts.draft(reference, 0.0, new Random(1)); // exactly one forced slip
+        assertNotNull(draft);
+        String[] lines = draft.split("\n");
+        long running = -1;
+        int slips = 0;
+        for (int i = 0; i < lines.length - 1; i++) {
+            Arith.Line l = Arith.parse(lines[i]);
+            assertNotNull(l, lines[i]);
+            if (i > 0) {
+                assertEquals(running, l.a(), "line " + (i + 1) + " computes with the stated running value");
+            }
+            slips += l.factRight() ? 0 : 1;
+            running = l.stated();
+        }
+        assertEquals(1, slips, draft);
+        assertEquals("#### " + running, lines[lines.length - 1]);
+    }
+
+    @Test
+    void theCopyRateCountsCritiqueValuesStatedOnTheirLines() {
+        String critiques = "- logical_robustness (rating 1/3): line 1: 12 + 7 = 18 is wrong; 12 + 7 = 19\n"
+                + "line 2: 18 * 3 = 54 uses the wrong 18 from line 1; 19 * 3 = 57";
+        assertEquals(new Probe.Copy(2, 2), Probe.copy(critiques, "12+7=<<12+7=19>>19\n19*3=<<19*3=57>>57\n#### 57"));
+        assertEquals(new Probe.Copy(2, 1), Probe.copy(critiques, "12+7=<<12+7=19>>19\n19*3=<<19*3=56>>56\n#### 56"));
+        assertEquals(new Probe.Copy(2, 0), Probe.copy(critiques, "I do not know"));
+        assertEquals(2, Arith.valuedItems(critiques).size());
+        String compact = "- logical_robustness (rating 1/3): line 1: 12+7=18 is wrong; 12+7=19\n"
+                + "line 2: 18*3=54 uses the wrong 18 from line 1; 19*3=57";
+        assertEquals(new Probe.Copy(2, 2), Probe.copy(compact, "12+7=<<12+7=19>>19\n19*3=<<19*3=57>>57\n#### 57"));
+        assertEquals(java.util.List.of(1, 2), Arith.namedLines(critiques));
+    }
+}

@@ -13,13 +13,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The short forms of the lab's commands run end to end: the base recipe (TrainBase, a few steps of a
- * tiny network, then the probe) and one iteration of each loop mode (Recipe) from that base.
+ * The short form of the base recipe runs end to end: TrainBase trains a few steps of a tiny network,
+ * saves it, and probes it (the figures a base is judged by land in base.json).
  */
 class ShortFormTest {
 
     @Test
-    void theBaseRecipeAndEveryLoopModeRunInShortForm(@TempDir Path dir) throws Exception {
+    void theBaseRecipeTrainsSavesAndProbesInShortForm(@TempDir Path dir) throws Exception {
         Path base = dir.resolve("base");
         TrainBase.main(new String[] {base.toString(), "answers=24", "revisions=12", "hidden=32", "layers=1", "heads=2",
                 "steps=3", "batch=4", "micro=4", "warmup=1", "probe-problems=4", "probe-n=2"});
@@ -28,14 +28,5 @@ class ShortFormTest {
         assertEquals(3, info.get("recipe").get("steps").asInt());
         assertTrue(info.get("probe").has("copy_rate"), info.toString());
         assertTrue(info.get("probe").has("unsolved_fixed_by_m_extra_samples"), info.toString());
-        for (String mode : new String[] {"base", "reward-only", "rlrf", "rlrf-novalues", "sft"}) {
-            Path out = dir.resolve(mode);
-            Recipe.main(new String[] {base.toString(), out.toString(), "mode=" + mode, "prompts=3", "eval=3", "n=2", "m=2",
-                    "k=1", "max-new-tokens=24", "batch=2"});
-            JsonNode result = new ObjectMapper().readTree(out.resolve("result.json").toFile());
-            JsonNode row = result.get("rows").get(result.get("rows").size() - 1);
-            assertEquals(3, row.get("per_problem").asText().length(), mode);
-            assertTrue(row.has("fact_accuracy"), mode);
-        }
     }
 }

@@ -13,34 +13,38 @@ import io.rlrf.api.generator.v1.GenerateRequest;
 import io.rlrf.api.generator.v1.GenerateResponse;
 import io.rlrf.api.generator.v1.LoadCheckpointResponse;
 import io.rlrf.api.generator.v1.ModelInfo;
+import io.rlrf.api.generator.v1.Prompt;
 import io.rlrf.api.generator.v1.SamplingParams;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.loop.peer.GeneratorPeer;
 import io.rlrf.model.Policy;
 import io.rlrf.model.generate.Completion;
+import io.rlrf.model.generate.EngineParams;
 import io.rlrf.model.generate.GenerationRequest;
 import io.rlrf.model.generate.Generator;
 
 /**
  * The policy in this process: checkpoints from the model store, answers from the model library's
  * {@link Generator}, with generator-svc's contract (sample j of every prompt is drawn with seed
- * {@code s + j}; the request's version pin; prompt + max_new_tokens within the model's positions,
+ * {@code s + j}; the request's version pin; a prompt's own max_new_tokens over the request's; prompt
+ * + max_new_tokens within the model's positions,
  * else LIMIT_EXCEEDED). Every sampling field the loop sends is set, so there are no server defaults.
  */
 public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
 
     private final Path store;
-    private final int batchSize;
+    private final EngineParams engine;
     private Policy policy;
+    private Generator generator; // the loaded policy's engine (its KV cache is kept between calls)
     private String version = "";
 
     /**
      * @param store     the model store root
-     * @param batchSize sequences decoded together
+     * @param batchSize sequences decoded together (the engine's rows; a finished one is replaced at once)
      */
     public LocalGenerator(Path store, int batchSize) {
         this.store = store.toAbsolutePath().normalize();
-        this.batchSize = batchSize;
+        this.engine = EngineParams.defaults().withMaxRows(batchSize);
     }
 
     @Override
@@ -61,10 +65,9 @@ public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
             throw new UncheckedIOException("could not load checkpoint " + requested, e);
         }
         String previous = version;
-        if (policy != null) {
-            policy.close();
-        }
+        close();
         policy = loaded;
+        generator = new Generator(policy.model(), policy.requireTokenizer(), engine);
         version = requested;
         return LoadCheckpointResponse.newBuilder().setModel(ModelInfo.newBuilder().setPolicyVersion(version))
                 .setPreviousVersion(previous).setLoadMillis((System.nanoTime() - start) / 1_000_000).build();
@@ -85,20 +88,19 @@ public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
         int positions = policy.config().maxPositionEmbeddings();
         List<GenerationRequest> sequences = new ArrayList<>();
         for (int i = 0; i < request.getPromptsCount(); i++) {
-            int[] ids = policy.encodePrompt(request.getPrompts(i).getText());
-            if (ids.length + params.maxNewTokens() > positions) {
-                throw ServiceException.limitExceeded("prompts[" + i + "] tokens + sampling.max_new_tokens",
-                        ids.length + params.maxNewTokens(), positions, "max_position_embeddings of '" + version + "'");
+            Prompt prompt = request.getPrompts(i);
+            io.rlrf.model.generate.SamplingParams own = prompt.hasMaxNewTokens()
+                    ? params.withMaxNewTokens(prompt.getMaxNewTokens()) : params;
+            int[] ids = policy.encodePrompt(prompt.getText());
+            if (ids.length + own.maxNewTokens() > positions) {
+                throw ServiceException.limitExceeded("prompts[" + i + "] tokens + max_new_tokens",
+                        ids.length + own.maxNewTokens(), positions, "max_position_embeddings of '" + version + "'");
             }
             for (int j = 0; j < request.getN(); j++) {
-                sequences.add(new GenerationRequest(ids, params.withSeed(p.getSeed() + j)));
+                sequences.add(new GenerationRequest(ids, own.withSeed(p.getSeed() + j)));
             }
         }
-        Generator generator = new Generator(policy.model(), policy.requireTokenizer());
-        List<Completion> completions = new ArrayList<>(sequences.size());
-        for (int from = 0; from < sequences.size(); from += batchSize) {
-            completions.addAll(generator.generate(sequences.subList(from, Math.min(sequences.size(), from + batchSize))));
-        }
+        List<Completion> completions = generator.generate(sequences);
         GenerateResponse.Builder response = GenerateResponse.newBuilder().setPolicyVersion(version);
         int k = 0;
         for (int i = 0; i < request.getPromptsCount(); i++) {
@@ -117,6 +119,10 @@ public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (generator != null) {
+            generator.close();
+            generator = null;
+        }
         if (policy != null) {
             policy.close();
             policy = null;

@@ -45,8 +45,12 @@ public final class LocalReflector implements ReflectorPeer {
                 ratings.add(new ReflectionPrompt.Rating(a.getAspect(), a.getRating(), a.getCritique()));
             }
             critiqued.add(ReflectionPrompt.faulted(ratings));
-            generate.addPrompts(Prompt.newBuilder().setId(item.getAnswer().getId())
-                    .setText(template.render(item.getPrompt(), item.getAnswer().getText(), ratings)));
+            Prompt.Builder prompt = Prompt.newBuilder().setId(item.getAnswer().getId())
+                    .setText(template.render(item.getPrompt(), item.getAnswer().getText(), ratings));
+            if (item.hasMaxNewTokens()) {
+                prompt.setMaxNewTokens(item.getMaxNewTokens());
+            }
+            generate.addPrompts(prompt);
         }
         GenerateResponse answers = generator.generate(generate.build());
         RefineResponse.Builder response = RefineResponse.newBuilder();

@@ -27,6 +27,8 @@ public final class RunConfigValidation {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,62}");
     /** The built-in world has four levels (tasks' ArithLevel); RunProblems checks each value. */
     private static final int MAX_DIFFICULTY_LEVELS = 4;
+    /** Beyond 100x the reference, max_new_tokens is the cap anyway: a larger factor is a typo. */
+    private static final double MAX_LENGTH_FACTOR = 100;
 
     private RunConfigValidation() {
     }
@@ -101,6 +103,7 @@ public final class RunConfigValidation {
         Check.atLeast("config.sampling.top_k", sampling.getTopK(), 0);
         Check.atLeast("config.sampling.max_new_tokens", sampling.getMaxNewTokens(), 1);
         Check.withinLimit("config.sampling.max_new_tokens", sampling.getMaxNewTokens(), maxNewTokens);
+        Check.inClosedRange("config.sampling.length_factor", sampling.getLengthFactor(), 0.0, MAX_LENGTH_FACTOR);
 
         // Steps 3-5: reflection, which only MODE_RLRF has.
         ReflectionConfig reflection = resolved.getReflection();

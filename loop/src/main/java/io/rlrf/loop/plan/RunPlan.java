@@ -22,13 +22,27 @@ import io.rlrf.model.train.PreferenceLoss;
  *
  * @param config     the resolved config it came from (kept for the run's record)
  * @param sampling   step 1's parameters (seed set per batch)
+ * @param cap        each prompt's answer length cap in steps 1 and 4 and in evaluation
  * @param reflection steps 3-5
  * @param pairing    step 6
  * @param eval       held-out evaluation's parameters (seed fixed per run)
  */
 public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, String baseCheckpoint, DataPlan data,
-        int n, SamplingParams sampling, ReflectionPlan reflection, PairingRule pairing, DpoPlan dpo, SftPlan sft,
-        SamplingParams eval) {
+        int n, SamplingParams sampling, AnswerCap cap, ReflectionPlan reflection, PairingRule pairing, DpoPlan dpo,
+        SftPlan sft, SamplingParams eval) {
+
+    /**
+     * Each prompt's answer length cap: {@code ceil(factor x reference characters)} new tokens, within
+     * the stage's own max_new_tokens; factor 0 (or no reference) leaves the stage's cap.
+     */
+    public record AnswerCap(double factor) {
+        public int tokens(String reference, int stageMax) {
+            if (factor <= 0 || reference.isEmpty()) {
+                return stageMax;
+            }
+            return (int) Math.min(stageMax, Math.max(1, Math.ceil(factor * reference.length())));
+        }
+    }
 
     /** Which prompts: the task, the splits, the levels, how many per iteration. */
     public record DataPlan(String task, int trainPrompts, int evalPrompts, String trainSplit, String evalSplit,
@@ -114,6 +128,7 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
                         List.copyOf(d.getDifficultyLevelsList())),
                 s.getN(), new SamplingParams(s.getTemperature(), s.getTopP(), s.getTopK(), s.getMaxNewTokens(), stop, 0,
                         false),
+                new AnswerCap(s.getLengthFactor()),
                 new ReflectionPlan(r.getEnabled(), r.getK(), r.getM(), new SamplingParams(r.getTemperature(), r.getTopP(),
                         0, r.getMaxNewTokens(), stop, 0, false)),
                 new PairingRule(p.getDelta(), p.getPairsPerPrompt(), p.getScore(), p.getRejectedFromSamples()),

@@ -25,7 +25,8 @@ final class Answering {
     }
 
     /**
-     * {@code n} answers per problem from checkpoint {@code version}; the batch starting at problem
+     * {@code n} answers per problem from checkpoint {@code version}, each problem's answers capped by
+     * the run's {@link io.rlrf.loop.plan.RunPlan.AnswerCap} within {@code params}; the batch starting at problem
      * {@code from} is sampled with seed {@code seedOfBatch(from)}.
      */
     static List<Sample> answer(StageContext ctx, List<Problem> problems, int n, SamplingParams params,
@@ -37,7 +38,13 @@ final class Answering {
             GenerateRequest.Builder request = GenerateRequest.newBuilder().setN(n)
                     .setSampling(Peers.sampling(params, seedOfBatch.applyAsLong(from))).setRequirePolicyVersion(version);
             for (Problem p : chunk) {
-                request.addPrompts(Prompt.newBuilder().setId(p.id()).setText(ctx.settings().answerPrompt().render(p.question())));
+                Prompt.Builder prompt = Prompt.newBuilder().setId(p.id())
+                        .setText(ctx.settings().answerPrompt().render(p.question()));
+                int cap = ctx.plan().cap().tokens(p.reference(), params.maxNewTokens());
+                if (cap < params.maxNewTokens()) {
+                    prompt.setMaxNewTokens(cap);
+                }
+                request.addPrompts(prompt);
             }
             for (Answer a : ctx.peers().generator().generate(request.build()).getAnswersList()) {
                 Problem p = chunk.get(a.getPromptIndex());

@@ -81,10 +81,17 @@ public final class ReflectStage implements RunStage {
             String version, long seed, Map<String, Sample> samples, List<Problem> problems, Map<String, Feedback> fb) {
         RefineRequest.Builder request = RefineRequest.newBuilder().setM(r.perAnswer()).setRequirePolicyVersion(version)
                 .setSampling(Peers.sampling(r.sampling(), seed));
+        int stageMax = r.sampling().maxNewTokens();
         for (String id : ids) {
             Sample s = samples.get(id);
-            request.addItems(RefineItem.newBuilder().setPrompt(problems.get(s.promptIndex()).question())
-                    .setAnswer(SourceAnswer.newBuilder().setId(s.id()).setText(s.text())).setFeedback(fb.get(id)));
+            Problem problem = problems.get(s.promptIndex());
+            RefineItem.Builder item = RefineItem.newBuilder().setPrompt(problem.question())
+                    .setAnswer(SourceAnswer.newBuilder().setId(s.id()).setText(s.text())).setFeedback(fb.get(id));
+            int cap = ctx.plan().cap().tokens(problem.reference(), stageMax);
+            if (cap < stageMax) {
+                item.setMaxNewTokens(cap);
+            }
+            request.addItems(item);
         }
         List<Refinement> out = new ArrayList<>();
         for (Refinement ref : ctx.peers().reflector().refine(request.build()).getRefinementsList()) {

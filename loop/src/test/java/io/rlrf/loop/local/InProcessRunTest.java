@@ -39,7 +39,7 @@ import io.rlrf.tasks.verify.VerifierParams;
  */
 class InProcessRunTest {
 
-    private static final Path RECORDED = Path.of("src/test/resources/recorded");
+    static final Path RECORDED = Path.of("src/test/resources/recorded");
 
     @TempDir
     Path dir;
@@ -47,23 +47,9 @@ class InProcessRunTest {
     @ParameterizedTest
     @ValueSource(strings = {"rec-rlrf", "rec-reward-only"})
     void anInProcessRunWritesWhatTheServicesWrote(String id) throws Exception {
-        Path store = dir.resolve("models");
-        // generator-svc's initialize-if-missing checkpoint: 2 layers, d = 64, seed 42 (ModelStore.createTinyCheckpoint).
-        String alphabet = CharTokenizerSpec.PRINTABLE_ASCII;
-        try (Policy p = Policy.initialize(LlamaConfig.of(CharTokenizerSpec.vocabSize(alphabet), 64, 128, 2, 4, 2, 1024,
-                true), CharTokenizerSpec.toJson(alphabet), 42)) {
-            p.save(store.resolve("tiny/v1"), Map.of());
-        }
         RunConfig config = RunFiles.fromJson(Files.readString(RECORDED.resolve(id).resolve("config.json")),
                 RunConfig::newBuilder);
-        BootstrapSpec unused = new BootstrapSpec("bootstrap", OptionalLong.empty(), 1, 1, List.of(1), 1, 1, 1, 1e-3, 0, 8,
-                1, 1, 64, 0, 1, 1);
-        try (LocalTrainer trainer = new LocalTrainer(dir.resolve("runs"), store,
-                RunDefaults.builtIn(RunDefaultsTest.LIMITS), LoopSettings.defaults(), unused,
-                VerifierParams.DEFAULTS, ReflectionPrompt.DEFAULT, 32, RunListener.NONE)) {
-            Run run = trainer.execute(trainer.prepare(id, config));
-            assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
-        }
+        run(dir, id, config);
         Path iter = dir.resolve("runs").resolve(id).resolve("iter-1");
         int compared = 0;
         for (String f : List.of("samples.jsonl", "refinements.jsonl", "pairs.jsonl", "scored-pairs.jsonl",
@@ -81,5 +67,25 @@ class InProcessRunTest {
                 .digest(Files.readAllBytes(iter.resolve("checkpoint/model.safetensors"))));
         assertEquals(Files.readAllLines(RECORDED.resolve(id).resolve("checkpoint.sha256")).get(0),
                 sha + "  model.safetensors");
+    }
+
+    /** generator-svc's initialize-if-missing checkpoint (2 layers, d = 64, seed 42) as tiny/v1, then run {@code id}. */
+    static void run(Path dir, String id, RunConfig config) throws Exception {
+        Path store = dir.resolve("models");
+        if (!Files.exists(store.resolve("tiny/v1"))) {
+            String alphabet = CharTokenizerSpec.PRINTABLE_ASCII;
+            try (Policy p = Policy.initialize(LlamaConfig.of(CharTokenizerSpec.vocabSize(alphabet), 64, 128, 2, 4, 2, 1024,
+                    true), CharTokenizerSpec.toJson(alphabet), 42)) {
+                p.save(store.resolve("tiny/v1"), Map.of());
+            }
+        }
+        BootstrapSpec unused = new BootstrapSpec("bootstrap", OptionalLong.empty(), 1, 1, List.of(1), 1, 1, 1, 1e-3, 0, 8,
+                1, 1, 64, 0, 1, 1);
+        try (LocalTrainer trainer = new LocalTrainer(dir.resolve("runs"), store,
+                RunDefaults.builtIn(RunDefaultsTest.LIMITS), LoopSettings.defaults(), unused,
+                VerifierParams.DEFAULTS, ReflectionPrompt.DEFAULT, 32, RunListener.NONE)) {
+            Run run = trainer.execute(trainer.prepare(id, config));
+            assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
+        }
     }
 }

@@ -23,8 +23,14 @@ public final class ReflectorRequests {
         Check.notEmpty("items", request.getItemsCount());
         Check.withinLimit("items (count)", request.getItemsCount(), new Limit(LIMITS + "max-items", limits.maxItems()));
         Limit textChars = new Limit(LIMITS + "max-text-chars", limits.maxTextChars());
+        Limit maxNewTokens = new Limit(LIMITS + "max-new-tokens", limits.maxNewTokens());
         for (int i = 0; i < request.getItemsCount(); i++) {
-            validateItem("items[" + i + "]", request.getItems(i), textChars);
+            RefineItem item = request.getItems(i);
+            validateItem("items[" + i + "]", item, textChars);
+            if (item.hasMaxNewTokens()) {
+                Check.atLeast("items[" + i + "].max_new_tokens", item.getMaxNewTokens(), 1);
+                Check.withinLimit("items[" + i + "].max_new_tokens", item.getMaxNewTokens(), maxNewTokens);
+            }
         }
         Check.atLeast("m", request.getM(), 1);
         Check.withinLimit("m", request.getM(), new Limit(LIMITS + "max-m", limits.maxM()));

@@ -141,8 +141,11 @@ public class ReflectionService {
             ratingKey.append(a.getAspect()).append('=').append(a.getRating()).append(';');
         }
         String prompt = template.render(item.getPrompt(), item.getAnswer().getText(), ratings);
-        List<String> fields = List.of(version, template.version(), prompt, ratingKey.toString(), Integer.toString(m),
-                sampling.toString());
+        List<String> fields = new ArrayList<>(List.of(version, template.version(), prompt, ratingKey.toString(),
+                Integer.toString(m), sampling.toString()));
+        if (item.hasMaxNewTokens()) {
+            fields.add("max_new_tokens=" + item.getMaxNewTokens()); // unset: the key of before the field
+        }
         long seed;
         if (seedGiven) {
             seed = sampling.getSeed();
@@ -181,7 +184,11 @@ public class ReflectionService {
             GenerateRequest.Builder request = GenerateRequest.newBuilder().setN(m).setRequirePolicyVersion(version)
                     .setSampling(sampling.toBuilder().setSeed(group.getKey()));
             for (Plan p : group.getValue()) {
-                request.addPrompts(Prompt.newBuilder().setId(p.item().getAnswer().getId()).setText(p.prompt()));
+                Prompt.Builder prompt = Prompt.newBuilder().setId(p.item().getAnswer().getId()).setText(p.prompt());
+                if (p.item().hasMaxNewTokens()) {
+                    prompt.setMaxNewTokens(p.item().getMaxNewTokens());
+                }
+                request.addPrompts(prompt);
             }
             long start = System.nanoTime();
             GenerateResponse response = generator.generate(request.build());

@@ -83,6 +83,24 @@ class RefineEndToEndTest {
     }
 
     @Test
+    void anItemsOwnCapBoundsOnlyItsRewrites() {
+        RefineRequest capped = request("-cap").toBuilder().setItems(0, request("-cap").getItems(0).toBuilder().setMaxNewTokens(3))
+                .setSampling(SamplingParams.newBuilder().setMaxNewTokens(64).setTemperature(0.7f).setSeed(5)).build();
+        RefineResponse response = stub().refine(capped);
+        assertEquals(4, response.getRefinementsCount());
+        int longest = 0;
+        for (Refinement r : response.getRefinementsList()) {
+            if (r.getItemIndex() == 0) {
+                assertTrue(r.getCompletionTokens() <= 3, "item 0's rewrite has " + r.getCompletionTokens() + " tokens");
+            } else {
+                longest = Math.max(longest, r.getCompletionTokens());
+            }
+        }
+        // Random weights rarely stop early: item 1's rewrites run past item 0's cap.
+        assertTrue(longest > 3, "item 1's rewrites are not capped: " + longest);
+    }
+
+    @Test
     void refineReturnsRewritesWithLineageThenServesTheRepeatFromTheCacheThenWorksWithoutInfinispan() {
         assertTrue(stub().describeReflector(DescribeReflectorRequest.getDefaultInstance()).getCacheAvailable());
 

@@ -110,6 +110,14 @@ class ReflectorGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
+    void anItemsOwnMaxNewTokensIsCheckedLikeSamplings() {
+        assertStatus(Code.INVALID_ARGUMENT, "items[0].max_new_tokens must be at least 1, got 0",
+                () -> stub().refine(valid().setItems(0, item().setMaxNewTokens(0)).build()));
+        assertStatus(Code.RESOURCE_EXHAUSTED, "(set by rlrf.reflector.limits.max-new-tokens)",
+                () -> stub().refine(valid().setItems(0, item().setMaxNewTokens(513)).build()));
+    }
+
+    @Test
     void shouldRejectMBelowOne() {
         assertStatus(Code.INVALID_ARGUMENT, "m must be at least 1, got 0", () -> stub().refine(valid().setM(0).build()));
     }

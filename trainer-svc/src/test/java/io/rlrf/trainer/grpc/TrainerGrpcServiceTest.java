@@ -155,6 +155,12 @@ class TrainerGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
+    void aLengthFactorOutsideZeroToAHundredIsRejected() {
+        assertStartRejected(Code.INVALID_ARGUMENT, "config.sampling.length_factor must be in [0.0, 100.0], got -1.0",
+                rlrf().setSampling(SamplingConfig.newBuilder().setLengthFactor(-1)));
+    }
+
+    @Test
     void betaMustBePositive() {
         assertStartRejected(Code.INVALID_ARGUMENT, "config.dpo.beta must be a finite number > 0, got 0.0",
                 rlrf().setDpo(DpoConfig.newBuilder().setBeta(0)));

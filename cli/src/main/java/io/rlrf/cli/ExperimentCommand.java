@@ -52,6 +52,8 @@ final class ExperimentCommand {
         Path runRoot = Path.of(".rlrf", "runs-in-process");
         RunConfig overrides = RunConfig.getDefaultInstance();
         String commit = "";
+        List<String> modes = Experiment.DEFAULT_MODES;
+        Experiment.Plan plan;
         try {
             for (int i = 1; i < args.length; i++) {
                 String option = args[i];
@@ -84,9 +86,11 @@ final class ExperimentCommand {
                     case "--runs" -> runRoot = Path.of(value);
                     case "--config" -> overrides = readConfig(Path.of(value));
                     case "--commit" -> commit = value;
+                    case "--modes" -> modes = List.of(value.split(",")).stream().map(String::strip).toList();
                     default -> throw new IllegalArgumentException("unknown option " + option);
                 }
             }
+            plan = new Experiment.Plan(seeds, iterations, trainPrompts, evalPrompts, overrides, modes);
         } catch (NumberFormatException e) {
             err.println("bad number: " + e.getMessage());
             return 2;
@@ -97,8 +101,7 @@ final class ExperimentCommand {
         ManagedChannel channel = inProcess ? null : ManagedChannelBuilder.forTarget(trainer).usePlaintext().build();
         long start = System.nanoTime();
         try (Runs runs = inProcess ? local(runRoot, store) : new GrpcRuns(channel, token)) {
-            List<RunResult> results = new Experiment(runs, out)
-                    .run(new Experiment.Plan(seeds, iterations, trainPrompts, evalPrompts, overrides));
+            List<RunResult> results = new Experiment(runs, out).run(plan);
             Report.print(results, out);
             Path json = dir.resolve("results.json");
             Path png = dir.resolve("accuracy.png");

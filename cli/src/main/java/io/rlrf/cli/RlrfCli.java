@@ -17,7 +17,8 @@ import io.grpc.ManagedChannelBuilder;
  * rlrf-cli health [--generator HOST:PORT] [--reward ...] [--reflector ...] [--trainer ...]
  * rlrf-cli probe  [same options]
  * rlrf-cli experiment [--trainer HOST:PORT] [--seeds 1,2,3] [--iterations N] [--train-prompts N]
- *                     [--eval-prompts N] [--out DIR] [--token TOKEN]
+ *                     [--eval-prompts N] [--modes reward-only,rlrf,sft,rlrf-novalues] [--config RUNCONFIG.textproto]
+ *                     [--out DIR] [--token TOKEN] [--commit SHA] [--in-process [--store DIR] [--runs DIR]]
  * </pre>
  *
  * {@code health} checks grpc.health.v1 on each service; {@code probe} also calls every RPC with a
@@ -45,7 +46,9 @@ public final class RlrfCli {
             err.println("usage: rlrf-cli (health|probe) [--generator HOST:PORT] [--reward HOST:PORT]"
                     + " [--reflector HOST:PORT] [--trainer HOST:PORT]");
             err.println("       rlrf-cli experiment [--trainer HOST:PORT] [--seeds 1,2,3] [--iterations N]"
-                    + " [--train-prompts N] [--eval-prompts N] [--out DIR] [--token TOKEN]");
+                    + " [--train-prompts N] [--eval-prompts N] [--modes reward-only,rlrf,sft,rlrf-novalues]"
+                    + " [--config RUNCONFIG.textproto] [--out DIR] [--token TOKEN] [--commit SHA]"
+                    + " [--in-process [--store DIR] [--runs DIR]]");
             return 2;
         }
         Map<String, String> targets = new LinkedHashMap<>();

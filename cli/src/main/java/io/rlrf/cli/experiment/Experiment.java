@@ -20,9 +20,12 @@ import io.rlrf.api.trainer.v1.StageCompleted;
 import io.rlrf.api.trainer.v1.StageProgress;
 
 /**
- * The built-in experiment: for each seed, a {@code reward-only} run and an {@code rlrf} run from the
- * same base policy with the same candidate budget per prompt, watched to the end, then the
- * comparison table, {@code results.json} and {@code accuracy.png}.
+ * The built-in experiment: for each seed, one run per mode from the same base policy with the same
+ * candidate budget per prompt, watched to the end, then the comparison table, {@code results.json}
+ * and {@code accuracy.png}. Modes ({@link #MODES}): {@code reward-only} and {@code rlrf} (the
+ * default pair), {@code sft} (the reference solutions of the same prompts: an upper bound, so that
+ * extra training cannot pass for RL) and {@code rlrf-novalues} (rlrf judged by
+ * {@code verifier-gsm8k-novalues}, whose critiques name the faulty line but not its right value).
  *
  * <p>Same budget: an rlrf iteration judges n samples plus m rewrites per prompt, so the reward-only
  * run samples n + m answers per prompt (the method's baseline: pairs from the samples only).
@@ -34,12 +37,31 @@ public final class Experiment {
      * RunConfig, e.g. from {@code --config}) applies to every run before the experiment's own settings.
      */
     public record Plan(List<Long> seeds, int iterations, Integer trainPrompts, Integer evalPrompts,
-            RunConfig overrides) {
+            RunConfig overrides, List<String> modes) {
+
+        public Plan {
+            for (String mode : modes) {
+                if (!MODES.contains(mode)) {
+                    throw new IllegalArgumentException("unknown mode '" + mode + "'; modes: " + String.join(", ", MODES));
+                }
+            }
+            if (modes.isEmpty() || seeds.isEmpty()) {
+                throw new IllegalArgumentException("an experiment needs at least one mode and one seed");
+            }
+            modes = List.copyOf(modes);
+        }
 
         public Plan(List<Long> seeds, int iterations, Integer trainPrompts, Integer evalPrompts) {
-            this(seeds, iterations, trainPrompts, evalPrompts, RunConfig.getDefaultInstance());
+            this(seeds, iterations, trainPrompts, evalPrompts, RunConfig.getDefaultInstance(), DEFAULT_MODES);
         }
     }
+
+    /** Every mode an experiment can run, in the order it runs them per seed. */
+    public static final List<String> MODES = List.of("reward-only", "rlrf", "sft", "rlrf-novalues");
+    /** The method's comparison. */
+    public static final List<String> DEFAULT_MODES = List.of("reward-only", "rlrf");
+    /** The judge of {@code rlrf-novalues} (reward-svc's, and the in-process judge's). */
+    static final String NO_VALUES_JUDGE = io.rlrf.tasks.verify.VerifierJudges.VERIFIER_NO_VALUES;
 
     /** Why the experiment stopped early. */
     public static final class Failed extends RuntimeException {
@@ -64,21 +86,35 @@ public final class Experiment {
         RunConfig rlrf = resolve(config(plan, Mode.MODE_RLRF, plan.seeds().get(0)));
         int n = rlrf.getSampling().getN();
         int m = rlrf.getReflection().getM();
-        out.printf("[experiment] %d seed(s) x (reward-only, rlrf), %d iterations each; budget %d candidates per prompt "
+        out.printf("[experiment] %d seed(s) x (%s), %d iterations each; budget %d candidates per prompt "
                 + "per iteration (rlrf: %d samples + %d rewrites; reward-only: %d samples)%n", plan.seeds().size(),
-                plan.iterations(), n + m, n, m, n + m);
+                String.join(", ", plan.modes()), plan.iterations(), n + m, n, m, n + m);
         out.printf("[experiment] %d training prompts per iteration, %d held-out prompts, task %s, levels %s%n",
                 rlrf.getData().getTrainPrompts(), rlrf.getData().getEvalPrompts(), rlrf.getTask(),
                 rlrf.getData().getDifficultyLevelsList());
         List<RunResult> results = new ArrayList<>();
         for (long seed : plan.seeds()) {
-            RunConfig.Builder rewardOnly = config(plan, Mode.MODE_REWARD_ONLY, seed);
-            rewardOnly.setSampling(rewardOnly.getSampling().toBuilder().setN(n + m)).clearReflection();
-            results.add(execute("reward-only", seed, "exp-" + stamp + "-s" + seed + "-reward-only", rewardOnly.build()));
-            results.add(execute("rlrf", seed, "exp-" + stamp + "-s" + seed + "-rlrf", config(plan, Mode.MODE_RLRF, seed)
-                    .build()));
+            for (String mode : MODES) {
+                if (plan.modes().contains(mode)) {
+                    results.add(execute(mode, seed, "exp-" + stamp + "-s" + seed + "-" + mode, config(plan, mode, seed, n, m)));
+                }
+            }
         }
         return results;
+    }
+
+    /** Mode {@code name}'s run config: reward-only gets the n + m budget as samples. */
+    private RunConfig config(Plan plan, String name, long seed, int n, int m) {
+        return switch (name) {
+            case "reward-only" -> {
+                RunConfig.Builder c = config(plan, Mode.MODE_REWARD_ONLY, seed);
+                yield c.setSampling(c.getSampling().toBuilder().setN(n + m)).clearReflection().build();
+            }
+            case "rlrf" -> config(plan, Mode.MODE_RLRF, seed).build();
+            case "sft" -> config(plan, Mode.MODE_SFT, seed).clearReflection().build();
+            case "rlrf-novalues" -> config(plan, Mode.MODE_RLRF, seed).setJudge(NO_VALUES_JUDGE).build();
+            default -> throw new IllegalArgumentException("unknown mode " + name);
+        };
     }
 
     private RunConfig.Builder config(Plan plan, Mode mode, long seed) {

@@ -41,9 +41,9 @@ public final class Report {
         if (seeds.size() > 1) {
             out.println();
             out.printf("Held-out accuracy over %d seeds (mean +- sd, points)%n", seeds.size());
-            out.printf("%-12s %5s %16s%n", "mode", "iter", "accuracy");
+            out.printf("%-13s %5s %16s%n", "mode", "iter", "accuracy");
             for (Spread s : spreads) {
-                out.printf("%-12s %5d %9.1f +- %4.1f%n", s.mode(), s.iteration(), s.mean(), s.sd());
+                out.printf("%-13s %5d %9.1f +- %4.1f%n", s.mode(), s.iteration(), s.mean(), s.sd());
             }
         }
         claim(results, out);
@@ -55,7 +55,7 @@ public final class Report {
         out.println();
         int heldOut = runs.isEmpty() ? 0 : runs.get(0).run().getConfig().getData().getEvalPrompts();
         out.printf("Seed %d: held-out accuracy (%d problems, greedy) and mean rating per aspect (1-3)%n", seed, heldOut);
-        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-12s %4s %8s", "mode", "iter", "accuracy"));
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-13s %4s %8s", "mode", "iter", "accuracy"));
         for (String a : aspects) {
             header.append(String.format(Locale.ROOT, " %12s", abbreviate(a)));
         }
@@ -71,7 +71,7 @@ public final class Report {
                     }
                     basePrinted = true;
                 }
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-12s %4d %7.1f%%",
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-13s %4d %7.1f%%",
                         row.iteration() == 0 ? "base" : r.mode(), row.iteration(), 100 * row.accuracy()));
                 for (String a : aspects) {
                     Double v = row.aspects().get(a);
@@ -82,7 +82,7 @@ public final class Report {
                             "-", "-", "-"));
                 } else {
                     line.append(String.format(Locale.ROOT, " %6d %7s %7.1f %7.3f %7.3f %7.3f", row.pairs(),
-                            r.mode().equals("rlrf") ? String.format(Locale.ROOT, "%.0f%%", 100 * row.refineAcceptance()) : "-",
+                            r.mode().startsWith("rlrf") ? String.format(Locale.ROOT, "%.0f%%", 100 * row.refineAcceptance()) : "-",
                             row.meanAnswerTokens(), row.loss(), row.preferenceLoss(), row.nllLoss()));
                 }
                 out.println(line);
@@ -96,7 +96,7 @@ public final class Report {
      * accuracy, annotation/value mismatches, distinct final answers and the constant-answer baseline.
      */
     private static void mechanismTable(List<RunResult> runs, PrintStream out) {
-        out.printf("%-12s %4s %7s %7s %7s %7s %7s %7s %8s %7s%n", "mechanism", "iter", "sampled", "rewrite", "yield",
+        out.printf("%-13s %4s %7s %7s %7s %7s %7s %7s %8s %7s%n", "mechanism", "iter", "sampled", "rewrite", "yield",
                 "intern", "facts", "mismat", "distinct", "const");
         boolean basePrinted = false;
         for (RunResult r : runs) {
@@ -108,8 +108,8 @@ public final class Report {
                 RunResult.Mechanism m = row.mechanism();
                 boolean trained = row.iteration() > 0;
                 boolean reflected = trained && r.mode().startsWith("rlrf");
-                out.printf("%-12s %4d %7s %7s %7s %7s %6.1f%% %7d %8d %6.1f%%%n", trained ? r.mode() : "base",
-                        row.iteration(), trained ? pct(m.sampleAccuracy()) : "-", reflected ? pct(m.rewriteAccuracy()) : "-",
+                out.printf("%-13s %4d %7s %7s %7s %7s %6.1f%% %7d %8d %6.1f%%%n", trained ? r.mode() : "base",
+                        row.iteration(), trained && !r.mode().equals("sft") ? pct(m.sampleAccuracy()) : "-", reflected ? pct(m.rewriteAccuracy()) : "-",
                         reflected ? pct(m.reflectionYield()) : "-", reflected ? pct(m.internalisation()) : "-",
                         100 * m.factAccuracy(), m.annotationMismatches(), m.distinctAnswers(),
                         100 * m.constantAnswerAccuracy());
@@ -124,12 +124,12 @@ public final class Report {
     private static void timeTable(List<RunResult> results, PrintStream out) {
         out.println();
         out.println("Wall time by stage (seconds)");
-        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-12s %5s", "mode", "seed"));
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-13s %5s", "mode", "seed"));
         RunResult.TIME_GROUPS.forEach(g -> header.append(String.format(Locale.ROOT, " %10s", g)));
         header.append(String.format(Locale.ROOT, " %9s", "run wall"));
         out.println(header);
         for (RunResult r : results) {
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-12s %5d", r.mode(), r.seed()));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-13s %5d", r.mode(), r.seed()));
             r.secondsByGroup().forEach((g, s) -> line.append(String.format(Locale.ROOT, " %10.1f", s)));
             line.append(String.format(Locale.ROOT, " %9.1f", r.wallMillis() / 1000.0));
             if (r.bootstrapCached()) {

@@ -37,7 +37,8 @@ public final class ResultsFiles {
 
     /** Line colour per mode. */
     static final Map<String, Color> COLORS = Map.of("base", new Color(0x55, 0x55, 0x55), "reward-only",
-            new Color(0x1f, 0x77, 0xb4), "rlrf", new Color(0xd6, 0x27, 0x28));
+            new Color(0x1f, 0x77, 0xb4), "rlrf", new Color(0xd6, 0x27, 0x28), "sft", new Color(0x2c, 0xa0, 0x2c),
+            "rlrf-novalues", new Color(0xff, 0x7f, 0x0e));
 
     private ResultsFiles() {
     }

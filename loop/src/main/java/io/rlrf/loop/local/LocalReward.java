@@ -1,6 +1,8 @@
 package io.rlrf.loop.local;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.rlrf.api.reward.v1.AspectFeedback;
 import io.rlrf.api.reward.v1.EvaluateRequest;
@@ -16,29 +18,32 @@ import io.rlrf.loop.peer.RewardPeer;
 import io.rlrf.tasks.verify.MathVerifier;
 import io.rlrf.tasks.verify.Verdict;
 import io.rlrf.tasks.verify.VerifierAspect;
+import io.rlrf.tasks.verify.VerifierJudges;
 import io.rlrf.tasks.verify.VerifierParams;
 
 /**
- * The judge in this process: the tasks library's {@link MathVerifier} (the verifier reward-svc serves
- * for arith, GSM8K and SVAMP) on every item, all four aspects, no cache. Feedback ids are content
- * keys of the judge, task, prompt, answer and reference, as reward-svc's are.
+ * The judges in this process: the tasks library's {@link MathVerifier} (the verifier reward-svc serves
+ * for arith, GSM8K and SVAMP) under reward-svc's verifier judge ids ({@link VerifierJudges}; the
+ * request's judge, else the default), on every item, all four aspects, no cache. Feedback ids are
+ * content keys of the judge, task, prompt, answer and reference, as reward-svc's are.
  */
 public final class LocalReward implements RewardPeer {
 
-    /** reward-svc's id of this judge and the version of its rating rules. */
-    static final String JUDGE_ID = "verifier-gsm8k";
-    static final String RUBRIC_VERSION = "verifier-gsm8k-v1";
+    private record VerifierJudge(MathVerifier verifier, String fingerprint) {
+    }
 
     /** Every aspect the verifier rates, as reward-svc resolves a request that names none. */
     private static final String ASPECTS = String.join(",",
             java.util.Arrays.stream(VerifierAspect.values()).map(VerifierAspect::aspectName).toList());
 
-    private final MathVerifier verifier;
-    private final String fingerprint;
+    private final Map<String, VerifierJudge> judges = new LinkedHashMap<>();
 
+    /** @param params the settings of the default judge (reward-svc's {@code rlrf.reward.verifier.*}) */
     public LocalReward(VerifierParams params) {
-        this.verifier = new MathVerifier(params);
-        this.fingerprint = JUDGE_ID + "|" + RUBRIC_VERSION + "|" + params;
+        for (String id : VerifierJudges.IDS) {
+            VerifierParams own = VerifierJudges.params(id, params).orElseThrow();
+            judges.put(id, new VerifierJudge(new MathVerifier(own), id + "|" + VerifierJudges.RUBRIC_VERSION + "|" + own));
+        }
     }
 
     @Override
@@ -47,6 +52,14 @@ public final class LocalReward implements RewardPeer {
             throw ServiceException.invalidArgument("task", "the in-process judge knows task 'arith' only, got '"
                     + request.getTask() + "'");
         }
+        String judgeId = request.getJudge().isEmpty() ? VerifierJudges.VERIFIER : request.getJudge();
+        VerifierJudge judge = judges.get(judgeId);
+        if (judge == null) {
+            throw ServiceException.invalidArgument("judge", "'" + judgeId + "' is not a known judge; valid judges: "
+                    + String.join(", ", judges.keySet()));
+        }
+        MathVerifier verifier = judge.verifier();
+        String fingerprint = judge.fingerprint();
         EvaluateResponse.Builder response = EvaluateResponse.newBuilder();
         for (EvaluationItem item : request.getItemsList()) {
             Verdict verdict = verifier.verify(item.getPrompt(), item.getAnswer(), item.getReference());
@@ -54,7 +67,7 @@ public final class LocalReward implements RewardPeer {
                     .setId(ContentKey.of("rlrf-feedback-v1", List.of(fingerprint, request.getTask(), ASPECTS, item.getPrompt(),
                             item.getAnswer(), item.getReference())))
                     .setItemId(item.getId()).setStatus(FeedbackStatus.FEEDBACK_STATUS_OK).setScore(verdict.score())
-                    .setJudgeId(JUDGE_ID).setRubricVersion(RUBRIC_VERSION).setTask(request.getTask())
+                    .setJudgeId(judgeId).setRubricVersion(VerifierJudges.RUBRIC_VERSION).setTask(request.getTask())
                     .setOutcome(VerifiableOutcome.newBuilder().setOutcome(switch (verdict.outcome()) {
                         case CORRECT -> Outcome.OUTCOME_CORRECT;
                         case INCORRECT -> Outcome.OUTCOME_INCORRECT;

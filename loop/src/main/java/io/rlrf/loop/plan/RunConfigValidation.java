@@ -64,6 +64,9 @@ public final class RunConfigValidation {
         String prefix = limits.property();
         Mode mode = resolved.getMode();
         name("config.task", resolved.getTask());
+        if (!resolved.getJudge().isEmpty()) {
+            name("config.judge", resolved.getJudge());
+        }
         Check.atLeast("config.iterations", resolved.getIterations(), 1);
         Check.withinLimit("config.iterations", resolved.getIterations(),
                 new Limit(prefix + "max-iterations", limits.maxIterations()));

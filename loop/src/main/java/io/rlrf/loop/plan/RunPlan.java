@@ -21,6 +21,7 @@ import io.rlrf.model.train.PreferenceLoss;
  * proto config.
  *
  * @param config     the resolved config it came from (kept for the run's record)
+ * @param judge      reward-svc's judge id for every answer; empty: the task's default
  * @param sampling   step 1's parameters (seed set per batch)
  * @param cap        each prompt's answer length cap in steps 1 and 4 and in evaluation
  * @param reflection steps 3-5
@@ -28,7 +29,7 @@ import io.rlrf.model.train.PreferenceLoss;
  * @param eval       held-out evaluation's parameters (seed fixed per run)
  */
 public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, String baseCheckpoint, DataPlan data,
-        int n, SamplingParams sampling, AnswerCap cap, ReflectionPlan reflection, PairingRule pairing, DpoPlan dpo,
+        String judge, int n, SamplingParams sampling, AnswerCap cap, ReflectionPlan reflection, PairingRule pairing, DpoPlan dpo,
         SftPlan sft, SamplingParams eval) {
 
     /**
@@ -126,7 +127,7 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
         return new RunPlan(c, c.getMode(), c.getSeed(), c.getIterations(), c.getBaseCheckpoint(),
                 new DataPlan(c.getTask(), d.getTrainPrompts(), d.getEvalPrompts(), d.getTrainSplit(), d.getEvalSplit(),
                         List.copyOf(d.getDifficultyLevelsList())),
-                s.getN(), new SamplingParams(s.getTemperature(), s.getTopP(), s.getTopK(), s.getMaxNewTokens(), stop, 0,
+                c.getJudge(), s.getN(), new SamplingParams(s.getTemperature(), s.getTopP(), s.getTopK(), s.getMaxNewTokens(), stop, 0,
                         false),
                 new AnswerCap(s.getLengthFactor()),
                 new ReflectionPlan(r.getEnabled(), r.getK(), r.getM(), new SamplingParams(r.getTemperature(), r.getTopP(),

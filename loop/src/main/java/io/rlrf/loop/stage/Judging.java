@@ -20,13 +20,13 @@ final class Judging {
     private Judging() {
     }
 
-    /** One feedback per item, in item order. */
+    /** One feedback per item, in item order, from the run's judge (empty: the task's default). */
     static List<Feedback> judge(StageContext ctx, List<Problem> problems, List<JudgeItem> items) {
         String task = ctx.plan().data().task();
         List<Feedback> out = new ArrayList<>();
         int batch = ctx.settings().judgeBatchItems();
         for (int from = 0; from < items.size(); from += batch) {
-            EvaluateRequest.Builder request = EvaluateRequest.newBuilder().setTask(task);
+            EvaluateRequest.Builder request = EvaluateRequest.newBuilder().setTask(task).setJudge(ctx.plan().judge());
             Map<String, Feedback> byId = new HashMap<>();
             List<JudgeItem> chunk = items.subList(from, Math.min(items.size(), from + batch));
             for (JudgeItem item : chunk) {

@@ -61,6 +61,21 @@ public interface RewardConfig {
          */
         @WithDefault("false")
         boolean revealReferenceAnswer();
+
+        /**
+         * Whether a step computed with a wrong value carried from an earlier step is faulted too, with
+         * its own right value from the corrected carried values, so that every value a rewrite needs
+         * is in the feedback (tasks' {@code VerifierParams.chainedCorrections}). Default false.
+         */
+        @WithDefault("false")
+        boolean chainedCorrections();
+
+        /**
+         * Whether a wrong step's expressions are written without spaces, as the arith answers write
+         * them ({@code 12+12=24}; tasks' {@code VerifierParams.compactExpressions}). Default false.
+         */
+        @WithDefault("false")
+        boolean compactExpressions();
     }
 
     interface ModelJudge {

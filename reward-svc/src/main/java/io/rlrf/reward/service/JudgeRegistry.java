@@ -49,8 +49,8 @@ public class JudgeRegistry {
     private final Map<String, TaskDef> tasks = new LinkedHashMap<>();
     private final Optional<Judge> modelJudge;
 
-    public JudgeRegistry(RewardConfig config, VerifierJudge verifier, RewardMetrics metrics) {
-        judges.put(verifier.id(), verifier);
+    public JudgeRegistry(RewardConfig config, RewardMetrics metrics) {
+        VerifierJudge.all(config).forEach(j -> judges.put(j.id(), j));
         this.modelJudge = modelJudge(config, metrics);
         modelJudge.ifPresent(j -> judges.put(j.id(), j));
         String verifierTasks = " Judged by " + VerifierJudge.ID + "; the reference must end with '#### N'.";

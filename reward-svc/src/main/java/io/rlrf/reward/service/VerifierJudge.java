@@ -3,8 +3,6 @@ package io.rlrf.reward.service;
 import java.util.Arrays;
 import java.util.List;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
 import io.rlrf.api.reward.v1.AspectFeedback;
 import io.rlrf.api.reward.v1.EvaluationItem;
 import io.rlrf.api.reward.v1.Feedback;
@@ -16,37 +14,45 @@ import io.rlrf.reward.config.RewardConfig;
 import io.rlrf.tasks.verify.MathVerifier;
 import io.rlrf.tasks.verify.Verdict;
 import io.rlrf.tasks.verify.VerifierAspect;
+import io.rlrf.tasks.verify.VerifierJudges;
 import io.rlrf.tasks.verify.VerifierParams;
 
 /**
  * The math verifier (tasks module's {@link MathVerifier}) as a judge for GSM8K-format answers: the
- * arith world, GSM8K and SVAMP. Needs a reference with a final answer.
+ * arith world, GSM8K and SVAMP. Needs a reference with a final answer. One instance per verifier judge
+ * id ({@link VerifierJudges}): the configured settings, and the ablation without right values.
  */
-@ApplicationScoped
 public class VerifierJudge implements Judge {
 
-    public static final String ID = "verifier-gsm8k";
-    /** Bumped whenever the verifier's rating rules or critique wording change (it is in every cache key). */
-    public static final String RUBRIC_VERSION = "verifier-gsm8k-v1";
+    public static final String ID = VerifierJudges.VERIFIER;
+    public static final String RUBRIC_VERSION = VerifierJudges.RUBRIC_VERSION;
 
     private static final List<String> ASPECTS = Arrays.stream(VerifierAspect.values()).map(VerifierAspect::aspectName)
             .toList();
 
+    private final String id;
     private final MathVerifier verifier;
     private final String fingerprint;
 
-    public VerifierJudge(RewardConfig config) {
+    /** Every verifier judge, the default first, with the settings of {@code rlrf.reward.verifier.*}. */
+    public static List<VerifierJudge> all(RewardConfig config) {
         RewardConfig.Verifier v = config.verifier();
-        VerifierParams params = new VerifierParams(v.lengthRatio(), v.minLengthBound(), v.maxCritiqueItems(),
-                v.revealReferenceAnswer());
+        VerifierParams configured = new VerifierParams(v.lengthRatio(), v.minLengthBound(), v.maxCritiqueItems(),
+                v.revealReferenceAnswer(), v.chainedCorrections(), true, v.compactExpressions());
+        return VerifierJudges.IDS.stream()
+                .map(id -> new VerifierJudge(id, VerifierJudges.params(id, configured).orElseThrow())).toList();
+    }
+
+    VerifierJudge(String id, VerifierParams params) {
+        this.id = id;
         this.verifier = new MathVerifier(params);
         // The settings change the ratings, so they are part of the identity of the feedback.
-        this.fingerprint = ID + "|" + RUBRIC_VERSION + "|" + params;
+        this.fingerprint = id + "|" + RUBRIC_VERSION + "|" + params;
     }
 
     @Override
     public String id() {
-        return ID;
+        return id;
     }
 
     @Override
@@ -81,7 +87,9 @@ public class VerifierJudge implements Judge {
 
     @Override
     public String description() {
-        return "Recomputes every <<expr=value>> annotation and every plain 'a op b = c' of a GSM8K-format answer and "
+        return (id.equals(VerifierJudges.VERIFIER_NO_VALUES)
+                ? "Ablation: as " + VerifierJudges.VERIFIER + ", but critiques name the faulty line without its right value. "
+                : "") + "Recomputes every <<expr=value>> annotation and every plain 'a op b = c' of a GSM8K-format answer and "
                 + "compares its '#### N' final answer with the reference's; critiques name the line and the error.";
     }
 

@@ -3,6 +3,7 @@ package io.rlrf.reward.grpc;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -82,7 +83,8 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
     @Test
     void listRubricsNamesTheVerifierAndTheTasks() {
         ListRubricsResponse rubrics = stub().listRubrics(ListRubricsRequest.getDefaultInstance());
-        assertEquals(List.of("verifier-gsm8k"), rubrics.getRubricsList().stream().map(Rubric::getJudgeId).toList());
+        assertEquals(List.of("verifier-gsm8k", "verifier-gsm8k-novalues"),
+                rubrics.getRubricsList().stream().map(Rubric::getJudgeId).toList());
         assertEquals(JudgeKind.JUDGE_KIND_VERIFIER, rubrics.getRubrics(0).getKind());
         assertEquals(List.of("logical_correctness", "logical_robustness", "completeness", "conciseness"),
                 rubrics.getRubrics(0).getAspectsList());
@@ -115,6 +117,29 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
         assertTrue(robustness.getCritique().contains("= " + (value + 1) + " is wrong; "), robustness.getCritique());
         assertTrue(feedback.getScore() < 1.0);
         assertEquals(64, feedback.getId().length(), "hex SHA-256");
+    }
+
+    @Test
+    void theNoValuesJudgeNamesTheWrongStepButWithholdsItsRightValue() {
+        MathProblem problem = ArithWorld.generate(ArithLevel.L2, Split.TEST, 1, 99).get(0);
+        String[] lines = problem.solution().split("\n");
+        String first = lines[0];
+        int value = Integer.parseInt(first.substring(first.lastIndexOf(">>") + 2));
+        lines[0] = first.substring(0, first.lastIndexOf('=') + 1) + (value + 1) + ">>" + (value + 1);
+        EvaluationItem item = EvaluationItem.newBuilder().setId("p-1").setPrompt(problem.question())
+                .setAnswer(String.join("\n", lines)).setReference(problem.solution()).build();
+        Feedback withValues = stub().evaluate(EvaluateRequest.newBuilder().setTask("arith").addItems(item).build())
+                .getFeedback(0);
+        Feedback without = stub().evaluate(EvaluateRequest.newBuilder().setTask("arith").setJudge("verifier-gsm8k-novalues")
+                .addItems(item).build()).getFeedback(0);
+        assertEquals("verifier-gsm8k-novalues", without.getJudgeId());
+        String critique = without.getAspectsList().stream().filter(a -> a.getAspect().equals("logical_robustness"))
+                .findFirst().orElseThrow().getCritique();
+        assertTrue(critique.startsWith("line 1: ") && critique.contains("= " + (value + 1) + " is wrong"), critique);
+        assertFalse(critique.contains("; "), "no right value: " + critique);
+        assertEquals(withValues.getScore(), without.getScore(), "the same ratings, only the critique differs");
+        assertEquals(withValues.getOutcome(), without.getOutcome());
+        assertNotEquals(withValues.getId(), without.getId(), "the judges' feedback is keyed apart");
     }
 
     @Test
@@ -180,7 +205,7 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
 
     @Test
     void unknownJudgeIsRejectedAndTheValidJudgesAreListed() {
-        assertStatus(Code.INVALID_ARGUMENT, "judge 'oracle' is not a known judge; valid judges: verifier-gsm8k",
+        assertStatus(Code.INVALID_ARGUMENT, "judge 'oracle' is not a known judge; valid judges: verifier-gsm8k, verifier-gsm8k-novalues",
                 () -> stub().evaluate(valid().setJudge("oracle").build()));
     }
 

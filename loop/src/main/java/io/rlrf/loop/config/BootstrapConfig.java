@@ -1,7 +1,6 @@
 package io.rlrf.loop.config;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalLong;
 
 import io.smallrye.config.WithDefault;
@@ -25,10 +24,11 @@ public interface BootstrapConfig {
     String directory();
 
     /**
-     * Seed of the bootstrap (data, initial weights, batch order). Default: none, the run's seed
-     * (each seed of the comparison gets its own base, trained once and cached).
+     * Seed of the bootstrap (data, initial weights, batch order). One base for every run seed, so that
+     * an experiment's seeds vary the runs, not their starting point (issue 14). Default 1234.
      */
-    Optional<Long> seed();
+    @WithDefault("1234")
+    long seed();
 
     /** Answering examples (reference solutions) per difficulty level. Default 3000. */
     @WithDefault("3000")
@@ -109,7 +109,7 @@ public interface BootstrapConfig {
 
     /** These settings as the loop library takes them. */
     default BootstrapSpec spec() {
-        return new BootstrapSpec(directory(), seed().map(OptionalLong::of).orElse(OptionalLong.empty()),
+        return new BootstrapSpec(directory(), OptionalLong.of(seed()),
                 answerExamplesPerLevel(), revisionExamplesPerLevel(), levels(), steps(), batchSize(),
                 microBatchSize(), learningRate(), warmupSteps(), hiddenSize(), layers(), heads(), maxPositions(),
                 devProblemsPerLevel(), devMaxNewTokens(), logEvery());

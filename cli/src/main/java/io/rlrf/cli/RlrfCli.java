@@ -19,6 +19,7 @@ import io.grpc.ManagedChannelBuilder;
  * rlrf-cli experiment [--trainer HOST:PORT] [--seeds 1,2,3] [--iterations N] [--train-prompts N]
  *                     [--eval-prompts N] [--modes reward-only,rlrf,sft,rlrf-novalues] [--config RUNCONFIG.textproto]
  *                     [--out DIR] [--token TOKEN] [--commit SHA] [--in-process [--store DIR] [--runs DIR]]
+ * rlrf-cli bootstrap [--store DIR]
  * </pre>
  *
  * {@code health} checks grpc.health.v1 on each service; {@code probe} also calls every RPC with a
@@ -42,6 +43,9 @@ public final class RlrfCli {
         if (args.length > 0 && args[0].equals("experiment")) {
             return ExperimentCommand.run(args, out, err);
         }
+        if (args.length > 0 && args[0].equals("bootstrap")) {
+            return BootstrapCommand.run(args, out, err);
+        }
         if (args.length == 0 || !(args[0].equals("health") || args[0].equals("probe"))) {
             err.println("usage: rlrf-cli (health|probe) [--generator HOST:PORT] [--reward HOST:PORT]"
                     + " [--reflector HOST:PORT] [--trainer HOST:PORT]");
@@ -49,6 +53,7 @@ public final class RlrfCli {
                     + " [--train-prompts N] [--eval-prompts N] [--modes reward-only,rlrf,sft,rlrf-novalues]"
                     + " [--config RUNCONFIG.textproto] [--out DIR] [--token TOKEN] [--commit SHA]"
                     + " [--in-process [--store DIR] [--runs DIR]]");
+            err.println("       rlrf-cli bootstrap [--store DIR]");
             return 2;
         }
         Map<String, String> targets = new LinkedHashMap<>();

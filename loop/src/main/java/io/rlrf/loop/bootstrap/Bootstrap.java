@@ -9,12 +9,14 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.rlrf.core.AtomicFiles;
 import io.rlrf.core.ContentKey;
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.Policy;
@@ -128,10 +130,30 @@ public final class Bootstrap {
                 LOG.infof("bootstrap %s is cached in the model store: skipped", version);
                 return found.asCached();
             }
+            Optional<Path> shipped = spec.shippedStore().map(d -> d.resolve(version))
+                    .filter(d -> Files.isRegularFile(d.resolve("config.json")));
+            if (shipped.isPresent()) {
+                copy(shipped.get(), target);
+                LOG.infof("bootstrap %s copied from the shipped bases in %s: not trained", version, shipped.get());
+                return ensure(runSeed, reflection, progress);
+            }
             return train(seed, version, target, reflection, progress);
         } catch (IOException e) {
             throw new UncheckedIOException("bootstrap " + version + " failed", e);
         }
+    }
+
+    /** Copies a shipped base's files into the store: written beside, then renamed into place. */
+    private static void copy(Path from, Path target) throws IOException {
+        AtomicFiles.publishFolder(target, staging -> {
+            try (var files = Files.list(from)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    if (Files.isRegularFile(f)) {
+                        Files.copy(f, staging.resolve(f.getFileName().toString()));
+                    }
+                }
+            }
+        });
     }
 
     private Result train(long seed, String version, Path target, ReflectionPrompt reflection, Progress progress)

@@ -1,19 +1,33 @@
 package io.rlrf.loop.bootstrap;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
  * How the built-in base policy is made (trainer-svc's {@code rlrf.trainer.bootstrap.*}; each value's
  * meaning and default is documented there).
  *
- * @param directory model-store folder of the cached bases
- * @param seed      seed of the bootstrap; empty: the run's seed
+ * @param directory     model-store folder of the cached bases
+ * @param seed          seed of the bootstrap; empty: the run's seed
+ * @param shippedStore  a read-only model store of bases made beforehand (the repository's
+ *                      {@code models}): a base whose key is there is copied, not trained; empty: none
  */
 public record BootstrapSpec(String directory, OptionalLong seed, int answerExamplesPerLevel,
         int revisionExamplesPerLevel, List<Integer> levels, int steps, int batchSize, int microBatchSize,
         double learningRate, int warmupSteps, int hiddenSize, int layers, int heads, int maxPositions,
-        int devProblemsPerLevel, int devMaxNewTokens, int logEvery) {
+        int devProblemsPerLevel, int devMaxNewTokens, int logEvery, Optional<Path> shippedStore) {
+
+    /** Settings without a shipped store. */
+    public BootstrapSpec(String directory, OptionalLong seed, int answerExamplesPerLevel, int revisionExamplesPerLevel,
+            List<Integer> levels, int steps, int batchSize, int microBatchSize, double learningRate, int warmupSteps,
+            int hiddenSize, int layers, int heads, int maxPositions, int devProblemsPerLevel, int devMaxNewTokens,
+            int logEvery) {
+        this(directory, seed, answerExamplesPerLevel, revisionExamplesPerLevel, levels, steps, batchSize, microBatchSize,
+                learningRate, warmupSteps, hiddenSize, layers, heads, maxPositions, devProblemsPerLevel, devMaxNewTokens,
+                logEvery, Optional.empty());
+    }
 
     public BootstrapSpec {
         levels = List.copyOf(levels);

@@ -1,6 +1,8 @@
 package io.rlrf.loop.config;
 
 import java.util.List;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import io.smallrye.config.WithDefault;
@@ -107,11 +109,22 @@ public interface BootstrapConfig {
     @WithDefault("25")
     int logEvery();
 
+    /**
+     * A model store of bases made beforehand, read only: when the base these settings describe is
+     * there (same content key), it is copied into the model store instead of trained. The
+     * repository ships the default base in {@code models} (see {@code models/README.md}); a relative
+     * path is resolved against the working directory, and a missing folder is ignored; set to the
+     * empty string for none. Default {@code models}.
+     */
+    @WithDefault("models")
+    Optional<String> shippedStore();
+
     /** These settings as the loop library takes them. */
     default BootstrapSpec spec() {
         return new BootstrapSpec(directory(), OptionalLong.of(seed()),
                 answerExamplesPerLevel(), revisionExamplesPerLevel(), levels(), steps(), batchSize(),
                 microBatchSize(), learningRate(), warmupSteps(), hiddenSize(), layers(), heads(), maxPositions(),
-                devProblemsPerLevel(), devMaxNewTokens(), logEvery());
+                devProblemsPerLevel(), devMaxNewTokens(), logEvery(),
+                shippedStore().filter(s -> !s.isBlank()).map(Path::of));
     }
 }

@@ -1,0 +1,86 @@
+package io.rlrf.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The short form of the command that makes the shipped base (models/README.md): {@code rlrf-cli
+ * bootstrap} trains a tiny base into a store, finds it there the second time, and a store that lacks
+ * it copies it from the shipped store instead of training.
+ */
+class BootstrapCommandTest {
+
+    /** A few steps of a tiny network: the command's short form. */
+    private static final Map<String, String> TINY = Map.ofEntries(Map.entry("steps", "2"), Map.entry("batch-size", "4"),
+            Map.entry("micro-batch-size", "4"), Map.entry("warmup-steps", "1"), Map.entry("hidden-size", "32"),
+            Map.entry("layers", "1"), Map.entry("heads", "2"), Map.entry("answer-examples-per-level", "6"),
+            Map.entry("revision-examples-per-level", "6"), Map.entry("dev-problems-per-level", "2"),
+            Map.entry("dev-max-new-tokens", "8"), Map.entry("shipped-store", ""));
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void tiny() {
+        TINY.forEach((k, v) -> System.setProperty("rlrf.trainer.bootstrap." + k, v));
+    }
+
+    @AfterEach
+    void clear() {
+        TINY.keySet().forEach(k -> System.clearProperty("rlrf.trainer.bootstrap." + k));
+    }
+
+    @Test
+    void theCommandTrainsABaseOnceAndAStoreWithoutItCopiesTheShippedOne() throws Exception {
+        Path shipped = dir.resolve("shipped");
+        String first = run("bootstrap", "--store", shipped.toString());
+        assertTrue(first.contains("\"cached\" : false"), first);
+        Path base = only(shipped.resolve("bootstrap"));
+        assertTrue(Files.isRegularFile(base.resolve("model.safetensors")));
+        assertTrue(Files.isRegularFile(base.resolve("bootstrap.json")));
+
+        String again = run("bootstrap", "--store", shipped.toString());
+        assertTrue(again.contains("\"cached\" : true"), again);
+
+        System.setProperty("rlrf.trainer.bootstrap.shipped-store", shipped.toString());
+        Path store = dir.resolve("store");
+        String copied = run("bootstrap", "--store", store.toString());
+        assertTrue(copied.contains("\"cached\" : true"), "copied, not trained: " + copied);
+        Path copy = store.resolve("bootstrap").resolve(base.getFileName());
+        assertArrayEquals(Files.readAllBytes(base.resolve("model.safetensors")),
+                Files.readAllBytes(copy.resolve("model.safetensors")));
+        assertEquals(List.of(base.getFileName()), List.of(only(store.resolve("bootstrap")).getFileName()));
+    }
+
+    private static String run(String... args) {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        int status = RlrfCli.run(args, new PrintStream(out), new PrintStream(err));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, printed + err.toString(StandardCharsets.UTF_8));
+        return printed;
+    }
+
+    private static Path only(Path folder) throws Exception {
+        try (Stream<Path> s = Files.list(folder)) {
+            List<Path> all = s.filter(p -> !p.getFileName().toString().startsWith(".")).toList();
+            assertEquals(1, all.size(), all.toString());
+            return all.get(0);
+        }
+    }
+}

@@ -94,18 +94,25 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
         assertEquals("", rubrics.getTasks(3).getDefaultJudge(), "no model judge configured in this test");
     }
 
+    /** A level-2 reference whose first step's result is off by one, in the annotation and in the text after it. */
+    private record SlippedAnswer(EvaluationItem item, int wrongValue) {
+        static SlippedAnswer of() {
+            MathProblem problem = ArithWorld.generate(ArithLevel.L2, Split.TEST, 1, 99).get(0);
+            String[] lines = problem.solution().split("\n");
+            String first = lines[0];
+            int value = Integer.parseInt(first.substring(first.lastIndexOf(">>") + 2));
+            lines[0] = first.substring(0, first.lastIndexOf('=') + 1) + (value + 1) + ">>" + (value + 1);
+            return new SlippedAnswer(EvaluationItem.newBuilder().setId("p-1").setPrompt(problem.question())
+                    .setAnswer(String.join("\n", lines)).setReference(problem.solution()).build(), value + 1);
+        }
+    }
+
     @Test
     void aWrongStepInAnArithAnswerIsNamedByLine() {
-        MathProblem problem = ArithWorld.generate(ArithLevel.L2, Split.TEST, 1, 99).get(0);
-        String[] lines = problem.solution().split("\n");
-        // Corrupt the first step: its result off by one, in the annotation and in the text after it.
-        String first = lines[0];
-        int value = Integer.parseInt(first.substring(first.lastIndexOf(">>") + 2));
-        lines[0] = first.substring(0, first.lastIndexOf('=') + 1) + (value + 1) + ">>" + (value + 1);
-        String answer = String.join("\n", lines);
-        Feedback feedback = stub().evaluate(EvaluateRequest.newBuilder().setTask("arith").addItems(EvaluationItem
-                .newBuilder().setId("p-1").setPrompt(problem.question()).setAnswer(answer).setReference(problem.solution()))
-                .build()).getFeedback(0);
+        SlippedAnswer slipped = SlippedAnswer.of();
+        int value = slipped.wrongValue() - 1;
+        Feedback feedback = stub().evaluate(EvaluateRequest.newBuilder().setTask("arith").addItems(slipped.item()).build())
+                .getFeedback(0);
         assertEquals(FeedbackStatus.FEEDBACK_STATUS_OK, feedback.getStatus());
         assertEquals("p-1", feedback.getItemId());
         assertEquals("verifier-gsm8k", feedback.getJudgeId());
@@ -121,13 +128,9 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
 
     @Test
     void theNoValuesJudgeNamesTheWrongStepButWithholdsItsRightValue() {
-        MathProblem problem = ArithWorld.generate(ArithLevel.L2, Split.TEST, 1, 99).get(0);
-        String[] lines = problem.solution().split("\n");
-        String first = lines[0];
-        int value = Integer.parseInt(first.substring(first.lastIndexOf(">>") + 2));
-        lines[0] = first.substring(0, first.lastIndexOf('=') + 1) + (value + 1) + ">>" + (value + 1);
-        EvaluationItem item = EvaluationItem.newBuilder().setId("p-1").setPrompt(problem.question())
-                .setAnswer(String.join("\n", lines)).setReference(problem.solution()).build();
+        SlippedAnswer slipped = SlippedAnswer.of();
+        EvaluationItem item = slipped.item();
+        int value = slipped.wrongValue() - 1;
         Feedback withValues = stub().evaluate(EvaluateRequest.newBuilder().setTask("arith").addItems(item).build())
                 .getFeedback(0);
         Feedback without = stub().evaluate(EvaluateRequest.newBuilder().setTask("arith").setJudge("verifier-gsm8k-novalues")

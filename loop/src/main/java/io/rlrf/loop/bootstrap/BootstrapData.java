@@ -209,7 +209,7 @@ public final class BootstrapData {
     }
 
     /** {@code a op b} as the arith world computes it; null when negative or not exact. */
-    private static Long apply(long a, char op, long b) {
+    public static Long apply(long a, char op, long b) {
         long v = switch (op) {
             case '+' -> a + b;
             case '-' -> a - b;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.rlrf.loop.bootstrap.BootstrapData;
 import io.rlrf.tasks.FinalAnswer;
 import io.rlrf.tasks.prompt.AnswerPrompt;
 import io.rlrf.tasks.prompt.ReflectionPrompt;
@@ -62,7 +63,7 @@ public final class Arith {
 
         /** a op b, or null if not exact and non-negative. */
         public Long value() {
-            return apply(a, op, b);
+            return BootstrapData.apply(a, op, b);
         }
 
         /** Whether the line's arithmetic is right on its own inputs (the fact), and consistently copied. */
@@ -87,16 +88,6 @@ public final class Arith {
         }
     }
 
-    /** {@code a op b}; null when negative or inexact. */
-    public static Long apply(long a, char op, long b) {
-        long v = switch (op) {
-            case '+' -> a + b;
-            case '-' -> a - b;
-            case '*' -> a * b;
-            default -> b == 0 || a % b != 0 ? -1 : a / b;
-        };
-        return v < 0 ? null : v;
-    }
 
     /** The critique items that state a right value, as (line, value). */
     public static List<long[]> valuedItems(String critiques) {

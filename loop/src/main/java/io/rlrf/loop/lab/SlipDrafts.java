@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import io.rlrf.loop.bootstrap.BootstrapData;
+
 /**
  * Drafts with the slips a small policy makes [ours]: from a reference solution, some lines state a
  * result off by a little (the last digit by 1 to 3, the tens digit by 1, or up to 10), and every
@@ -50,7 +52,7 @@ public final class SlipDrafts {
             Arith.Line l = steps.get(i);
             // the running value is the left operand of each step after the first
             long a = i > 0 && l.a() == previousRight ? running : l.a();
-            Long right = Arith.apply(a, l.op(), l.b());
+            Long right = BootstrapData.apply(a, l.op(), l.b());
             if (right == null) {
                 return null;
             }

@@ -19,7 +19,8 @@ import ai.djl.ndarray.types.Shape;
  * The parameters of a {@link LlamaConfig} network, by their Hugging Face names, all float32 and
  * owned by one {@link NDManager}. Matrices are {@code [out_features, in_features]} as in PyTorch's
  * {@code nn.Linear}. With tied embeddings there is no separate {@code lm_head.weight}: the LM head
- * is {@code model.embed_tokens.weight}.
+ * is {@code model.embed_tokens.weight}. Biases ({@code q_proj.bias} ... of Qwen2, Llama's
+ * {@code attention_bias}) are vectors fused like their matrices.
  */
 public final class LlamaWeights implements AutoCloseable {
 
@@ -39,7 +40,9 @@ public final class LlamaWeights implements AutoCloseable {
             NDArray o, // (C, H*D)
             NDArray postAttentionNorm, // (C)
             NDArray gateUp, // (2F, C): gate_proj rows, then up_proj
-            NDArray down) { // (C, F)
+            NDArray down, // (C, F)
+            NDArray qkvBias, // (H*D + 2*Hkv*D): q_proj, k_proj, v_proj biases; null without (config.qkvBias)
+            NDArray oBias) { // (C): o_proj's bias; null without (config.oProjBias)
     }
 
     private final LlamaConfig config;
@@ -87,16 +90,43 @@ public final class LlamaWeights implements AutoCloseable {
             for (NDArray a : new NDArray[] {q, k, v, gate, up}) {
                 a.close();
             }
+            NDArray qkvBias = null;
+            if (config.qkvBias()) {
+                NDArray qb = arrays.get(p + "self_attn.q_proj.bias");
+                NDArray kb = arrays.get(p + "self_attn.k_proj.bias");
+                NDArray vb = arrays.get(p + "self_attn.v_proj.bias");
+                qkvBias = NDArrays.concat(new NDList(qb, kb, vb), 0); // (H*D + 2*Hkv*D)
+                qkvBias.attach(manager);
+                for (NDArray a : new NDArray[] {qb, kb, vb}) {
+                    a.close();
+                }
+            }
+            NDArray oBias = config.oProjBias() ? arrays.get(p + "self_attn.o_proj.bias") : null;
             Layer layer = new Layer(arrays.get(p + "input_layernorm.weight"), qkv, arrays.get(p + "self_attn.o_proj.weight"),
-                    arrays.get(p + "post_attention_layernorm.weight"), gateUp, arrays.get(p + "mlp.down_proj.weight"));
+                    arrays.get(p + "post_attention_layernorm.weight"), gateUp, arrays.get(p + "mlp.down_proj.weight"),
+                    qkvBias, oBias);
             ls.add(layer);
             params.addAll(List.of(layer.inputNorm(), layer.qkv(), layer.o(), layer.postAttentionNorm(), layer.gateUp(),
                     layer.down()));
+            if (qkvBias != null) {
+                params.add(qkvBias);
+            }
+            if (oBias != null) {
+                params.add(oBias);
+            }
             views.put(p + "input_layernorm.weight", layer.inputNorm());
             views.put(p + "self_attn.q_proj.weight", qkv.get(new NDIndex("0:{}", qd)));
             views.put(p + "self_attn.k_proj.weight", qkv.get(new NDIndex("{}:{}", qd, qd + kvd)));
             views.put(p + "self_attn.v_proj.weight", qkv.get(new NDIndex("{}:", qd + kvd)));
+            if (qkvBias != null) {
+                views.put(p + "self_attn.q_proj.bias", qkvBias.get(new NDIndex("0:{}", qd)));
+                views.put(p + "self_attn.k_proj.bias", qkvBias.get(new NDIndex("{}:{}", qd, qd + kvd)));
+                views.put(p + "self_attn.v_proj.bias", qkvBias.get(new NDIndex("{}:", qd + kvd)));
+            }
             views.put(p + "self_attn.o_proj.weight", layer.o());
+            if (oBias != null) {
+                views.put(p + "self_attn.o_proj.bias", oBias);
+            }
             views.put(p + "post_attention_layernorm.weight", layer.postAttentionNorm());
             views.put(p + "mlp.gate_proj.weight", gateUp.get(new NDIndex("0:{}", f)));
             views.put(p + "mlp.up_proj.weight", gateUp.get(new NDIndex("{}:", f)));
@@ -149,7 +179,15 @@ public final class LlamaWeights implements AutoCloseable {
             m.put(p + "self_attn.q_proj.weight", new long[] {qd, C});
             m.put(p + "self_attn.k_proj.weight", new long[] {kvd, C});
             m.put(p + "self_attn.v_proj.weight", new long[] {kvd, C});
+            if (c.qkvBias()) {
+                m.put(p + "self_attn.q_proj.bias", new long[] {qd});
+                m.put(p + "self_attn.k_proj.bias", new long[] {kvd});
+                m.put(p + "self_attn.v_proj.bias", new long[] {kvd});
+            }
             m.put(p + "self_attn.o_proj.weight", new long[] {C, qd});
+            if (c.oProjBias()) {
+                m.put(p + "self_attn.o_proj.bias", new long[] {C});
+            }
             m.put(p + "post_attention_layernorm.weight", new long[] {C});
             m.put(p + "mlp.gate_proj.weight", new long[] {F, C});
             m.put(p + "mlp.up_proj.weight", new long[] {F, C});
@@ -163,7 +201,7 @@ public final class LlamaWeights implements AutoCloseable {
     }
 
     /**
-     * Freshly initialised weights, reproducible from {@code seed}: norms 1, matrices N(0, 0.02), the
+     * Freshly initialised weights, reproducible from {@code seed}: norms 1, biases 0, matrices N(0, 0.02), the
      * two projections that write into the residual stream (o_proj, down_proj) scaled by 1/sqrt(2L)
      * as in GPT-2, so the residual stream's variance does not grow with depth.
      */
@@ -177,7 +215,10 @@ public final class LlamaWeights implements AutoCloseable {
             int n = Math.toIntExact(new Shape(shape).size());
             float[] data = new float[n];
             String name = e.getKey();
-            if (shape.length == 1) {
+            if (name.endsWith(".bias")) {
+                // zeros, as nn.Linear's biases in transformers' init; no draw from rng, so the other tensors
+                // get the values they get without biases
+            } else if (shape.length == 1) {
                 java.util.Arrays.fill(data, 1f);
             } else {
                 double std = name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight") ? residualStd : 0.02;

@@ -91,6 +91,45 @@ public final class AttentionMask {
         return Tensors.of(manager, bias, new Shape(rows, 1, 1, keys));
     }
 
+    /**
+     * Adds sliding-window attention (Mistral; Beltagy et al. 2020, "Longformer") to a causal mask: a
+     * query at slot s also loses the keys at slots k with {@code s - k >= window}, so it sees at most
+     * {@code window} keys, itself included (Hugging Face's {@code sliding_window_overlay}:
+     * {@code kv_idx > q_idx - sliding_window}). Slots, not positions, as in Hugging Face's cache
+     * indices: in a row padded only before or after its tokens, the two differ by a constant.
+     *
+     * @param bias       the causal mask: (B or 1, 1, 1, T, Tk), (B, 1, 1, Tk) for one query per row, or
+     *                   null when nothing is masked
+     * @param queryStart slot of each row's first query (one entry when every row starts at the same slot)
+     * @param queries    T, query slots per row
+     * @param keys       Tk, the key slots attended over, [0, Tk)
+     * @return the mask with the window added, shaped as {@code bias} (or as {@link #bias} for a null
+     *         {@code bias}); {@code bias} itself when no query reaches past its window
+     */
+    public static NDArray withWindow(NDManager manager, NDArray bias, int[] queryStart, int queries, int keys,
+            int window) {
+        int lastQuery = 0;
+        for (int start : queryStart) {
+            lastQuery = Math.max(lastQuery, start + queries - 1);
+        }
+        if (lastQuery < window) {
+            return bias; // every key k <= s is within s - k < window
+        }
+        int rows = queryStart.length;
+        float[] out = new float[rows * queries * keys];
+        for (int r = 0; r < rows; r++) {
+            for (int q = 0; q < queries; q++) {
+                int slot = queryStart[r] + q;
+                int base = (r * queries + q) * keys;
+                java.util.Arrays.fill(out, base, base + Math.max(0, Math.min(keys, slot - window + 1)), BLOCKED);
+            }
+        }
+        boolean oneQueryShape = bias != null ? bias.getShape().dimension() == 4 : queries == 1;
+        NDArray windowBias = Tensors.of(manager, out, oneQueryShape ? new Shape(rows, 1, 1, keys) // (B, 1, 1, Tk)
+                : new Shape(rows, 1, 1, queries, keys)); // (B or 1, 1, 1, T, Tk)
+        return bias == null ? windowBias : bias.add(windowBias);
+    }
+
     private static boolean allTrue(boolean[][] rows) {
         for (boolean[] row : rows) {
             for (boolean r : row) {

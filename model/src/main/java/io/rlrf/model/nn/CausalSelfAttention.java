@@ -15,7 +15,8 @@ import io.rlrf.model.LlamaWeights;
  *
  * <p>Grouped queries are folded into the time axis, {@code (B, Hkv, G*T, D)}, so the K/V heads are
  * never copied G times (Hugging Face's {@code repeat_kv}); for G = 1 this is plain multi-head
- * attention.
+ * attention. Optional biases on the projections (Qwen2's q/k/v, Llama's {@code attention_bias}) are
+ * added in the same matmuls; a sliding window (Mistral) is part of the additive mask the caller passes.
  */
 public final class CausalSelfAttention {
 
@@ -45,7 +46,7 @@ public final class CausalSelfAttention {
         int G = c.queriesPerKvHead();
 
         // 1. project to queries, keys and values in one matmul, split into heads
-        NDArray qkv = Linear.linear(x, w.qkv()).singletonOrThrow(); // (B, T, (H + 2*Hkv)*D)
+        NDArray qkv = Linear.linear(x, w.qkv(), w.qkvBias()).singletonOrThrow(); // (B, T, (H + 2*Hkv)*D), bias may be null
         qkv = T == 1 ? qkv.reshape(B, H + 2L * Hkv, 1, D) // a decoding step: no transpose needed for one column
                 : qkv.reshape(B, T, H + 2L * Hkv, D).transpose(0, 2, 1, 3); // (B, H + 2*Hkv, T, D)
         NDList qkAndV = qkv.split(new long[] {H + Hkv}, 1); // (B, H + Hkv, T, D), (B, Hkv, T, D)
@@ -82,6 +83,6 @@ public final class CausalSelfAttention {
                 : y.reshape(B, H, T, D).transpose(0, 2, 1, 3).reshape(B, T, (long) H * D); // (B, T, H*D)
 
         // 6. output projection back into the residual stream
-        return Linear.linear(y, w.o()).singletonOrThrow(); // (B, T, C)
+        return Linear.linear(y, w.o(), w.oBias()).singletonOrThrow(); // (B, T, C), bias may be null
     }
 }

@@ -45,6 +45,7 @@ public final class KvCache implements AutoCloseable {
     private int start;
     private int end;
     private NDArray scatterIndex; // (B*Hkv) int64 into the flat views; null in block mode
+    private int[] scatterColumns; // the column each row writes in scatter mode
 
     /** An empty cache; {@link #ensureCapacity} allocates. */
     public KvCache(NDManager manager, int layers, int kvHeads, int headDim) {
@@ -123,6 +124,7 @@ public final class KvCache implements AutoCloseable {
         this.start = start;
         this.end = start + t;
         this.scatterIndex = null;
+        this.scatterColumns = null;
         return this;
     }
 
@@ -150,7 +152,21 @@ public final class KvCache implements AutoCloseable {
         this.start = -1;
         this.end = readEnd;
         this.scatterIndex = Tensors.of(manager, index, new Shape(index.length));
+        this.scatterColumns = java.util.Arrays.copyOf(columns, batch);
         return this;
+    }
+
+    /**
+     * Where the next pass's queries sit: the slot of each row's first query (one entry for a block,
+     * whose rows all start at the same column), for masks that depend on query slots.
+     */
+    public int[] queryStarts() {
+        return scatterColumns != null ? scatterColumns.clone() : new int[] {start};
+    }
+
+    /** Key columns the next pass attends over: {@code [0, end)}. */
+    public int readEnd() {
+        return end;
     }
 
     /**

@@ -17,6 +17,8 @@ import io.rlrf.model.Tensors;
  * The decoder-only transformer of the Llama family (Touvron et al. 2023): token embedding, then L
  * pre-norm blocks {@code x += attn(rmsnorm(x)); x += mlp(rmsnorm(x))}, a final RMSNorm and the LM
  * head. It knows nothing about sampling or training: it maps token ids to next-token logits.
+ * Qwen2's and Mistral's networks are this one with {@link LlamaConfig} switches: projection biases,
+ * RoPE scaling, a sliding attention window (added here to the caller's causal mask).
  */
 public final class LlamaModel implements AutoCloseable {
 
@@ -29,7 +31,7 @@ public final class LlamaModel implements AutoCloseable {
         this.config = weights.config();
         this.weights = weights;
         this.rope = new RotaryEmbedding(weights.manager(), config.headDim(), config.maxPositionEmbeddings(),
-                config.ropeTheta());
+                config.ropeTheta(), config.ropeScaling());
         this.attentionScale = Tensors.scalar(weights.manager(), (float) (1.0 / Math.sqrt(config.headDim())));
         NDScope.unregister(attentionScale);
     }
@@ -79,6 +81,13 @@ public final class LlamaModel implements AutoCloseable {
      */
     public NDArray hidden(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
         float eps = (float) config.rmsNormEps();
+        if (config.slidingWindow() > 0) {
+            // sliding-window attention: the window depends only on slots, so callers' masks stay causal
+            int t = (int) tokens.getShape().get(1);
+            bias = cache == null ? AttentionMask.withWindow(weights.manager(), bias, new int[] {0}, t, t, config.slidingWindow())
+                    : AttentionMask.withWindow(weights.manager(), bias, cache.queryStarts(), t, cache.readEnd(),
+                            config.slidingWindow());
+        }
         NDList cs = rope.tablesFor(positions); // 2 x (B, 1, T, D)
         NDArray x = Embedding.embedding(tokens, weights.embedding(), SparseFormat.DENSE).singletonOrThrow(); // (B, T, C)
         for (int l = 0; l < config.numHiddenLayers(); l++) {

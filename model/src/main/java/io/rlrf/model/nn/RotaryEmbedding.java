@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 
+import io.rlrf.model.RopeScaling;
 import io.rlrf.model.Tensors;
 
 /**
@@ -17,7 +18,8 @@ import io.rlrf.model.Tensors;
  * {@code theta^(-2j/D)}.
  *
  * <p>{@code rope(x)[pos] = x * cos(pos * f) + rotate_half(x) * sin(pos * f)}, with
- * {@code rotate_half([x1, x2]) = [-x2, x1]} and the D/2 frequencies repeated to width D.
+ * {@code rotate_half([x1, x2]) = [-x2, x1]} and the D/2 frequencies repeated to width D. A
+ * {@link RopeScaling} (Llama 3.1's, or linear position interpolation) rescales the frequencies first.
  */
 public final class RotaryEmbedding implements AutoCloseable {
 
@@ -25,15 +27,26 @@ public final class RotaryEmbedding implements AutoCloseable {
     private final NDArray sin; // (P, D)
     private final NDArray rotateHalf; // (D, D): x.matMul(it) = rotate_half(x), exactly (one +-1 per column)
 
-    /** Precomputes the tables for positions 0..maxPositions-1 on {@code manager}. */
+    /** Precomputes the tables of plain RoPE for positions 0..maxPositions-1 on {@code manager}. */
     public RotaryEmbedding(NDManager manager, int headDim, int maxPositions, double theta) {
+        this(manager, headDim, maxPositions, theta, RopeScaling.NONE);
+    }
+
+    /** Precomputes the tables for positions 0..maxPositions-1 on {@code manager}, frequencies rescaled. */
+    public RotaryEmbedding(NDManager manager, int headDim, int maxPositions, double theta, RopeScaling scaling) {
         int half = headDim / 2;
+        // 1. the D/2 inverse frequencies theta^(-2j/D), rescaled for long contexts
+        double[] invFreq = new double[half];
+        for (int j = 0; j < half; j++) {
+            invFreq[j] = 1.0 / Math.pow(theta, (2.0 * j) / headDim);
+        }
+        invFreq = scaling.apply(invFreq);
+        // 2. cos and sin of pos * f_j, each frequency repeated for dimensions j and j + D/2
         float[] c = new float[maxPositions * headDim];
         float[] s = new float[maxPositions * headDim];
         for (int pos = 0; pos < maxPositions; pos++) {
             for (int j = 0; j < half; j++) {
-                double invFreq = 1.0 / Math.pow(theta, (2.0 * j) / headDim);
-                double angle = pos * invFreq;
+                double angle = pos * invFreq[j];
                 float cj = (float) Math.cos(angle);
                 float sj = (float) Math.sin(angle);
                 c[pos * headDim + j] = cj;

@@ -1,14 +1,19 @@
 #!/usr/bin/python3
-"""The same Llama network in PyTorch eager, for the side-by-side benchmark.
+"""The same Llama-family network in PyTorch eager: the side-by-side benchmark and the reference twin.
 
 Run by io.rlrf.model.bench.Bench on the checkpoint the Java side just wrote, with the same inputs and
-thread count; prints one JSON object. Reads config.json and model.safetensors without the
+thread count; prints one JSON object. model/src/test/python/make_fixtures.py imports it as the
+reference implementation of each architecture (Llama 2/3.x with rope_scaling llama3 or linear and
+attention_bias, Qwen2's q/k/v biases, Mistral's sliding window), written from Hugging Face's formulas.
+
+Reads config.json and model.safetensors (or the shards of model.safetensors.index.json) without the
 safetensors package (Debian's python3-torch has none): an 8-byte header length, a JSON header, raw
-little-endian float32 data.
+little-endian F32, BF16 or F16 data.
 """
 import argparse
 import json
 import math
+import os
 import struct
 import sys
 import time
@@ -17,7 +22,11 @@ import torch
 import torch.nn.functional as F
 
 
+DTYPES = {"F32": torch.float32, "BF16": torch.bfloat16, "F16": torch.float16}
+
+
 def load_safetensors(path):
+    """Tensors of one safetensors file in their stored dtype."""
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(n))
@@ -26,29 +35,68 @@ def load_safetensors(path):
     for name, e in header.items():
         if name == "__metadata__":
             continue
-        assert e["dtype"] == "F32", name
         b, t = e["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(data[b:t]), dtype=torch.float32).reshape(e["shape"]).clone()
+        out[name] = torch.frombuffer(bytearray(data[b:t]), dtype=DTYPES[e["dtype"]]).reshape(e["shape"]).clone()
     return out
 
 
-class Llama:
-    """Pre-norm decoder: RMSNorm, rotate-half RoPE, grouped-query attention, SwiGLU, tied or untied head."""
+def load_checkpoint(directory):
+    """Every tensor of a checkpoint directory: model.safetensors, or the shards its index lists."""
+    single = os.path.join(directory, "model.safetensors")
+    if os.path.exists(single):
+        return load_safetensors(single)
+    index = json.load(open(os.path.join(directory, "model.safetensors.index.json")))
+    out = {}
+    for shard in sorted(set(index["weight_map"].values())):
+        out.update(load_safetensors(os.path.join(directory, shard)))
+    assert set(out) == set(index["weight_map"]), "index and shards disagree"
+    return out
 
-    def __init__(self, cfg, w):
+
+def inv_frequencies(cfg, D):
+    """RoPE's D/2 inverse frequencies theta^(-2j/D), rescaled as rope_scaling says (float64)."""
+    rs = cfg.get("rope_scaling") or {}
+    theta = cfg.get("rope_theta", 10000.0)
+    inv = 1.0 / (theta ** (torch.arange(0, D, 2, dtype=torch.float64) / D))
+    kind = rs.get("rope_type", rs.get("type", "default"))
+    if kind == "default":
+        return inv
+    if kind == "linear":  # position interpolation: positions / factor
+        return inv / rs["factor"]
+    if kind == "llama3":  # transformers' _compute_llama3_parameters
+        factor, low, high = rs["factor"], rs["low_freq_factor"], rs["high_freq_factor"]
+        old = rs["original_max_position_embeddings"]
+        wavelen = 2 * math.pi / inv
+        scaled = torch.where(wavelen > old / low, inv / factor, inv)
+        smooth = (old / wavelen - low) / (high - low)
+        smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+        medium = ~(wavelen < old / high) & ~(wavelen > old / low)
+        return torch.where(medium, smoothed, scaled)
+    raise ValueError("rope_scaling type %s" % kind)
+
+
+class Llama:
+    """Pre-norm decoder: RMSNorm, rotate-half RoPE (optionally scaled), grouped-query attention with
+    optional projection biases and sliding window, SwiGLU, tied or untied head. Computes in `dtype`
+    (float32 for the benchmark, float64 for the fixtures' reference logits)."""
+
+    def __init__(self, cfg, w, dtype=torch.float32):
         self.c = cfg
-        self.w = w
+        self.w = {k: v.to(dtype) for k, v in w.items()}
+        w = self.w
         self.L = cfg["num_hidden_layers"]
         self.H = cfg["num_attention_heads"]
-        self.Hkv = cfg["num_key_value_heads"]
+        self.Hkv = cfg.get("num_key_value_heads") or self.H
         self.D = cfg.get("head_dim") or cfg["hidden_size"] // self.H
         self.eps = cfg["rms_norm_eps"]
-        self.head = w["model.embed_tokens.weight"] if cfg["tie_word_embeddings"] else w["lm_head.weight"]
-        half = self.D // 2
-        inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, half, dtype=torch.float64) * 2 / self.D))
+        tied = cfg.get("tie_word_embeddings", False)
+        self.head = w["model.embed_tokens.weight"] if tied else w["lm_head.weight"]
+        # the sliding window of Mistral: a query at position i sees keys j with i - j < window
+        self.window = (cfg.get("sliding_window") or 0) if cfg.get("model_type") == "mistral" else 0
+        inv = inv_frequencies(cfg, self.D)
         ang = torch.arange(cfg["max_position_embeddings"], dtype=torch.float64)[:, None] * inv[None, :]
-        self.cos = torch.cat([ang.cos(), ang.cos()], -1).float()
-        self.sin = torch.cat([ang.sin(), ang.sin()], -1).float()
+        self.cos = torch.cat([ang.cos(), ang.cos()], -1).to(dtype)
+        self.sin = torch.cat([ang.sin(), ang.sin()], -1).to(dtype)
 
     def params(self):
         return list(self.w.values())
@@ -70,9 +118,10 @@ class Llama:
         for l in range(self.L):
             p = "model.layers.%d." % l
             h = self.rms(x, w[p + "input_layernorm.weight"])
-            q = F.linear(h, w[p + "self_attn.q_proj.weight"]).view(B, T, self.H, self.D).transpose(1, 2)
-            k = F.linear(h, w[p + "self_attn.k_proj.weight"]).view(B, T, self.Hkv, self.D).transpose(1, 2)
-            v = F.linear(h, w[p + "self_attn.v_proj.weight"]).view(B, T, self.Hkv, self.D).transpose(1, 2)
+            a = p + "self_attn."
+            q = F.linear(h, w[a + "q_proj.weight"], w.get(a + "q_proj.bias")).view(B, T, self.H, self.D).transpose(1, 2)
+            k = F.linear(h, w[a + "k_proj.weight"], w.get(a + "k_proj.bias")).view(B, T, self.Hkv, self.D).transpose(1, 2)
+            v = F.linear(h, w[a + "v_proj.weight"], w.get(a + "v_proj.bias")).view(B, T, self.Hkv, self.D).transpose(1, 2)
             q, k = self.rope(q, cos, sin), self.rope(k, cos, sin)
             if cache is not None:
                 if l in cache:
@@ -85,7 +134,7 @@ class Llama:
                 v = v.repeat_interleave(G, 1)
             att = (q @ k.transpose(-1, -2)) / math.sqrt(self.D) + bias  # (B, H, T, Tk)
             y = att.softmax(-1) @ v
-            x = x + F.linear(y.transpose(1, 2).reshape(B, T, self.H * self.D), w[p + "self_attn.o_proj.weight"])
+            x = x + F.linear(y.transpose(1, 2).reshape(B, T, self.H * self.D), w[a + "o_proj.weight"], w.get(a + "o_proj.bias"))
             h = self.rms(x, w[p + "post_attention_layernorm.weight"])
             x = x + F.linear(F.silu(F.linear(h, w[p + "mlp.gate_proj.weight"])) * F.linear(h, w[p + "mlp.up_proj.weight"]),
                              w[p + "mlp.down_proj.weight"])
@@ -94,10 +143,12 @@ class Llama:
         return F.linear(self.rms(x, w["model.norm.weight"]), self.head)
 
 
-def causal_bias(T, Tk, start):
+def causal_bias(T, Tk, start, window=0):
+    """(1, 1, T, Tk): 0 where query slot start + t may see key slot k (k <= q, and q - k < window if any)."""
     q = torch.arange(start, start + T)[:, None]
     k = torch.arange(Tk)[None, :]
-    return torch.where(k <= q, 0.0, -1e9)[None, None]
+    visible = (k <= q) & ((q - k < window) if window > 0 else True)
+    return torch.where(visible, 0.0, -1e9)[None, None]
 
 
 @torch.no_grad()
@@ -105,7 +156,7 @@ def generate(model, prompts, new_tokens, use_cache):
     B, Tp = prompts.shape
     seq = prompts
     cache = {} if use_cache else None
-    logits = model.forward(seq, torch.arange(Tp).expand(B, Tp), causal_bias(Tp, Tp, 0), cache, True)
+    logits = model.forward(seq, torch.arange(Tp).expand(B, Tp), causal_bias(Tp, Tp, 0, model.window), cache, True)
     out = []
     for i in range(new_tokens):
         nxt = logits[:, -1].argmax(-1, keepdim=True)
@@ -115,15 +166,15 @@ def generate(model, prompts, new_tokens, use_cache):
         seq = torch.cat([seq, nxt], 1)
         t = seq.shape[1]
         if use_cache:
-            logits = model.forward(nxt, torch.full((B, 1), t - 1), causal_bias(1, t, t - 1), cache, True)
+            logits = model.forward(nxt, torch.full((B, 1), t - 1), causal_bias(1, t, t - 1, model.window), cache, True)
         else:
-            logits = model.forward(seq, torch.arange(t).expand(B, t), causal_bias(t, t, 0), None, True)
+            logits = model.forward(seq, torch.arange(t).expand(B, t), causal_bias(t, t, 0, model.window), None, True)
     return torch.cat(out, 1)
 
 
 def seq_logps(model, ids, prompt_len):
     B, T = ids.shape
-    logits = model.forward(ids[:, :-1], torch.arange(T - 1).expand(B, T - 1), causal_bias(T - 1, T - 1, 0))
+    logits = model.forward(ids[:, :-1], torch.arange(T - 1).expand(B, T - 1), causal_bias(T - 1, T - 1, 0, model.window))
     lp = logits.log_softmax(-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
     mask = torch.zeros(T - 1)
     mask[prompt_len - 1:] = 1
@@ -139,7 +190,7 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     cfg = json.load(open(a.checkpoint + "/config.json"))
-    w = load_safetensors(a.checkpoint + "/model.safetensors")
+    w = load_checkpoint(a.checkpoint)
     model = Llama(cfg, w)
     inp = json.load(open(a.inputs))
     res = {"torch": torch.__version__, "threads": torch.get_num_threads()}

@@ -8,8 +8,10 @@ import java.util.Optional;
 
 import ai.djl.ndarray.NDManager;
 
+import io.rlrf.model.checkpoint.BaseFiles;
 import io.rlrf.model.checkpoint.Checkpoint;
 import io.rlrf.model.checkpoint.CheckpointException;
+import io.rlrf.model.checkpoint.SaveOptions;
 import io.rlrf.model.nn.LlamaModel;
 import io.rlrf.model.tokenizer.HfTokenizer;
 import io.rlrf.model.tokenizer.Tokenizer;
@@ -26,13 +28,15 @@ public final class Policy implements AutoCloseable {
     private final LlamaModel model;
     private final Tokenizer tokenizer; // null for id-only checkpoints
     private final String tokenizerJson; // null for id-only checkpoints
+    private final BaseFiles base; // what every save inherits: config.json, dtype, tokenizer and generation files
 
-    private Policy(NDManager manager, LlamaWeights weights, Tokenizer tokenizer, String tokenizerJson) {
+    private Policy(NDManager manager, LlamaWeights weights, Tokenizer tokenizer, String tokenizerJson, BaseFiles base) {
         this.manager = manager;
         this.weights = weights;
         this.model = new LlamaModel(weights);
         this.tokenizer = tokenizer;
         this.tokenizerJson = tokenizerJson;
+        this.base = base;
     }
 
     /** Loads the checkpoint in {@code dir} on the engine's default device. */
@@ -57,7 +61,9 @@ public final class Policy implements AutoCloseable {
                 }
             }
             LlamaWeights weights;
+            BaseFiles base;
             try {
+                base = BaseFiles.read(dir);
                 weights = Checkpoint.loadWeights(dir, config, manager);
             } catch (IOException | RuntimeException e) {
                 if (tok != null) {
@@ -65,7 +71,7 @@ public final class Policy implements AutoCloseable {
                 }
                 throw e;
             }
-            return new Policy(manager, weights, tok, tokJson);
+            return new Policy(manager, weights, tok, tokJson, base);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -87,7 +93,8 @@ public final class Policy implements AutoCloseable {
                             + " tokens but vocab_size is " + config.vocabSize());
                 }
             }
-            return new Policy(manager, LlamaWeights.initialize(config, manager, seed), tok, tokenizerJson);
+            return new Policy(manager, LlamaWeights.initialize(config, manager, seed), tok, tokenizerJson,
+                    BaseFiles.fresh(tokenizerJson));
         } catch (IOException | RuntimeException e) {
             if (tok != null) {
                 tok.close();
@@ -97,14 +104,23 @@ public final class Policy implements AutoCloseable {
         }
     }
 
-    /** Saves atomically to {@code dir} (which must not exist yet). */
+    /**
+     * Saves atomically to {@code dir} (which must not exist yet) as the checkpoint it was loaded from was
+     * saved: its dtype, config and tokenizer files ({@link SaveOptions#DEFAULT}).
+     */
     public void save(Path dir, Map<String, String> metadata) throws IOException {
-        Checkpoint.save(dir, weights, tokenizerJson, metadata);
+        save(dir, metadata, Map.of(), SaveOptions.DEFAULT);
     }
 
     /** As {@link #save(Path, Map)}, with {@code extraFiles} (name to text) published in the same folder. */
     public void save(Path dir, Map<String, String> metadata, Map<String, String> extraFiles) throws IOException {
-        Checkpoint.save(dir, weights, tokenizerJson, metadata, extraFiles);
+        save(dir, metadata, extraFiles, SaveOptions.DEFAULT);
+    }
+
+    /** As {@link #save(Path, Map, Map)}, with the stored dtype and shard size of {@code options}. */
+    public void save(Path dir, Map<String, String> metadata, Map<String, String> extraFiles, SaveOptions options)
+            throws IOException {
+        Checkpoint.save(dir, weights, base, options, metadata, extraFiles);
     }
 
     /**
@@ -120,7 +136,7 @@ public final class Policy implements AutoCloseable {
             }
             LlamaWeights w = GradMode.withoutGradients(() -> weights.copy(m));
             w.setRequiresGradient(false);
-            return new Policy(m, w, tok, tokenizerJson);
+            return new Policy(m, w, tok, tokenizerJson, base);
         } catch (IOException | RuntimeException e) {
             if (tok != null) {
                 tok.close();

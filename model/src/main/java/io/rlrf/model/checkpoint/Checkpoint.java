@@ -3,13 +3,17 @@ package io.rlrf.model.checkpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -24,10 +28,11 @@ import io.rlrf.model.LlamaWeights;
 import io.rlrf.model.Tensors;
 
 /**
- * A checkpoint directory in Hugging Face layout: {@code config.json} (a {@code LlamaForCausalLM}
- * config), {@code model.safetensors} (or shards listed in {@code model.safetensors.index.json}) with
- * Hugging Face tensor names, and optionally {@code tokenizer.json}. What this library writes loads in
- * {@code transformers} unchanged, and real Llama-architecture checkpoints load here unchanged.
+ * A checkpoint directory in Hugging Face layout: {@code config.json} (a Llama, Qwen2 or Mistral
+ * config, see {@link io.rlrf.model.Architecture}), {@code model.safetensors} (or shards listed in
+ * {@code model.safetensors.index.json}) with Hugging Face tensor names in F32, BF16 or F16, and the
+ * tokenizer and generation files ({@link BaseFiles}). What this library writes loads in
+ * {@code transformers} unchanged, and real checkpoints of those architectures load here unchanged.
  *
  * <p>Saving is atomic: files are written and fsynced in a temporary sibling directory that is then
  * renamed into place, so a crash leaves either no checkpoint or a whole one.
@@ -156,8 +161,8 @@ public final class Checkpoint {
     }
 
     /**
-     * Writes a checkpoint to {@code dir} atomically. {@code tokenizerJson} (the text of a
-     * {@code tokenizer.json}) may be null for id-only models. Fails if {@code dir} already exists.
+     * Writes a checkpoint to {@code dir} atomically, float32 in one file. {@code tokenizerJson} (the text
+     * of a {@code tokenizer.json}) may be null for id-only models. Fails if {@code dir} already exists.
      */
     public static void save(Path dir, LlamaWeights weights, String tokenizerJson, Map<String, String> metadata)
             throws IOException {
@@ -170,26 +175,80 @@ public final class Checkpoint {
      */
     public static void save(Path dir, LlamaWeights weights, String tokenizerJson, Map<String, String> metadata,
             Map<String, String> extraFiles) throws IOException {
+        save(dir, weights, BaseFiles.fresh(tokenizerJson), SaveOptions.DEFAULT, metadata, extraFiles);
+    }
+
+    /**
+     * Writes a checkpoint to {@code dir} atomically, as its base was written: the base's
+     * {@code config.json} (dtype updated), its tokenizer and generation files copied byte for byte, the
+     * weights in {@code options}' dtype (the base's by default) in one {@code model.safetensors} or, above
+     * the shard size, in shards listed by {@code model.safetensors.index.json}. {@code extraFiles} (name to
+     * text) are published with it and win over a base file of the same name. Fails if {@code dir} exists.
+     */
+    public static void save(Path dir, LlamaWeights weights, BaseFiles base, SaveOptions options,
+            Map<String, String> metadata, Map<String, String> extraFiles) throws IOException {
+        Dtype dtype = options.dtype() != null ? options.dtype() : base.dtype();
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt"); // what transformers expects in __metadata__
+        if (metadata != null) {
+            meta.putAll(metadata);
+        }
+        List<Map<String, long[]>> shards = shards(weights, dtype, options.maxShardBytes());
         AtomicFiles.publishFolder(dir, staging -> {
-            Files.writeString(staging.resolve(CONFIG), weights.config().toJson());
-            Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
-            for (Map.Entry<String, NDArray> e : weights.byName().entrySet()) {
-                tensors.put(e.getKey(), new Safetensors.Tensor(e.getValue().getShape().getShape(),
-                        e.getValue().toFloatArray()));
+            // 1. config.json: the base's, with the dtype the weights are stored in
+            Files.writeString(staging.resolve(CONFIG), base.configJson(weights.config(), dtype));
+            // 2. weights, one tensor at a time on the heap; shards named and indexed as transformers does
+            Map<String, String> weightMap = new TreeMap<>();
+            long totalBytes = 0;
+            for (int i = 0; i < shards.size(); i++) {
+                String file = shards.size() == 1 ? WEIGHTS
+                        : String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+                Safetensors.write(staging.resolve(file), shards.get(i), name -> weights.byName().get(name).toFloatArray(),
+                        dtype, meta);
+                for (Map.Entry<String, long[]> t : shards.get(i).entrySet()) {
+                    weightMap.put(t.getKey(), file);
+                    totalBytes += Safetensors.elements(t.getValue()) * dtype.bytes();
+                }
             }
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("format", "pt"); // what transformers expects in __metadata__
-            if (metadata != null) {
-                meta.putAll(metadata);
+            if (shards.size() > 1) {
+                Map<String, Object> index = new LinkedHashMap<>();
+                index.put("metadata", Map.of("total_size", totalBytes));
+                index.put("weight_map", weightMap);
+                Files.writeString(staging.resolve(WEIGHTS_INDEX),
+                        new GsonBuilder().setPrettyPrinting().create().toJson(index) + "\n");
             }
-            Safetensors.write(staging.resolve(WEIGHTS), tensors, meta);
-            if (tokenizerJson != null) {
-                Files.writeString(staging.resolve(TOKENIZER), tokenizerJson);
+            // 3. the base's tokenizer and generation files, then this save's own files
+            for (Map.Entry<String, byte[]> f : base.companions().entrySet()) {
+                Files.write(staging.resolve(f.getKey()), f.getValue());
             }
             for (Map.Entry<String, String> f : extraFiles.entrySet()) {
                 Files.writeString(staging.resolve(f.getKey()), f.getValue());
             }
         });
+    }
+
+    /**
+     * Tensors (name to shape, canonical order) grouped into shards of at most {@code maxBytes} each, as
+     * transformers groups them: in order, a new shard when the next tensor would overflow the current
+     * one; a tensor larger than the limit gets a shard of its own.
+     */
+    static List<Map<String, long[]>> shards(LlamaWeights weights, Dtype dtype, long maxBytes) {
+        List<Map<String, long[]>> shards = new ArrayList<>();
+        Map<String, long[]> current = new LinkedHashMap<>();
+        long size = 0;
+        for (Map.Entry<String, NDArray> e : weights.byName().entrySet()) {
+            long[] shape = e.getValue().getShape().getShape();
+            long bytes = Safetensors.elements(shape) * dtype.bytes();
+            if (!current.isEmpty() && size + bytes > maxBytes) {
+                shards.add(current);
+                current = new LinkedHashMap<>();
+                size = 0;
+            }
+            current.put(e.getKey(), shape);
+            size += bytes;
+        }
+        shards.add(current);
+        return shards;
     }
 
     /** Removes temporary directories left by saves that crashed before their rename. */

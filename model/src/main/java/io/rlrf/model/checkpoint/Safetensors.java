@@ -1,5 +1,6 @@
 package io.rlrf.model.checkpoint;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
@@ -27,8 +29,9 @@ import com.google.gson.JsonParser;
  * relative to the end of the header) plus an optional {@code __metadata__} string map, then the raw
  * little-endian tensor bytes.
  *
- * <p>Reads F32, F16, BF16 and F64 into float32; writes F32. Every structural problem (truncated file,
- * offsets out of range, byte count not matching the shape) is reported with the file and tensor name.
+ * <p>Reads F32, F16, BF16 and F64 into float32; writes F32, BF16 or F16 ({@link Dtype}). Every
+ * structural problem (truncated file, offsets out of range, byte count not matching the shape) is
+ * reported with the file and tensor name.
  */
 public final class Safetensors {
 
@@ -246,16 +249,29 @@ public final class Safetensors {
      */
     public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata)
             throws IOException {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> shapes.put(name, t.shape()));
+        write(path, shapes, name -> tensors.get(name).data(), Dtype.F32, metadata);
+    }
+
+    /**
+     * Writes tensors in {@code dtype} (rounded to nearest even), in the order of {@code shapes}, fetching
+     * each one's float32 values from {@code values} only when its turn comes, so one tensor at a time is
+     * held on the heap. Header 8-byte aligned, as the reference writer does; the caller is responsible
+     * for atomicity (write to a temporary path, then rename).
+     */
+    public static void write(Path path, Map<String, long[]> shapes, Function<String, float[]> values, Dtype dtype,
+            Map<String, String> metadata) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         if (metadata != null && !metadata.isEmpty()) {
             header.put("__metadata__", new TreeMap<>(metadata));
         }
         long offset = 0;
-        for (Map.Entry<String, Tensor> t : tensors.entrySet()) {
-            long bytes = 4L * t.getValue().data().length;
+        for (Map.Entry<String, long[]> t : shapes.entrySet()) {
+            long bytes = (long) dtype.bytes() * elements(t.getValue());
             Map<String, Object> e = new LinkedHashMap<>();
-            e.put("dtype", "F32");
-            e.put("shape", t.getValue().shape());
+            e.put("dtype", dtype.safetensorsName());
+            e.put("shape", t.getValue());
             e.put("data_offsets", new long[] {offset, offset + bytes});
             header.put(t.getKey(), e);
             offset += bytes;
@@ -264,16 +280,30 @@ public final class Safetensors {
         int padded = (json.length + 7) / 8 * 8;
         byte[] headerBytes = Arrays.copyOf(json, padded);
         Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
-        try (OutputStream out = Files.newOutputStream(path)) {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(path), 1 << 20)) {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             out.write(len.array());
             out.write(headerBytes);
-            for (Tensor t : tensors.values()) {
-                ByteBuffer buf = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
-                buf.asFloatBuffer().put(t.data());
+            for (Map.Entry<String, long[]> t : shapes.entrySet()) {
+                float[] data = values.apply(t.getKey());
+                if (data.length != elements(t.getValue())) {
+                    throw new IllegalArgumentException("tensor " + t.getKey() + " has " + data.length + " values, its shape "
+                            + Arrays.toString(t.getValue()) + " needs " + elements(t.getValue()));
+                }
+                ByteBuffer buf = ByteBuffer.allocate(dtype.bytes() * data.length).order(ByteOrder.LITTLE_ENDIAN);
+                dtype.encode(data, buf);
                 out.write(buf.array());
             }
         }
+    }
+
+    /** Elements of a tensor of {@code shape}. */
+    static long elements(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
     }
 
     /** IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat). */

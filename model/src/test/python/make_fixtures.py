@@ -11,9 +11,11 @@ sequence). The reference is torch_llama.py (the project's PyTorch twin, written 
 formulas) run in float64 on the stored weights, so a float32 implementation should agree to ~1e-6;
 ArchitectureFixturesTest fails above 1e-4. Needs Debian's python3-torch (1.13), no transformers.
 
---check D reads a checkpoint directory the Java side saved (single file or sharded, any dtype) and
+--check D [--base B] reads a checkpoint directory the Java side saved (single file or sharded, any dtype) and
 D/logits.json ({"sequences": [[ids]], "logits": [[[T x V]]]}, what Java computed after reloading
-it), and prints the largest difference to PyTorch's logits on the same files.
+it), and prints the largest difference to PyTorch's logits on the same files; with --base, also
+how many stored values differ from PyTorch's own conversion of the base's tensors to that dtype.
+SaveLikeTheBaseTest leaves such directories in model/target/pytorch-check/.
 """
 import argparse
 import json
@@ -191,10 +193,18 @@ def make(name, index):
           % (name, cfg["torch_dtype"], size, max(l.abs().max().item() for l in logits), fp32, feature))
 
 
-def check(directory):
+def check(directory, base=None):
     cfg = json.load(open(os.path.join(directory, "config.json")))
     w = torch_llama.load_checkpoint(directory)
     dtypes = sorted({ST_DTYPE[t.dtype] for t in w.values()})
+    if base:  # Java's rounding to the stored dtype against PyTorch's .to(dtype) of the base's tensors
+        b = torch_llama.load_checkpoint(base)
+        differ = sum((b[k].to(w[k].dtype).view(torch.int16 if w[k].dtype != torch.float32 else torch.int32)
+                      != w[k].view(torch.int16 if w[k].dtype != torch.float32 else torch.int32)).sum().item() for k in w)
+        print("%s: %d of %d elements differ from PyTorch's conversion of %s to %s"
+              % (directory, differ, sum(t.numel() for t in w.values()), base, dtypes))
+        if differ:
+            return float("inf")
     java = json.load(open(os.path.join(directory, "logits.json")))
     worst = 0.0
     for ids, expected in zip(java["sequences"], java["logits"]):
@@ -210,11 +220,13 @@ def check(directory):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", metavar="DIR", help="compare a Java-saved checkpoint's logits.json with PyTorch")
+    ap.add_argument("--base", metavar="DIR", help="with --check: the checkpoint Java loaded before saving; every "
+                    "stored value must equal PyTorch's conversion of the base's")
     ap.add_argument("--tolerance", type=float, default=1e-4)
     a = ap.parse_args()
     torch.set_num_threads(1)
     if a.check:
-        sys.exit(0 if check(a.check) <= a.tolerance else 1)
+        sys.exit(0 if check(a.check, a.base) <= a.tolerance else 1)
     for i, name in enumerate(ARCHITECTURES):
         make(name, i)
 

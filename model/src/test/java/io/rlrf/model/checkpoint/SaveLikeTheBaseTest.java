@@ -60,7 +60,7 @@ class SaveLikeTheBaseTest {
 
     @Test
     void bf16SaveReloadsAsTheBf16RoundedModel() throws Exception {
-        Path dir = tmp.resolve("bf16");
+        Path dir = forPyTorchCheck("llama-bias-bf16");
         float[] saved;
         try (Policy p = Policy.load(fixture("llama-bias"))) { // float32 weights, biases on q, k, v, o
             p.save(dir, Map.of(), Map.of(), SaveOptions.DEFAULT.withDtype(Dtype.BF16));
@@ -72,15 +72,13 @@ class SaveLikeTheBaseTest {
         }
         try (Policy q = Policy.load(dir)) {
             assertArrayEquals(saved, logits(q.model(), PROBE), "the same float32 values give the same logits");
+            writeLogits(dir, saved, q.config().vocabSize());
         }
     }
 
     @Test
     void aShardedSaveReloadsIdentically() throws Exception {
-        // written where make_fixtures.py --check can read it afterwards: the Java-saved, bf16, sharded qwen2
-        Path dir = Path.of("target/pytorch-check/qwen2-bf16-sharded");
-        deleteTree(dir);
-        Files.createDirectories(dir.getParent());
+        Path dir = forPyTorchCheck("qwen2-bf16-sharded");
         float[] before;
         Map<String, float[]> tensors = new LinkedHashMap<>();
         try (Policy p = Policy.load(fixture("qwen2"))) { // bf16 on disk: the default save is bf16 too
@@ -116,9 +114,7 @@ class SaveLikeTheBaseTest {
             q.weights().byName().forEach((name, a) -> assertArrayEquals(tensors.get(name), a.toFloatArray(), name));
             float[] after = logits(q.model(), PROBE);
             assertArrayEquals(before, after, "bf16 -> float32 -> bf16 is exact");
-            // what the PyTorch check compares with: these logits, for these sequences
-            Files.writeString(dir.resolve("logits.json"), new Gson().toJson(Map.of(
-                    "sequences", List.of(PROBE), "logits", List.of(rows(after, q.config().vocabSize())))));
+            writeLogits(dir, after, q.config().vocabSize());
         }
     }
 
@@ -153,9 +149,12 @@ class SaveLikeTheBaseTest {
 
     @Test
     void configKeepsEveryFieldOfTheBaseAndStatesTheSavedDtype() throws Exception {
-        Path saved = tmp.resolve("f32");
+        Path saved = forPyTorchCheck("mistral-f16");
         try (Policy p = Policy.load(fixture("mistral"))) {
             p.save(saved, Map.of(), Map.of(), SaveOptions.DEFAULT.withDtype(Dtype.F16));
+        }
+        try (Policy q = Policy.load(saved)) {
+            writeLogits(saved, logits(q.model(), PROBE), q.config().vocabSize());
         }
         JsonObject before = config(fixture("mistral"));
         JsonObject after = config(saved);
@@ -185,6 +184,24 @@ class SaveLikeTheBaseTest {
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
+
+    /**
+     * A fresh path under {@code target/pytorch-check}, where {@code make_fixtures.py --check} can read what
+     * Java saved after the tests: {@code /usr/bin/python3 src/test/python/make_fixtures.py --check
+     * target/pytorch-check/<name> [--base src/test/resources/fixtures/<base>]}.
+     */
+    static Path forPyTorchCheck(String name) throws IOException {
+        Path dir = Path.of("target/pytorch-check", name);
+        deleteTree(dir);
+        Files.createDirectories(dir.getParent());
+        return dir;
+    }
+
+    /** What the PyTorch check compares with: Java's logits after reloading, for {@link #PROBE}. */
+    static void writeLogits(Path dir, float[] logits, int vocab) throws IOException {
+        Files.writeString(dir.resolve("logits.json"), new Gson().toJson(Map.of("sequences", List.of(PROBE),
+                "logits", List.of(rows(logits, vocab)))));
+    }
 
     /** Logits of {@code weights} with every tensor rounded to {@code dtype} first: (T, V). */
     static float[] roundedLogits(LlamaWeights weights, Dtype dtype) {

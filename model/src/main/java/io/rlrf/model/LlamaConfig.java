@@ -241,15 +241,15 @@ public record LlamaConfig(
     }
 
     private static RopeScaling ropeScaling(JsonObject rope, String field) {
-        String type = present(rope, "rope_type") ? rope.get("rope_type").getAsString()
-                : present(rope, "type") ? rope.get("type").getAsString() : "default";
+        String key = present(rope, "rope_type") || !present(rope, "type") ? "rope_type" : "type";
+        String type = present(rope, key) ? rope.get(key).getAsString() : "default";
         return switch (type) {
             case "default" -> RopeScaling.NONE;
             case "linear" -> new RopeScaling.Linear(doubleField(rope, "factor", field));
             case "llama3" -> new RopeScaling.Llama3(doubleField(rope, "factor", field),
                     doubleField(rope, "low_freq_factor", field), doubleField(rope, "high_freq_factor", field),
                     (int) doubleField(rope, "original_max_position_embeddings", field));
-            default -> throw new IllegalArgumentException(field + ".rope_type is '" + type
+            default -> throw new IllegalArgumentException(field + "." + key + " is '" + type
                     + "'; supported: default, linear, llama3");
         };
     }

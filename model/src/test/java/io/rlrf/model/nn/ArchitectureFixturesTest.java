@@ -1,12 +1,15 @@
 package io.rlrf.model.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -27,6 +30,11 @@ import io.rlrf.model.GradMode;
 import io.rlrf.model.Policy;
 import io.rlrf.model.Tensors;
 import io.rlrf.model.checkpoint.Safetensors;
+import io.rlrf.model.generate.Completion;
+import io.rlrf.model.generate.EngineParams;
+import io.rlrf.model.generate.GenerationRequest;
+import io.rlrf.model.generate.Generator;
+import io.rlrf.model.generate.SamplingParams;
 
 /**
  * Each architecture against the PyTorch twin: {@code src/test/resources/fixtures/<name>} holds a tiny
@@ -204,10 +212,36 @@ class ArchitectureFixturesTest {
         }
     }
 
+    /**
+     * The generation engine itself (chunked prefill with chunks shorter than the window, shared prompts,
+     * rows joining and leaving) samples what the full-recompute path samples, prompts and completions
+     * longer than Mistral's window.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mistral", "qwen2", "llama3"})
+    void generationEngineSamplesWhatTheFullRecomputePathSamples(String name) throws Exception {
+        try (Fixture f = load(name)) {
+            List<GenerationRequest> requests = new ArrayList<>();
+            for (int i = 0; i < f.sequences().length; i++) {
+                int[] prompt = Arrays.copyOf(f.sequences()[i], Math.min(14, f.sequences()[i].length));
+                requests.add(new GenerationRequest(prompt, SamplingParams.greedy(24).withLogprobs(true)));
+                requests.add(new GenerationRequest(prompt, SamplingParams.sample(1.0, 0.95, 30, 7 + i).withLogprobs(true)));
+            }
+            EngineParams engine = EngineParams.defaults().withPrefillChunk(5).withMaxRows(3);
+            List<Completion> fast = new Generator(f.policy().model(), null, engine).generate(requests);
+            List<Completion> plain = new Generator(f.policy().model(), null, false).generate(requests);
+            for (int i = 0; i < requests.size(); i++) {
+                assertArrayEquals(plain.get(i).tokens(), fast.get(i).tokens(), name + " request " + i);
+                assertClose(name + " engine vs plain", plain.get(i).logprobs(), fast.get(i).logprobs(),
+                        "request " + i + " log-probs");
+            }
+        }
+    }
+
     @AfterAll
     static void reportWorstDifferences() {
-        WORST.forEach((name, worst) -> System.out.printf("fixture %-13s max |java - pytorch| logit difference %.3g%n",
-                name, worst));
+        WORST.forEach((name, worst) -> System.out.printf(name.contains(" ") ? "fixture %s: max |log-prob difference| %.3g%n"
+                : "fixture %-13s max |java - pytorch| logit difference %.3g%n", name, worst));
     }
 
     static void assertClose(String fixture, float[] expected, float[] actual, String what) {

@@ -2,6 +2,7 @@ package io.rlrf.model.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URISyntaxException;
@@ -35,6 +36,9 @@ import io.rlrf.model.generate.EngineParams;
 import io.rlrf.model.generate.GenerationRequest;
 import io.rlrf.model.generate.Generator;
 import io.rlrf.model.generate.SamplingParams;
+import io.rlrf.model.score.SequenceScorer;
+import io.rlrf.model.train.OptimizerParams;
+import io.rlrf.model.train.SftTrainer;
 
 /**
  * Each architecture against the PyTorch twin: {@code src/test/resources/fixtures/<name>} holds a tiny
@@ -235,6 +239,21 @@ class ArchitectureFixturesTest {
                 assertClose(name + " engine vs plain", plain.get(i).logprobs(), fast.get(i).logprobs(),
                         "request " + i + " log-probs");
             }
+        }
+    }
+
+    /** Training reaches every tensor of each variant: one SFT step changes biases as well as matrices. */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2", "llama-bias", "mistral"})
+    void anSftStepChangesEveryTensorBiasesIncluded(String name) throws Exception {
+        try (Fixture f = load(name);
+                SftTrainer trainer = new SftTrainer(f.policy().model(), OptimizerParams.of(1e-3, 0, 10), 4)) {
+            Map<String, float[]> before = new TreeMap<>();
+            f.policy().weights().byName().forEach((n, a) -> before.put(n, a.toFloatArray()));
+            int[] seq = f.sequences()[1];
+            trainer.step(List.of(new SequenceScorer.Sequence(Arrays.copyOf(seq, 8), Arrays.copyOfRange(seq, 8, seq.length))));
+            f.policy().weights().byName().forEach((n, a) -> assertFalse(Arrays.equals(before.get(n), a.toFloatArray()),
+                    name + ": " + n + " unchanged"));
         }
     }
 

@@ -3,36 +3,72 @@ package io.rlrf.model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import ai.djl.ndarray.NDManager;
 
+import io.rlrf.model.chat.ChatMessage;
+import io.rlrf.model.chat.ChatTemplate;
+import io.rlrf.model.chat.ChatTemplateException;
 import io.rlrf.model.checkpoint.Checkpoint;
 import io.rlrf.model.checkpoint.CheckpointException;
+import io.rlrf.model.generate.EngineParams;
+import io.rlrf.model.generate.GenerationEngine;
+import io.rlrf.model.generate.Generator;
+import io.rlrf.model.generate.StopTokens;
 import io.rlrf.model.nn.LlamaModel;
 import io.rlrf.model.tokenizer.HfTokenizer;
 import io.rlrf.model.tokenizer.Tokenizer;
+import io.rlrf.model.tokenizer.TokenizerConfig;
 
 /**
  * A policy: the network ({@link LlamaModel} over {@link LlamaWeights}) and, when the checkpoint has
- * one, its tokenizer. This is what generator-svc serves and trainer-svc trains; it is loaded from and
- * saved to a {@link Checkpoint} directory. Closing it frees all of its native memory.
+ * one, its tokenizer, its chat template and its EOS ids. This is what generator-svc serves and
+ * trainer-svc trains; it is loaded from and saved to a {@link Checkpoint} directory. Closing it frees
+ * all of its native memory.
+ *
+ * <p>Every prompt for a policy is built by {@link #encodePrompt} (or {@link #encodeChat}): with a
+ * chat template, the text is the user turn of a one-turn conversation rendered by the template;
+ * without one (the built-in character-level policy), it is BOS followed by the text.
  */
 public final class Policy implements AutoCloseable {
+
+    /** Files of a checkpoint, beside its tokenizer.json, that define how it is prompted and stopped. */
+    private static final List<String> PROMPTING_FILES = List.of(TokenizerConfig.FILE, TokenizerConfig.TEMPLATE_FILE,
+            StopTokens.GENERATION_CONFIG, "special_tokens_map.json");
 
     private final NDManager manager;
     private final LlamaWeights weights;
     private final LlamaModel model;
     private final Tokenizer tokenizer; // null for id-only checkpoints
     private final String tokenizerJson; // null for id-only checkpoints
+    private final Prompting prompting;
 
-    private Policy(NDManager manager, LlamaWeights weights, Tokenizer tokenizer, String tokenizerJson) {
+    /**
+     * How the policy is prompted and stopped, read once at load and shared by its copies.
+     *
+     * @param template the chat template, or null (BOS + text)
+     * @param eos      the ids that end a completion
+     * @param files    the checkpoint's {@link #PROMPTING_FILES} (name to text), written again on save
+     */
+    private record Prompting(ChatTemplate template, StopTokens eos, Map<String, String> files) {
+        static Prompting of(LlamaConfig config) {
+            return new Prompting(null, StopTokens.of(config), Map.of());
+        }
+    }
+
+    private Policy(NDManager manager, LlamaWeights weights, Tokenizer tokenizer, String tokenizerJson,
+            Prompting prompting) {
         this.manager = manager;
         this.weights = weights;
         this.model = new LlamaModel(weights);
         this.tokenizer = tokenizer;
         this.tokenizerJson = tokenizerJson;
+        this.prompting = prompting;
     }
 
     /** Loads the checkpoint in {@code dir} on the engine's default device. */
@@ -57,7 +93,9 @@ public final class Policy implements AutoCloseable {
                 }
             }
             LlamaWeights weights;
+            Prompting prompting;
             try {
+                prompting = readPrompting(dir, config, tok);
                 weights = Checkpoint.loadWeights(dir, config, manager);
             } catch (IOException | RuntimeException e) {
                 if (tok != null) {
@@ -65,10 +103,33 @@ public final class Policy implements AutoCloseable {
                 }
                 throw e;
             }
-            return new Policy(manager, weights, tok, tokJson);
+            return new Policy(manager, weights, tok, tokJson, prompting);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
+        }
+    }
+
+    /** The chat template (compiled, so a broken one fails here naming its file), EOS ids and their files. */
+    private static Prompting readPrompting(Path dir, LlamaConfig config, Tokenizer tok) throws CheckpointException {
+        try {
+            TokenizerConfig tc = TokenizerConfig.read(dir);
+            ChatTemplate template = null;
+            if (tc.hasChatTemplate() && tok != null) {
+                template = ChatTemplate.compile(tc.chatTemplate(), tc.chatTemplateOrigin(), tc.bosToken(), tc.eosToken());
+            }
+            StopTokens eos = StopTokens.read(dir, config, tok, tc);
+            Map<String, String> files = new LinkedHashMap<>();
+            for (String name : PROMPTING_FILES) {
+                if (Files.isRegularFile(dir.resolve(name))) {
+                    files.put(name, Files.readString(dir.resolve(name)));
+                }
+            }
+            return new Prompting(template, eos, Map.copyOf(files));
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (IOException | ChatTemplateException e) {
+            throw new CheckpointException(e.getMessage(), e);
         }
     }
 
@@ -87,7 +148,8 @@ public final class Policy implements AutoCloseable {
                             + " tokens but vocab_size is " + config.vocabSize());
                 }
             }
-            return new Policy(manager, LlamaWeights.initialize(config, manager, seed), tok, tokenizerJson);
+            return new Policy(manager, LlamaWeights.initialize(config, manager, seed), tok, tokenizerJson,
+                    Prompting.of(config));
         } catch (IOException | RuntimeException e) {
             if (tok != null) {
                 tok.close();
@@ -97,14 +159,20 @@ public final class Policy implements AutoCloseable {
         }
     }
 
-    /** Saves atomically to {@code dir} (which must not exist yet). */
+    /**
+     * Saves atomically to {@code dir} (which must not exist yet), with the tokenizer_config.json,
+     * chat_template.jinja, generation_config.json and special_tokens_map.json the policy was loaded
+     * with, so the saved checkpoint is prompted and stopped as this one is.
+     */
     public void save(Path dir, Map<String, String> metadata) throws IOException {
-        Checkpoint.save(dir, weights, tokenizerJson, metadata);
+        save(dir, metadata, Map.of());
     }
 
     /** As {@link #save(Path, Map)}, with {@code extraFiles} (name to text) published in the same folder. */
     public void save(Path dir, Map<String, String> metadata, Map<String, String> extraFiles) throws IOException {
-        Checkpoint.save(dir, weights, tokenizerJson, metadata, extraFiles);
+        Map<String, String> files = new LinkedHashMap<>(prompting.files());
+        files.putAll(extraFiles);
+        Checkpoint.save(dir, weights, tokenizerJson, metadata, files);
     }
 
     /**
@@ -120,7 +188,7 @@ public final class Policy implements AutoCloseable {
             }
             LlamaWeights w = GradMode.withoutGradients(() -> weights.copy(m));
             w.setRequiresGradient(false);
-            return new Policy(m, w, tok, tokenizerJson);
+            return new Policy(m, w, tok, tokenizerJson, prompting);
         } catch (IOException | RuntimeException e) {
             if (tok != null) {
                 tok.close();
@@ -159,8 +227,25 @@ public final class Policy implements AutoCloseable {
         return tokenizerJson;
     }
 
-    /** {@code text} as prompt ids: BOS followed by the text's tokens. */
+    /** The checkpoint's chat template, when it has one (and a tokenizer). */
+    public Optional<ChatTemplate> chatTemplate() {
+        return Optional.ofNullable(prompting.template());
+    }
+
+    /** The ids that end a completion: every EOS id of the checkpoint's files ({@link StopTokens}). */
+    public StopTokens stopTokens() {
+        return prompting.eos();
+    }
+
+    /**
+     * {@code text} as prompt ids. With a chat template: the template's rendering of one user turn
+     * holding {@code text}, followed by the assistant's header (its BOS, if any, is the template's);
+     * without: BOS followed by the text's tokens.
+     */
     public int[] encodePrompt(String text) {
+        if (prompting.template() != null) {
+            return encodeChat(List.of(ChatMessage.user(text)));
+        }
         int[] body = requireTokenizer().encode(text);
         int[] out = new int[body.length + 1];
         out[0] = config().bosTokenId();
@@ -168,12 +253,42 @@ public final class Policy implements AutoCloseable {
         return out;
     }
 
-    /** {@code text} as completion ids: the text's tokens followed by EOS. */
+    /**
+     * {@code messages} rendered by the chat template, with the assistant's header after them, as ids
+     * (special tokens written by the template become their single ids; no BOS is added to the
+     * template's).
+     *
+     * @throws IllegalStateException if the checkpoint has no chat template
+     */
+    public int[] encodeChat(List<ChatMessage> messages) {
+        if (prompting.template() == null) {
+            throw new IllegalStateException("this checkpoint has no chat template (" + TokenizerConfig.FILE
+                    + " chat_template or " + TokenizerConfig.TEMPLATE_FILE + ")");
+        }
+        return requireTokenizer().encode(prompting.template().render(messages, true));
+    }
+
+    /** {@code text} as completion ids: the text's tokens followed by the primary EOS id ({@link StopTokens#primary}). */
     public int[] encodeCompletion(String text) {
         int[] body = requireTokenizer().encode(text);
-        int[] out = java.util.Arrays.copyOf(body, body.length + 1);
-        out[body.length] = config().eosTokenId();
+        int[] out = Arrays.copyOf(body, body.length + 1);
+        out[body.length] = prompting.eos().primary();
         return out;
+    }
+
+    /** A generator over this policy with {@link EngineParams#defaults()}, stopping on {@link #stopTokens()}. */
+    public Generator generator() {
+        return generator(EngineParams.defaults());
+    }
+
+    /** A generator over this policy with {@code params} (null: the plain path), stopping on {@link #stopTokens()}. */
+    public Generator generator(EngineParams params) {
+        return new Generator(model, tokenizer, prompting.eos(), params);
+    }
+
+    /** A continuous-batching engine over this policy, stopping on {@link #stopTokens()}. */
+    public GenerationEngine generationEngine(EngineParams params) {
+        return new GenerationEngine(model, tokenizer, prompting.eos(), params);
     }
 
     @Override

@@ -32,8 +32,9 @@ import jinjava.javax.el.CompositeELResolver;
  *       {@code add_generation_prompt}, {@code bos_token} and {@code eos_token} (when the tokenizer has
  *       them);</li>
  *   <li>the functions: {@code raise_exception(msg)} (a {@link ChatTemplateException} with the
- *       message), {@code strftime_now(format)} (Python's strftime on this template's clock), and the
- *       Python {@code str} methods templates call ({@link PythonStringMethods}).</li>
+ *       message), {@code strftime_now(format)} (Python's strftime on this template's clock), the
+ *       Python {@code str} methods templates call ({@link PythonStringMethods}), and the
+ *       {@code {% generation %}} block of transformers' assistant masks ({@link GenerationTag}).</li>
  * </ol>
  * Text inside the messages is never interpreted as template code. Compiling renders one user turn, so
  * a template that cannot render the prompts the library builds fails at load, not at the first
@@ -90,6 +91,7 @@ public final class ChatTemplate {
         } catch (NoSuchMethodException e) {
             throw new IllegalStateException(e);
         }
+        jinjava.getGlobalContext().registerTag(new GenerationTag());
     }
 
     /**

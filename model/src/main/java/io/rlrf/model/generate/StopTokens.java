@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 import com.google.gson.JsonElement;
@@ -13,6 +14,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
 import io.rlrf.model.LlamaConfig;
+import io.rlrf.model.checkpoint.Checkpoint;
 import io.rlrf.model.tokenizer.Tokenizer;
 import io.rlrf.model.tokenizer.TokenizerConfig;
 
@@ -71,7 +73,7 @@ public final class StopTokens {
                 ids.add(id);
             }
         }
-        ids.addAll(eosIds(dir.resolve("config.json"), config.vocabSize()));
+        ids.addAll(eosIds(dir.resolve(Checkpoint.CONFIG), config.vocabSize()));
         Path generation = dir.resolve(GENERATION_CONFIG);
         if (Files.isRegularFile(generation)) {
             ids.addAll(eosIds(generation, config.vocabSize()));
@@ -98,7 +100,7 @@ public final class StopTokens {
         if (e == null || e.isJsonNull()) {
             return out;
         }
-        for (JsonElement id : e.isJsonArray() ? e.getAsJsonArray() : java.util.List.of(e)) {
+        for (JsonElement id : e.isJsonArray() ? e.getAsJsonArray() : List.of(e)) {
             if (!id.isJsonPrimitive() || !id.getAsJsonPrimitive().isNumber()) {
                 throw new IOException(file + ": eos_token_id must be a token id or a list of them, got " + e);
             }

@@ -120,13 +120,14 @@ class ChatTemplateTest {
     }
 
     @Test
-    void pythonismsOfRealTemplatesWork() {
+    void pythonismsOfRealTemplatesWork() { // namespace, loop.last, str methods, {% generation %}, comments
         ChatTemplate t = ChatTemplate.compile("""
                 {%- set ns = namespace(users=0) %}
                 {%- for m in messages %}
                     {%- if m.role == 'user' %}{% set ns.users = ns.users + 1 %}{% endif %}
                     {{- m['content'].strip() ~ '|' ~ m.content.split('</think>')[-1].lstrip() ~ '|' }}
-                    {{- 'U' if m.role.startswith('us') else 'A' }}{{ ',' if not loop.last }}
+                    {%- if m.role == 'assistant' %}{% generation %}{{ 'A' }}{% endgeneration %}{% elif m.role.startswith('us') %}U{% endif %}
+                    {{- ',' if not loop.last }}
                 {%- endfor %}
                 {{- ';' ~ ns.users }}
                 {#- a comment #}

@@ -3,23 +3,38 @@ package io.rlrf.model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import ai.djl.ndarray.NDManager;
 
+import io.rlrf.model.chat.ChatMessage;
+import io.rlrf.model.chat.ChatTemplate;
+import io.rlrf.model.chat.ChatTemplateException;
 import io.rlrf.model.checkpoint.BaseFiles;
 import io.rlrf.model.checkpoint.Checkpoint;
 import io.rlrf.model.checkpoint.CheckpointException;
 import io.rlrf.model.checkpoint.SaveOptions;
+import io.rlrf.model.generate.EngineParams;
+import io.rlrf.model.generate.GenerationEngine;
+import io.rlrf.model.generate.Generator;
+import io.rlrf.model.generate.StopTokens;
 import io.rlrf.model.nn.LlamaModel;
 import io.rlrf.model.tokenizer.HfTokenizer;
 import io.rlrf.model.tokenizer.Tokenizer;
+import io.rlrf.model.tokenizer.TokenizerConfig;
 
 /**
  * A policy: the network ({@link LlamaModel} over {@link LlamaWeights}) and, when the checkpoint has
- * one, its tokenizer. This is what generator-svc serves and trainer-svc trains; it is loaded from and
- * saved to a {@link Checkpoint} directory. Closing it frees all of its native memory.
+ * one, its tokenizer, its chat template and its EOS ids. This is what generator-svc serves and
+ * trainer-svc trains; it is loaded from and saved to a {@link Checkpoint} directory. Closing it frees
+ * all of its native memory.
+ *
+ * <p>Every prompt for a policy is built by {@link #encodePrompt} (or {@link #encodeChat}): with a
+ * chat template, the text is the user turn of a one-turn conversation rendered by the template;
+ * without one (the built-in character-level policy), it is BOS followed by the text.
  */
 public final class Policy implements AutoCloseable {
 
@@ -28,14 +43,29 @@ public final class Policy implements AutoCloseable {
     private final LlamaModel model;
     private final Tokenizer tokenizer; // null for id-only checkpoints
     private final String tokenizerJson; // null for id-only checkpoints
+    private final Prompting prompting;
     private final BaseFiles base; // what every save inherits: config.json, dtype, tokenizer and generation files
 
-    private Policy(NDManager manager, LlamaWeights weights, Tokenizer tokenizer, String tokenizerJson, BaseFiles base) {
+    /**
+     * How the policy is prompted and stopped, read once at load and shared by its copies.
+     *
+     * @param template the chat template, or null (BOS + text)
+     * @param eos      the ids that end a completion
+     */
+    private record Prompting(ChatTemplate template, StopTokens eos) {
+        static Prompting of(LlamaConfig config) {
+            return new Prompting(null, StopTokens.of(config));
+        }
+    }
+
+    private Policy(NDManager manager, LlamaWeights weights, Tokenizer tokenizer, String tokenizerJson,
+            Prompting prompting, BaseFiles base) {
         this.manager = manager;
         this.weights = weights;
         this.model = new LlamaModel(weights);
         this.tokenizer = tokenizer;
         this.tokenizerJson = tokenizerJson;
+        this.prompting = prompting;
         this.base = base;
     }
 
@@ -61,8 +91,10 @@ public final class Policy implements AutoCloseable {
                 }
             }
             LlamaWeights weights;
+            Prompting prompting;
             BaseFiles base;
             try {
+                prompting = readPrompting(dir, config, tok);
                 base = BaseFiles.read(dir);
                 weights = Checkpoint.loadWeights(dir, config, manager);
             } catch (IOException | RuntimeException e) {
@@ -71,10 +103,26 @@ public final class Policy implements AutoCloseable {
                 }
                 throw e;
             }
-            return new Policy(manager, weights, tok, tokJson, base);
+            return new Policy(manager, weights, tok, tokJson, prompting, base);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
+        }
+    }
+
+    /** The chat template (compiled, so a broken one fails here naming its file) and the EOS ids. */
+    private static Prompting readPrompting(Path dir, LlamaConfig config, Tokenizer tok) throws CheckpointException {
+        try {
+            TokenizerConfig tc = TokenizerConfig.read(dir);
+            ChatTemplate template = null;
+            if (tc.hasChatTemplate() && tok != null) {
+                template = ChatTemplate.compile(tc.chatTemplate(), tc.chatTemplateOrigin(), tc.bosToken(), tc.eosToken());
+            }
+            return new Prompting(template, StopTokens.read(dir, config, tok, tc));
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (IOException | ChatTemplateException e) {
+            throw new CheckpointException(e.getMessage(), e);
         }
     }
 
@@ -94,7 +142,7 @@ public final class Policy implements AutoCloseable {
                 }
             }
             return new Policy(manager, LlamaWeights.initialize(config, manager, seed), tok, tokenizerJson,
-                    BaseFiles.fresh(tokenizerJson));
+                    Prompting.of(config), BaseFiles.fresh(tokenizerJson));
         } catch (IOException | RuntimeException e) {
             if (tok != null) {
                 tok.close();
@@ -106,7 +154,9 @@ public final class Policy implements AutoCloseable {
 
     /**
      * Saves atomically to {@code dir} (which must not exist yet) as the checkpoint it was loaded from was
-     * saved: its dtype, config and tokenizer files ({@link SaveOptions#DEFAULT}).
+     * saved: its dtype and config, and its tokenizer, chat template and generation files
+     * ({@link BaseFiles}), so the saved checkpoint is prompted and stopped as this one is
+     * ({@link SaveOptions#DEFAULT}).
      */
     public void save(Path dir, Map<String, String> metadata) throws IOException {
         save(dir, metadata, Map.of(), SaveOptions.DEFAULT);
@@ -136,7 +186,7 @@ public final class Policy implements AutoCloseable {
             }
             LlamaWeights w = GradMode.withoutGradients(() -> weights.copy(m));
             w.setRequiresGradient(false);
-            return new Policy(m, w, tok, tokenizerJson, base);
+            return new Policy(m, w, tok, tokenizerJson, prompting, base);
         } catch (IOException | RuntimeException e) {
             if (tok != null) {
                 tok.close();
@@ -175,8 +225,25 @@ public final class Policy implements AutoCloseable {
         return tokenizerJson;
     }
 
-    /** {@code text} as prompt ids: BOS followed by the text's tokens. */
+    /** The checkpoint's chat template, when it has one (and a tokenizer). */
+    public Optional<ChatTemplate> chatTemplate() {
+        return Optional.ofNullable(prompting.template());
+    }
+
+    /** The ids that end a completion: every EOS id of the checkpoint's files ({@link StopTokens}). */
+    public StopTokens stopTokens() {
+        return prompting.eos();
+    }
+
+    /**
+     * {@code text} as prompt ids. With a chat template: the template's rendering of one user turn
+     * holding {@code text}, followed by the assistant's header (its BOS, if any, is the template's);
+     * without: BOS followed by the text's tokens.
+     */
     public int[] encodePrompt(String text) {
+        if (prompting.template() != null) {
+            return encodeChat(List.of(ChatMessage.user(text)));
+        }
         int[] body = requireTokenizer().encode(text);
         int[] out = new int[body.length + 1];
         out[0] = config().bosTokenId();
@@ -184,12 +251,42 @@ public final class Policy implements AutoCloseable {
         return out;
     }
 
-    /** {@code text} as completion ids: the text's tokens followed by EOS. */
+    /**
+     * {@code messages} rendered by the chat template, with the assistant's header after them, as ids
+     * (special tokens written by the template become their single ids; no BOS is added to the
+     * template's).
+     *
+     * @throws IllegalStateException if the checkpoint has no chat template
+     */
+    public int[] encodeChat(List<ChatMessage> messages) {
+        if (prompting.template() == null) {
+            throw new IllegalStateException("this checkpoint has no chat template (" + TokenizerConfig.FILE
+                    + " chat_template or " + TokenizerConfig.TEMPLATE_FILE + ")");
+        }
+        return requireTokenizer().encode(prompting.template().render(messages, true));
+    }
+
+    /** {@code text} as completion ids: the text's tokens followed by the primary EOS id ({@link StopTokens#primary}). */
     public int[] encodeCompletion(String text) {
         int[] body = requireTokenizer().encode(text);
-        int[] out = java.util.Arrays.copyOf(body, body.length + 1);
-        out[body.length] = config().eosTokenId();
+        int[] out = Arrays.copyOf(body, body.length + 1);
+        out[body.length] = prompting.eos().primary();
         return out;
+    }
+
+    /** A generator over this policy with {@link EngineParams#defaults()}, stopping on {@link #stopTokens()}. */
+    public Generator generator() {
+        return generator(EngineParams.defaults());
+    }
+
+    /** A generator over this policy with {@code params} (null: the plain path), stopping on {@link #stopTokens()}. */
+    public Generator generator(EngineParams params) {
+        return new Generator(model, tokenizer, prompting.eos(), params);
+    }
+
+    /** A continuous-batching engine over this policy, stopping on {@link #stopTokens()}. */
+    public GenerationEngine generationEngine(EngineParams params) {
+        return new GenerationEngine(model, tokenizer, prompting.eos(), params);
     }
 
     @Override

@@ -39,7 +39,8 @@ public final class ServedModel {
     /** This model's generation engine, created on first use (batch worker thread only). */
     GenerationEngine engine(EngineParams params) {
         if (engine == null) {
-            engine = new GenerationEngine(policy.model(), policy.requireTokenizer(), params);
+            policy.requireTokenizer(); // served models read and write text
+            engine = policy.generationEngine(params); // stops on every EOS id of the checkpoint
         }
         return engine;
     }

@@ -192,7 +192,8 @@ class IterationBenchmark {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext()
                 .maxInboundMessageSize(64 << 20).build();
         try (Policy policy = Policy.load(BenchStore.root.resolve("bench/v1"))) {
-            Generator library = new Generator(policy.model(), policy.requireTokenizer());
+            policy.requireTokenizer();
+            Generator library = policy.generator();
             System.out.printf("%nIteration benchmark: %s checkpoint (%,d parameters), max_new_tokens %d, libtorch threads %d, "
                     + "gRPC calls in flight %d, in process: %s%n", BenchStore.trained ? "trained" : "random-weight",
                     policy.config().parameterCount(), maxNew, ai.djl.pytorch.jni.JniUtils.getNumThreads(),

@@ -242,7 +242,8 @@ public final class Bootstrap {
         for (int level : b.levels()) {
             problems.addAll(ArithWorld.generate(ArithLevel.of(level), Split.DEV, b.devProblemsPerLevel(), seed + 7));
         }
-        Generator generator = new Generator(policy.model(), policy.requireTokenizer());
+        policy.requireTokenizer();
+        Generator generator = policy.generator();
         int correct = 0;
         int batch = 16;
         for (int from = 0; from < problems.size(); from += batch) {

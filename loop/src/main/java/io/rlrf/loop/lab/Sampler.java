@@ -24,7 +24,8 @@ public final class Sampler {
 
     public Sampler(Policy policy, int batch) {
         this.policy = policy;
-        this.generator = new Generator(policy.model(), policy.requireTokenizer());
+        policy.requireTokenizer();
+        this.generator = policy.generator();
         this.batch = batch;
     }
 

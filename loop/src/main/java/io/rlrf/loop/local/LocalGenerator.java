@@ -67,7 +67,8 @@ public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
         String previous = version;
         close();
         policy = loaded;
-        generator = new Generator(policy.model(), policy.requireTokenizer(), engine);
+        policy.requireTokenizer();
+        generator = policy.generator(engine);
         version = requested;
         return LoadCheckpointResponse.newBuilder().setModel(ModelInfo.newBuilder().setPolicyVersion(version))
                 .setPreviousVersion(previous).setLoadMillis((System.nanoTime() - start) / 1_000_000).build();

@@ -1,5 +1,6 @@
 package io.rlrf.loop.local;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,6 +69,37 @@ class InProcessRunTest {
                 .digest(Files.readAllBytes(iter.resolve("checkpoint/model.safetensors"))));
         assertEquals(Files.readAllLines(RECORDED.resolve(id).resolve("checkpoint.sha256")).get(0),
                 sha + "  model.safetensors");
+    }
+
+    /** The model module's Qwen2-style tokenizer fixture: byte-level BPE, ChatML template, EOS ids [263, 261]. */
+    static final Path QWEN2_FIXTURE = Path.of("../model/src/test/resources/fixtures/templates/qwen2");
+
+    @Test
+    void aRunOnAChatTemplatedCheckpointPromptsThroughTheTemplateAndKeepsIt() throws Exception {
+        Path store = dir.resolve("models");
+        Map<String, String> files = Map.of(
+                "tokenizer_config.json", Files.readString(QWEN2_FIXTURE.resolve("tokenizer_config.json")),
+                "generation_config.json", Files.readString(QWEN2_FIXTURE.resolve("generation_config.json")));
+        // Qwen2's ids: BOS <|endoftext|> (the template writes none), EOS <|im_end|>
+        LlamaConfig shape = new LlamaConfig(272, 64, 128, 2, 4, 2, 16, 1024, 1e-6, 1_000_000, true, 261, 263);
+        try (Policy p = Policy.initialize(shape, Files.readString(QWEN2_FIXTURE.resolve("tokenizer.json")), 42)) {
+            p.save(store.resolve("tiny/v1"), Map.of(), files);
+        }
+        try (Policy base = Policy.load(store.resolve("tiny/v1"))) {
+            int[] prompt = base.encodePrompt("What is 2+3?");
+            assertEquals(262, prompt[0], "<|im_start|>: the template's first token");
+        }
+        RunConfig config = RunFiles.fromJson(Files.readString(RECORDED.resolve("rec-rlrf").resolve("config.json")),
+                RunConfig::newBuilder);
+        run(dir, "chat-rlrf", config);
+        Path checkpoint = dir.resolve("runs").resolve("chat-rlrf").resolve("iter-1").resolve("checkpoint");
+        assertEquals(files.get("tokenizer_config.json"), Files.readString(checkpoint.resolve("tokenizer_config.json")));
+        try (Policy trained = Policy.load(checkpoint)) {
+            assertArrayEquals(new int[] {263, 261}, trained.stopTokens().ids());
+            assertTrue(trained.chatTemplate().isPresent());
+        }
+        assertTrue(Files.readAllLines(dir.resolve("runs").resolve("chat-rlrf").resolve("iter-1").resolve("samples.jsonl"))
+                .size() > 0);
     }
 
     /** generator-svc's initialize-if-missing checkpoint (2 layers, d = 64, seed 42) as tiny/v1, then run {@code id}. */

@@ -15,6 +15,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 import io.rlrf.model.LlamaConfig;
+import io.rlrf.model.generate.StopTokens;
+import io.rlrf.model.tokenizer.TokenizerConfig;
 
 /**
  * What a checkpoint holds besides its weights, carried from the checkpoint a model was loaded from to
@@ -29,9 +31,9 @@ public final class BaseFiles {
      * (chat template included), special tokens, and the generation defaults.
      */
     public static final List<String> COMPANIONS = List.of(
-            "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
-            "tokenizer.model", "vocab.json", "merges.txt", "chat_template.jinja", "chat_template.json",
-            "generation_config.json");
+            Checkpoint.TOKENIZER, TokenizerConfig.FILE, "special_tokens_map.json", "added_tokens.json",
+            "tokenizer.model", "vocab.json", "merges.txt", TokenizerConfig.TEMPLATE_FILE, "chat_template.json",
+            StopTokens.GENERATION_CONFIG);
 
     private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
 

@@ -2,9 +2,9 @@ package io.rlrf.model.generate;
 
 /** Why a completion ended. */
 public enum FinishReason {
-    /** The model produced its end-of-sequence token. */
+    /** The model produced one of its end-of-sequence tokens ({@link StopTokens}). */
     EOS,
-    /** The text came to contain one of the request's stop strings. */
+    /** The text came to contain one of the request's stop strings (or it sampled one that is an added token). */
     STOP_STRING,
     /** {@code max_new_tokens} were generated. */
     LENGTH,

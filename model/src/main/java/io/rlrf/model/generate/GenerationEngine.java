@@ -75,6 +75,7 @@ public final class GenerationEngine implements AutoCloseable {
     private final LlamaModel model;
     private final LlamaConfig config;
     private final Tokenizer tokenizer; // null: id-only, stop strings unsupported
+    private final StopTokens eos;
     private final EngineParams params;
     private final NDManager manager;
     private final KvCache cache;
@@ -82,10 +83,20 @@ public final class GenerationEngine implements AutoCloseable {
     private Row[] running; // running[i] lives in cache row i, i < runningCount
     private int runningCount;
 
+    /** Stops on the config's single EOS id (a model built in memory). */
     public GenerationEngine(LlamaModel model, Tokenizer tokenizer, EngineParams params) {
+        this(model, tokenizer, StopTokens.of(model.config()), params);
+    }
+
+    /**
+     * @param eos the ids that end a completion ({@link io.rlrf.model.Policy#stopTokens()} for a loaded
+     *            checkpoint)
+     */
+    public GenerationEngine(LlamaModel model, Tokenizer tokenizer, StopTokens eos, EngineParams params) {
         this.model = model;
         this.config = model.config();
         this.tokenizer = tokenizer;
+        this.eos = eos;
         this.params = params;
         this.manager = model.weights().manager();
         this.cache = new KvCache(manager, config.numHiddenLayers(), config.numKeyValueHeads(), config.headDim());
@@ -114,7 +125,7 @@ public final class GenerationEngine implements AutoCloseable {
      */
     public CompletableFuture<Completion> submit(GenerationRequest request, Runnable onAdmitted) {
         check(request, "request");
-        Row row = new Row(request, onAdmitted);
+        Row row = new Row(request, onAdmitted, tokenizer);
         waiting.addLast(row);
         return row.result;
     }
@@ -173,7 +184,7 @@ public final class GenerationEngine implements AutoCloseable {
         if (!admitted.isEmpty()) {
             prefill(admitted, n);
             for (Row r : admitted) {
-                r.step(r.promptLogits, 0, config.vocabSize(), config.eosTokenId(), tokenizer);
+                r.step(r.promptLogits, 0, config.vocabSize(), eos, tokenizer);
                 n.sampled++;
             }
             retireFinished(n);
@@ -419,7 +430,7 @@ public final class GenerationEngine implements AutoCloseable {
         }
         n.decodeRows += b;
         for (int i = 0; i < b; i++) {
-            running[i].step(logits, i * vocab, vocab, config.eosTokenId(), tokenizer);
+            running[i].step(logits, i * vocab, vocab, eos, tokenizer);
             n.sampled++;
         }
     }
@@ -529,7 +540,8 @@ public final class GenerationEngine implements AutoCloseable {
         final SplittableRandom rng;
         final CompletableFuture<Completion> result = new CompletableFuture<>();
         final Runnable onAdmitted;
-        final int stopWindow; // tokens of the tail decoded to look for a stop string
+        final StopStrings stops;
+        final int stopWindow; // tokens of the tail decoded to look for a text stop string
         int[] generated = new int[16];
         float[] logprobs;
         int count;
@@ -539,7 +551,7 @@ public final class GenerationEngine implements AutoCloseable {
         FinishReason reason;
         String text;
 
-        Row(GenerationRequest request, Runnable onAdmitted) {
+        Row(GenerationRequest request, Runnable onAdmitted, Tokenizer tokenizer) {
             this.request = request;
             this.onAdmitted = onAdmitted;
             this.prompt = request.prompt();
@@ -547,8 +559,9 @@ public final class GenerationEngine implements AutoCloseable {
             this.sampler = Sampler.of(request.params());
             this.rng = new SplittableRandom(request.params().seed());
             this.logprobs = request.params().logprobs() ? new float[16] : null;
+            this.stops = StopStrings.of(request.params().stop(), tokenizer);
             int longestStop = 0;
-            for (String s : request.params().stop()) {
+            for (String s : stops.text()) {
                 longestStop = Math.max(longestStop, s.length());
             }
             this.stopWindow = 4 * longestStop + 8; // a character is at most 4 byte-level tokens
@@ -571,16 +584,16 @@ public final class GenerationEngine implements AutoCloseable {
             return prompt.length + count - 1;
         }
 
-        void step(float[] logits, int offset, int vocab, int eos, Tokenizer tokenizer) {
+        void step(float[] logits, int offset, int vocab, StopTokens eos, Tokenizer tokenizer) {
             if (request.cancelled().getAsBoolean()) {
                 reason = FinishReason.CANCELLED;
                 return;
             }
             int token;
             if (count < request.params().minNewTokens()) {
-                // too early to end: draw from the logits with EOS left out (a copy: the row may be shared)
+                // too early to end: draw from the logits with every EOS id left out (a copy: the row may be shared)
                 float[] masked = Arrays.copyOfRange(logits, offset, offset + vocab);
-                masked[eos] = Float.NEGATIVE_INFINITY;
+                eos.mask(masked, 0);
                 token = sampler.sample(masked, 0, vocab, rng);
             } else {
                 token = sampler.sample(logits, offset, vocab, rng);
@@ -596,15 +609,22 @@ public final class GenerationEngine implements AutoCloseable {
                 logprobs[count] = Sampler.logProb(logits, offset, vocab, token);
             }
             count++;
-            if (token == eos) {
+            if (eos.isEos(token)) {
                 reason = FinishReason.EOS;
                 return;
             }
-            List<String> stops = request.params().stop();
-            if (!stops.isEmpty() && stopInTail(tokenizer, stops)) {
+            if (stops.tokens().contains(token)) {
+                // a stop string that is an added token (<|im_end|>, <|eot_id|>): decoding skips it, so it
+                // is matched by id; the text is everything before it
+                text = tokenizer.decode(Arrays.copyOf(generated, count - 1));
+                reason = FinishReason.STOP_STRING;
+                return;
+            }
+            List<String> textStops = stops.text();
+            if (!textStops.isEmpty() && stopInTail(tokenizer, textStops)) {
                 // the text now contains a stop string: cut at its first occurrence in the whole text
                 String t = tokenizer.decode(Arrays.copyOf(generated, count));
-                int cut = firstStop(t, stops);
+                int cut = firstStop(t, textStops);
                 if (cut >= 0) {
                     text = t.substring(0, cut);
                     reason = FinishReason.STOP_STRING;

@@ -35,9 +35,10 @@ public final class Generator implements AutoCloseable {
 
     private final LlamaModel model;
     private final Tokenizer tokenizer; // null: id-only, stop strings unsupported
+    private final StopTokens eos;
     private final GenerationEngine engine; // null: no KV cache
 
-    /** The engine with {@link EngineParams#defaults()}. */
+    /** The engine with {@link EngineParams#defaults()}, stopping on the config's EOS id. */
     public Generator(LlamaModel model, Tokenizer tokenizer) {
         this(model, tokenizer, EngineParams.defaults());
     }
@@ -47,11 +48,20 @@ public final class Generator implements AutoCloseable {
         this(model, tokenizer, useKvCache ? EngineParams.defaults() : null);
     }
 
-    /** The engine with the given batching parameters. */
+    /** The engine with the given batching parameters (null: the plain path), stopping on the config's EOS id. */
     public Generator(LlamaModel model, Tokenizer tokenizer, EngineParams params) {
+        this(model, tokenizer, StopTokens.of(model.config()), params);
+    }
+
+    /**
+     * @param eos    the ids that end a completion ({@link io.rlrf.model.Policy#stopTokens()})
+     * @param params the engine's batching parameters, or null for the plain full-recompute path
+     */
+    public Generator(LlamaModel model, Tokenizer tokenizer, StopTokens eos, EngineParams params) {
         this.model = model;
         this.tokenizer = tokenizer;
-        this.engine = params == null ? null : new GenerationEngine(model, tokenizer, params);
+        this.eos = eos;
+        this.engine = params == null ? null : new GenerationEngine(model, tokenizer, eos, params);
     }
 
     /** Generates one completion per request, in request order. */
@@ -127,7 +137,7 @@ public final class Generator implements AutoCloseable {
         boolean[][] real = new boolean[b][capacity + 1]; // which slots hold real tokens
         for (int i = 0; i < b; i++) {
             GenerationRequest r = requests.get(i);
-            rows[i] = new Row(r);
+            rows[i] = new Row(r, tokenizer);
             int pad = tp - r.prompt().length;
             for (int t = 0; t < tp; t++) {
                 boolean isReal = t >= pad;
@@ -160,7 +170,7 @@ public final class Generator implements AutoCloseable {
             for (int i = 0; i < b; i++) {
                 Row row = rows[i];
                 if (!row.finished()) {
-                    row.step(logits, i * vocab, vocab, config.eosTokenId(), tokenizer);
+                    row.step(logits, i * vocab, vocab, eos, tokenizer);
                 }
                 anyLeft |= !row.finished();
                 next[i] = row.finished() ? config.eosTokenId() : row.lastToken();
@@ -192,15 +202,17 @@ public final class Generator implements AutoCloseable {
         final GenerationRequest request;
         final Sampler sampler;
         final SplittableRandom rng;
+        final StopStrings stops;
         final List<Integer> generated = new ArrayList<>();
         final List<Float> logprobs = new ArrayList<>();
         FinishReason reason;
         String text;
 
-        Row(GenerationRequest request) {
+        Row(GenerationRequest request, Tokenizer tokenizer) {
             this.request = request;
             this.sampler = Sampler.of(request.params());
             this.rng = new SplittableRandom(request.params().seed());
+            this.stops = StopStrings.of(request.params().stop(), tokenizer);
         }
 
         boolean finished() {
@@ -211,15 +223,15 @@ public final class Generator implements AutoCloseable {
             return generated.get(generated.size() - 1);
         }
 
-        void step(float[] logits, int offset, int vocab, int eos, Tokenizer tokenizer) {
+        void step(float[] logits, int offset, int vocab, StopTokens eos, Tokenizer tokenizer) {
             if (request.cancelled().getAsBoolean()) {
                 reason = FinishReason.CANCELLED;
                 return;
             }
             int token;
             if (generated.size() < request.params().minNewTokens()) {
-                float[] masked = Arrays.copyOfRange(logits, offset, offset + vocab); // EOS left out until the minimum
-                masked[eos] = Float.NEGATIVE_INFINITY;
+                float[] masked = Arrays.copyOfRange(logits, offset, offset + vocab); // EOS ids left out until the minimum
+                eos.mask(masked, 0);
                 token = sampler.sample(masked, 0, vocab, rng);
             } else {
                 token = sampler.sample(logits, offset, vocab, rng);
@@ -228,15 +240,19 @@ public final class Generator implements AutoCloseable {
             if (request.params().logprobs()) {
                 logprobs.add(Sampler.logProb(logits, offset, vocab, token));
             }
-            if (token == eos) {
+            if (eos.isEos(token)) {
                 reason = FinishReason.EOS;
                 return;
             }
-            List<String> stops = request.params().stop();
-            if (!stops.isEmpty()) {
+            if (stops.tokens().contains(token)) { // an added-token stop string, matched by id
+                text = tokenizer.decode(Arrays.copyOf(ids(), generated.size() - 1));
+                reason = FinishReason.STOP_STRING;
+                return;
+            }
+            if (!stops.text().isEmpty()) {
                 String t = tokenizer.decode(ids());
                 int cut = -1;
-                for (String s : stops) {
+                for (String s : stops.text()) {
                     int at = t.indexOf(s);
                     if (at >= 0 && (cut < 0 || at < cut)) {
                         cut = at;

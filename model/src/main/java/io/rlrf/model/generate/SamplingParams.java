@@ -11,7 +11,9 @@ import java.util.List;
  * @param topK           sample only from the topK most likely tokens (0 = no limit)
  * @param maxNewTokens   most tokens to generate, at least 1
  * @param stop           strings that end the completion as soon as its text contains one (needs a
- *                       tokenizer); the stop string is not part of the returned text
+ *                       tokenizer); the stop string is not part of the returned text. A stop string
+ *                       that is one of the tokenizer's added tokens ({@code <|im_end|>},
+ *                       {@code <|eot_id|>}) ends it when that token is sampled.
  * @param seed           seeds this completion's random draws: the same seed and prompt give the same
  *                       completion, whatever else is in the batch
  * @param logprobs       also return each sampled token's log-probability under the model

@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.google.gson.JsonObject;
@@ -22,10 +24,12 @@ public final class HfTokenizer implements Tokenizer {
 
     private final HuggingFaceTokenizer delegate;
     private final int vocabSize;
+    private final Map<String, Integer> addedTokens;
 
-    private HfTokenizer(HuggingFaceTokenizer delegate, int vocabSize) {
+    private HfTokenizer(HuggingFaceTokenizer delegate, int vocabSize, Map<String, Integer> addedTokens) {
         this.delegate = delegate;
         this.vocabSize = vocabSize;
+        this.addedTokens = addedTokens;
     }
 
     /** Loads {@code file} (a {@code tokenizer.json}). */
@@ -43,10 +47,11 @@ public final class HfTokenizer implements Tokenizer {
     /** Builds a tokenizer from the text of a {@code tokenizer.json}. */
     public static HfTokenizer fromJson(String json) throws IOException {
         int size = countVocabulary(json);
+        Map<String, Integer> added = addedTokens(json);
         System.setProperty("ai.djl.offline", "true");
         Map<String, String> options = Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
         try (InputStream in = new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8))) {
-            return new HfTokenizer(HuggingFaceTokenizer.newInstance(in, options), size);
+            return new HfTokenizer(HuggingFaceTokenizer.newInstance(in, options), size, added);
         } catch (RuntimeException e) {
             throw new IOException("not a valid tokenizer.json: " + e.getMessage(), e);
         }
@@ -71,6 +76,28 @@ public final class HfTokenizer implements Tokenizer {
         } catch (RuntimeException e) {
             throw new IOException("not a valid tokenizer.json: " + e.getMessage(), e);
         }
+    }
+
+    /** {@code added_tokens}: content to id, in file order. */
+    private static Map<String, Integer> addedTokens(String text) throws IOException {
+        try {
+            JsonObject json = JsonParser.parseString(text).getAsJsonObject();
+            Map<String, Integer> out = new LinkedHashMap<>();
+            if (json.has("added_tokens")) {
+                for (var t : json.getAsJsonArray("added_tokens")) {
+                    JsonObject o = t.getAsJsonObject();
+                    out.put(o.get("content").getAsString(), o.get("id").getAsInt());
+                }
+            }
+            return Collections.unmodifiableMap(out);
+        } catch (RuntimeException e) {
+            throw new IOException("not a valid tokenizer.json: added_tokens: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Map<String, Integer> addedTokens() {
+        return addedTokens;
     }
 
     @Override

@@ -10,6 +10,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 import io.rlrf.model.Policy;
+import io.rlrf.model.chat.ChatMessage;
+import io.rlrf.model.chat.ChatTemplateException;
 import io.rlrf.model.checkpoint.Checkpoint;
 import io.rlrf.model.generate.Completion;
 import io.rlrf.model.generate.GenerationRequest;
@@ -18,11 +20,12 @@ import io.rlrf.model.generate.SamplingParams;
 
 /**
  * A judge model run in process through the model library: any checkpoint in the library's Hugging
- * Face layout with a {@code tokenizer.json}. Messages are joined with a plain chat template
- * ({@code <|system|>}, {@code <|user|>}, {@code <|assistant|>} headers, one per line) because the
- * library reads no chat template from the checkpoint; use a model trained with this template, or the
- * OpenAI-compatible backend for instruction-tuned models served elsewhere. One reply at a time: the
- * policy is not shared between threads.
+ * Face layout with a {@code tokenizer.json}. When the checkpoint has a chat template
+ * ({@code tokenizer_config.json}'s {@code chat_template} or {@code chat_template.jinja}), the messages
+ * are rendered by it and the reply ends at one of the checkpoint's EOS ids, as the model was trained;
+ * without one they are joined with a plain template ({@code <|system|>}, {@code <|user|>},
+ * {@code <|assistant|>} headers, one per line) and the reply ends at the next {@code <|}. One reply at
+ * a time: the policy is not shared between threads.
  */
 public final class LocalModelChatBackend implements ChatBackend, AutoCloseable {
 
@@ -33,7 +36,7 @@ public final class LocalModelChatBackend implements ChatBackend, AutoCloseable {
 
     private LocalModelChatBackend(Policy policy, String modelId, long seed) {
         this.policy = policy;
-        this.generator = new Generator(policy.model(), policy.requireTokenizer());
+        this.generator = policy.generator(); // stops on every EOS id of the checkpoint
         this.modelId = modelId;
         this.seed = seed;
     }
@@ -73,7 +76,7 @@ public final class LocalModelChatBackend implements ChatBackend, AutoCloseable {
         return modelId;
     }
 
-    /** The chat template: each message as {@code <|role|>\ncontent\n}, then {@code <|assistant|>\n}. */
+    /** The fallback chat template: each message as {@code <|role|>\ncontent\n}, then {@code <|assistant|>\n}. */
     static String render(List<Message> messages) {
         StringBuilder sb = new StringBuilder();
         for (Message m : messages) {
@@ -82,16 +85,29 @@ public final class LocalModelChatBackend implements ChatBackend, AutoCloseable {
         return sb.append("<|assistant|>\n").toString();
     }
 
+    /** The prompt ids of {@code messages}: the checkpoint's chat template, or {@link #render} after BOS. */
+    int[] prompt(List<Message> messages) throws RejectedException {
+        if (policy.chatTemplate().isEmpty()) {
+            return policy.encodePrompt(render(messages));
+        }
+        try {
+            return policy.encodeChat(messages.stream().map(m -> new ChatMessage(m.role(), m.content())).toList());
+        } catch (ChatTemplateException e) {
+            throw new RejectedException("the local model " + modelId + " cannot take these messages: " + e.getMessage());
+        }
+    }
+
     @Override
     public synchronized String complete(List<Message> messages, Options options) throws RejectedException {
-        int[] prompt = policy.encodePrompt(render(messages));
+        int[] prompt = prompt(messages);
         int room = policy.config().maxPositionEmbeddings() - prompt.length;
         if (room < 1) {
             throw new RejectedException("the judge prompt is " + prompt.length + " tokens; the local model " + modelId
                     + " has " + policy.config().maxPositionEmbeddings() + " positions");
         }
+        List<String> stop = policy.chatTemplate().isEmpty() ? List.of("<|") : List.of(); // templated: EOS ends it
         SamplingParams params = new SamplingParams(options.temperature(), 1.0, 0, Math.min(options.maxTokens(), room),
-                List.of("<|"), seed, false);
+                stop, seed, false);
         Completion c = generator.generate(List.of(new GenerationRequest(prompt, params))).get(0);
         return c.text();
     }

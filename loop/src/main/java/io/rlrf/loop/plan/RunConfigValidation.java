@@ -143,7 +143,7 @@ public final class RunConfigValidation {
         if (pairing.getTruncated() == Truncation.TRUNCATION_UNSPECIFIED || pairing.getTruncated() == Truncation.UNRECOGNIZED) {
             throw ServiceException.invalidArgument("config.pairing.truncated", (pairing.getTruncated() == Truncation.UNRECOGNIZED
                     ? "has an unknown value (" + pairing.getTruncatedValue() + ")" : "must not be TRUNCATION_UNSPECIFIED")
-                    + "; valid: TRUNCATION_DROP, TRUNCATION_UNFINISHED, TRUNCATION_AS_FINISHED");
+                    + "; valid: TRUNCATION_DROP, TRUNCATION_UNFINISHED");
         }
 
         // DPO update.

@@ -68,15 +68,18 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
             Truncation truncated) {
         public PairingRule {
             if (truncated == Truncation.TRUNCATION_UNSPECIFIED || truncated == Truncation.UNRECOGNIZED) {
-                throw new IllegalArgumentException("pairing.truncated must be DROP, UNFINISHED or AS_FINISHED, not "
+                throw new IllegalArgumentException("pairing.truncated must be TRUNCATION_DROP or TRUNCATION_UNFINISHED, not "
                         + truncated);
             }
         }
 
-        /** Maps the config; an unset {@code truncated} (a run config from before the field) is what such runs did. */
+        /**
+         * Maps the config; an unset {@code truncated} (a run config from before the field) is UNFINISHED:
+         * such runs paired truncated answers.
+         */
         static PairingRule of(PairingConfig p) {
             Truncation truncated = p.getTruncated() == Truncation.TRUNCATION_UNSPECIFIED
-                    ? Truncation.TRUNCATION_AS_FINISHED : p.getTruncated();
+                    ? Truncation.TRUNCATION_UNFINISHED : p.getTruncated();
             return new PairingRule(p.getDelta(), p.getPairsPerPrompt(), p.getScore(), p.getRejectedFromSamples(), truncated);
         }
     }

@@ -1,7 +1,5 @@
 package io.rlrf.loop.stage;
 
-import java.util.Arrays;
-
 import io.rlrf.api.trainer.v1.Truncation;
 import io.rlrf.loop.run.Records.Candidate;
 import io.rlrf.model.Policy;
@@ -17,9 +15,9 @@ import io.rlrf.model.Policy;
  * string is kept rather than replaced by EOS because it is what the policy produced there, and what
  * stops it at inference; EOS at that position was never sampled. The built-in runs use no stop
  * strings, so this changes nothing there.</li>
- * <li>An answer cut at its token cap (finish LENGTH) never ended: as {@code pairing.truncated} says, it
- * is not paired at all (DROP), trained as the unfinished sequence it is (UNFINISHED), or trained with
- * EOS appended as runs before that setting did (AS_FINISHED).</li>
+ * <li>An answer cut at its token cap (finish LENGTH) never ended, and is never trained as if it had:
+ * as {@code pairing.truncated} says, it is not paired at all (DROP), or trained as the unfinished
+ * sequence it is, its sampled ids with no EOS (UNFINISHED).</li>
  * <li>An answer from a run file written before ids were kept: its text encoded with EOS appended, as
  * such runs were trained, so they still resume.</li>
  * </ul>
@@ -55,18 +53,10 @@ final class TrainedCompletion {
                         + "): its ids come from another tokenizer");
             }
         }
-        if (!answer.truncated()) {
-            return ids.clone();
+        if (answer.truncated() && truncated != Truncation.TRUNCATION_UNFINISHED) {
+            throw new IllegalStateException("answer " + answer.id() + " was cut at its token cap and paired, but "
+                    + "pairing.truncated is " + truncated.name());
         }
-        return switch (truncated) {
-            case TRUNCATION_UNFINISHED -> ids.clone();
-            case TRUNCATION_AS_FINISHED -> {
-                int[] out = Arrays.copyOf(ids, ids.length + 1);
-                out[ids.length] = policy.config().eosTokenId();
-                yield out;
-            }
-            case TRUNCATION_DROP, TRUNCATION_UNSPECIFIED, UNRECOGNIZED -> throw new IllegalStateException("answer "
-                    + answer.id() + " was cut at its token cap and paired, but pairing.truncated is " + truncated.name());
-        };
+        return ids.clone();
     }
 }

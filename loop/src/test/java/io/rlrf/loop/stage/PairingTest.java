@@ -76,11 +76,9 @@ class PairingTest {
         assertEquals(1, dropped.size(), "two answers left: one pair");
         assertEquals("s1", dropped.get(0).chosen().id());
         assertEquals("s2", dropped.get(0).rejected().id());
-        for (Truncation kept : List.of(Truncation.TRUNCATION_UNFINISHED, Truncation.TRUNCATION_AS_FINISHED)) {
-            List<Pairing.Choice> pairs = Pairing.pairs(all, new PairingRule(0.25, 1, FINE, true, kept));
-            assertEquals("best-but-cut", pairs.get(0).chosen().id(), kept.name());
-            assertEquals("worst-and-cut", pairs.get(0).rejected().id(), kept.name());
-        }
+        List<Pairing.Choice> kept = Pairing.pairs(all, new PairingRule(0.25, 1, FINE, true, Truncation.TRUNCATION_UNFINISHED));
+        assertEquals("best-but-cut", kept.get(0).chosen().id(), "UNFINISHED pairs them like any answer");
+        assertEquals("worst-and-cut", kept.get(0).rejected().id());
         // Only truncated answers: the prompt is skipped.
         assertTrue(Pairing.pairs(List.of(cut("a", 1.0, 3), cut("b", 0.0, 1)), new PairingRule(0.25, 1, FINE, true, DROP))
                 .isEmpty());

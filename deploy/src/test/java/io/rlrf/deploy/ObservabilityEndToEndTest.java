@@ -54,6 +54,7 @@ import io.rlrf.api.trainer.v1.RunState;
 import io.rlrf.api.trainer.v1.SamplingConfig;
 import io.rlrf.api.trainer.v1.StartRunRequest;
 import io.rlrf.api.trainer.v1.TrainerGrpc;
+import io.rlrf.api.trainer.v1.Truncation;
 import io.rlrf.api.trainer.v1.WatchRunRequest;
 import io.rlrf.common.testing.LocalInfinispanServer;
 import io.rlrf.common.testing.ServiceProcess;
@@ -133,7 +134,7 @@ class ObservabilityEndToEndTest {
                 .setData(DataConfig.newBuilder().setTrainPrompts(3).setEvalPrompts(2).addDifficultyLevels(1))
                 .setSampling(SamplingConfig.newBuilder().setN(3).setMaxNewTokens(24))
                 .setReflection(ReflectionConfig.newBuilder().setK(1).setM(2).setMaxNewTokens(24))
-                .setPairing(PairingConfig.newBuilder().setDelta(0))
+                .setPairing(PairingConfig.newBuilder().setDelta(0).setTruncated(Truncation.TRUNCATION_UNFINISHED))
                 .setDpo(DpoConfig.newBuilder().setBatchSize(2).setLearningRate(1e-3))
                 // Sampled, not greedy: a random-weight model's greedy answers are empty, which the
                 // trainer rates without aspects, and the aspect-rating panel needs ratings.

@@ -174,6 +174,9 @@ public class GenerationService {
                             case CANCELLED -> FinishReason.FINISH_REASON_UNSPECIFIED;
                         })
                         .setPolicyVersion(model.version()).setSeed(baseSeed + j);
+                for (int id : c.tokens()) {
+                    answer.addTokenIds(id);
+                }
                 if (logprobs) {
                     for (int t = 0; t < c.tokens().length; t++) {
                         answer.addTokenLogprobs(c.logprobs()[t]);

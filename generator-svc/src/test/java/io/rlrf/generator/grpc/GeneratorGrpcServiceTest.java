@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +34,10 @@ import io.rlrf.api.generator.v1.SamplingParams;
 import io.rlrf.common.error.Echo;
 import io.rlrf.common.testing.ServiceConformanceTests;
 import io.rlrf.generator.service.ModelStore;
+import io.rlrf.model.Policy;
+import io.rlrf.model.generate.Completion;
+import io.rlrf.model.generate.GenerationRequest;
+import io.rlrf.model.generate.Generator;
 
 /**
  * generator-svc over real gRPC on loopback, serving a real (tiny, random-weight) checkpoint with the
@@ -279,6 +285,32 @@ class GeneratorGrpcServiceTest extends ServiceConformanceTests {
             ids.add(a.getId());
         }
         assertEquals(4, ids.size(), "answer ids are unique");
+    }
+
+    @Test
+    void generateReturnsTheTokenIdsTheModelLibrarySampled() throws Exception {
+        // A stop string that a random-weight policy meets often, so that some answers end on it (its
+        // tokens are in the ids, not in the text), others on EOS or at the cap.
+        SamplingParams sampling = SamplingParams.newBuilder().setTemperature(1f).setTopP(1f).setTopK(0)
+                .setMaxNewTokens(32).setSeed(21).addStop("e").build();
+        GenerateResponse response = stub().generate(valid().setN(4).setSampling(sampling).build());
+        try (Policy policy = Policy.load(Path.of("target/test-models/tiny/v1"));
+                Generator library = new Generator(policy.model(), policy.requireTokenizer())) {
+            int[] prompt = policy.encodePrompt("What is 2 + 3?");
+            int endedOnTheStopString = 0;
+            for (Answer a : response.getAnswersList()) {
+                Completion c = library.generate(List.of(new GenerationRequest(prompt,
+                        new io.rlrf.model.generate.SamplingParams(1.0, 1.0, 0, 32, List.of("e"), a.getSeed(), false))))
+                        .get(0);
+                assertEquals(Arrays.toString(c.tokens()), a.getTokenIdsList().toString(), "answer " + a.getSampleIndex());
+                assertEquals(c.text(), a.getText());
+                assertEquals(a.getCompletionTokens(), a.getTokenIdsCount());
+                if (policy.requireTokenizer().decode(c.tokens()).equals(a.getText() + "e")) {
+                    endedOnTheStopString++;
+                }
+            }
+            assertTrue(endedOnTheStopString > 0, "some answer's ids hold the stop string that its text leaves out");
+        }
     }
 
     @Test

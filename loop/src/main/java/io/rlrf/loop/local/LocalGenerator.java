@@ -26,9 +26,9 @@ import io.rlrf.model.generate.Generator;
 /**
  * The policy in this process: checkpoints from the model store, answers from the model library's
  * {@link Generator}, with generator-svc's contract (sample j of every prompt is drawn with seed
- * {@code s + j}; the request's version pin; a prompt's own max_new_tokens over the request's; prompt
- * + max_new_tokens within the model's positions,
- * else LIMIT_EXCEEDED). Every sampling field the loop sends is set, so there are no server defaults.
+ * {@code s + j}; the sampled token ids with the text; the request's version pin; a prompt's own
+ * max_new_tokens over the request's; prompt + max_new_tokens within the model's positions, else
+ * LIMIT_EXCEEDED). Every sampling field the loop sends is set, so there are no server defaults.
  */
 public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
 
@@ -107,7 +107,11 @@ public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
         for (int i = 0; i < request.getPromptsCount(); i++) {
             for (int j = 0; j < request.getN(); j++) {
                 Completion c = completions.get(k++);
-                response.addAnswers(Answer.newBuilder().setPromptId(request.getPrompts(i).getId()).setPromptIndex(i)
+                Answer.Builder answer = Answer.newBuilder();
+                for (int id : c.tokens()) {
+                    answer.addTokenIds(id);
+                }
+                response.addAnswers(answer.setPromptId(request.getPrompts(i).getId()).setPromptIndex(i)
                         .setSampleIndex(j).setText(c.text()).setPromptTokens(c.promptTokens())
                         .setCompletionTokens(c.tokens().length)
                         .setFinishReason(c.finishReason() == io.rlrf.model.generate.FinishReason.LENGTH

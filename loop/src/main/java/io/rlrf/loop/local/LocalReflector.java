@@ -59,6 +59,7 @@ public final class LocalReflector implements ReflectorPeer {
             response.addRefinements(Refinement.newBuilder().setId(a.getPromptId() + "-r" + a.getSampleIndex())
                     .setItemIndex(a.getPromptIndex()).setRewriteIndex(a.getSampleIndex()).setText(a.getText())
                     .setCompletionTokens(a.getCompletionTokens()).setFinishReason(a.getFinishReason())
+                    .addAllTokenIds(a.getTokenIdsList())
                     .setLineage(Lineage.newBuilder().setPolicyVersion(a.getPolicyVersion())
                             .setTemplateVersion(template.version()).addAllCritiquedAspects(critiqued.get(a.getPromptIndex()))
                             .setSeed(a.getSeed()).setSourceAnswerId(item.getAnswer().getId())

@@ -12,6 +12,7 @@ import io.rlrf.api.trainer.v1.ReflectionConfig;
 import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.api.trainer.v1.SamplingConfig;
 import io.rlrf.api.trainer.v1.ScoreKind;
+import io.rlrf.api.trainer.v1.Truncation;
 import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.common.validation.Check;
@@ -139,6 +140,11 @@ public final class RunConfigValidation {
         Check.atLeast("config.pairing.pairs_per_prompt", pairing.getPairsPerPrompt(), 1);
         Check.withinLimit("config.pairing.pairs_per_prompt", pairing.getPairsPerPrompt(),
                 new Limit(prefix + "max-pairs-per-prompt", limits.maxPairsPerPrompt()));
+        if (pairing.getTruncated() == Truncation.TRUNCATION_UNSPECIFIED || pairing.getTruncated() == Truncation.UNRECOGNIZED) {
+            throw ServiceException.invalidArgument("config.pairing.truncated", (pairing.getTruncated() == Truncation.UNRECOGNIZED
+                    ? "has an unknown value (" + pairing.getTruncatedValue() + ")" : "must not be TRUNCATION_UNSPECIFIED")
+                    + "; valid: TRUNCATION_DROP, TRUNCATION_UNFINISHED");
+        }
 
         // DPO update.
         DpoConfig dpo = resolved.getDpo();

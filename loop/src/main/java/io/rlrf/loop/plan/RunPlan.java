@@ -7,9 +7,11 @@ import java.util.Set;
 import io.rlrf.api.trainer.v1.DpoConfig;
 import io.rlrf.api.trainer.v1.Mode;
 import io.rlrf.api.trainer.v1.Objective;
+import io.rlrf.api.trainer.v1.PairingConfig;
 import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.api.trainer.v1.ScoreKind;
 import io.rlrf.api.trainer.v1.Stage;
+import io.rlrf.api.trainer.v1.Truncation;
 import io.rlrf.model.generate.SamplingParams;
 import io.rlrf.model.train.DpoParams;
 import io.rlrf.model.train.OptimizerParams;
@@ -57,8 +59,29 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
         }
     }
 
-    /** Step 6: chosen = p-th best, rejected = p-th worst (of the samples only, if so set), gap at least delta. */
-    public record PairingRule(double delta, int pairsPerPrompt, ScoreKind score, boolean rejectedFromSamples) {
+    /**
+     * Step 6: chosen = p-th best, rejected = p-th worst (of the samples only, if so set), gap at least
+     * delta; {@code truncated} says whether an answer cut at its token cap is paired, and how it is
+     * trained (never {@code TRUNCATION_UNSPECIFIED}).
+     */
+    public record PairingRule(double delta, int pairsPerPrompt, ScoreKind score, boolean rejectedFromSamples,
+            Truncation truncated) {
+        public PairingRule {
+            if (truncated == Truncation.TRUNCATION_UNSPECIFIED || truncated == Truncation.UNRECOGNIZED) {
+                throw new IllegalArgumentException("pairing.truncated must be TRUNCATION_DROP or TRUNCATION_UNFINISHED, not "
+                        + truncated);
+            }
+        }
+
+        /**
+         * Maps the config; an unset {@code truncated} (a run config from before the field) is UNFINISHED:
+         * such runs paired truncated answers.
+         */
+        static PairingRule of(PairingConfig p) {
+            Truncation truncated = p.getTruncated() == Truncation.TRUNCATION_UNSPECIFIED
+                    ? Truncation.TRUNCATION_UNFINISHED : p.getTruncated();
+            return new PairingRule(p.getDelta(), p.getPairsPerPrompt(), p.getScore(), p.getRejectedFromSamples(), truncated);
+        }
     }
 
     /** How an update is scheduled: peak rate with warm-up then cosine decay, epochs, batches, clipping. */
@@ -132,7 +155,7 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
                 new AnswerCap(s.getLengthFactor()),
                 new ReflectionPlan(r.getEnabled(), r.getK(), r.getM(), new SamplingParams(r.getTemperature(), r.getTopP(),
                         0, r.getMaxNewTokens(), stop, 0, false)),
-                new PairingRule(p.getDelta(), p.getPairsPerPrompt(), p.getScore(), p.getRejectedFromSamples()),
+                PairingRule.of(p),
                 DpoPlan.of(dpo),
                 new SftPlan(sft.getLearningRate(), sft.getEpochs(), sft.getBatchSize()),
                 new SamplingParams(e.getTemperature(), 1.0, 0, e.getMaxNewTokens(), stop, 0, false));

@@ -2,6 +2,8 @@ package io.rlrf.loop.run;
 
 import java.util.List;
 
+import io.rlrf.api.generator.v1.FinishReason;
+
 /** The plain records a run writes to its stage files (one JSON object per line). */
 public final class Records {
 
@@ -12,24 +14,41 @@ public final class Records {
     public record Problem(int index, String id, String question, String reference, int level) {
     }
 
-    /** Step 1: one of the n answers to a prompt. Ids are the run's own, so a redo reproduces them. */
+    /**
+     * Step 1: one of the n answers to a prompt. Ids are the run's own, so a redo reproduces them.
+     * {@code tokenIds} are the ids {@code policyVersion} sampled (generator.proto's Answer.token_ids),
+     * what training uses; null in a file written before they were kept.
+     */
     public record Sample(String id, int promptIndex, String promptId, int sampleIndex, String text,
-            int completionTokens, String finishReason, String policyVersion, long seed) {
+            int completionTokens, String finishReason, String policyVersion, long seed, int[] tokenIds) {
     }
 
     /** Step 3: the answers of one prompt chosen for reflection, best first. */
     public record Selection(int promptIndex, List<String> answerIds) {
     }
 
-    /** Step 4: one rewrite with its lineage. */
+    /**
+     * Step 4: one rewrite with its lineage; {@code finishReason} and {@code tokenIds} as a
+     * {@link Sample}'s (null in a file written before they were kept).
+     */
     public record Rewrite(String id, int promptIndex, String sourceAnswerId, String feedbackId,
             List<String> critiquedAspects, int rewriteIndex, String text, int completionTokens,
-            String policyVersion, String templateVersion, long seed) {
+            String policyVersion, String templateVersion, long seed, String finishReason, int[] tokenIds) {
     }
 
-    /** A ranked candidate of C = Y0 + Y1. */
+    /**
+     * A ranked candidate of C = Y0 + Y1, with what training needs of the answer it is: why its
+     * generation ended, which policy version sampled it and the ids it sampled (the last three null in
+     * a file written before they were kept; training then encodes {@code text}).
+     */
     public record Candidate(String id, String text, double score, int outcomeRank, boolean initial,
-            String sourceAnswerId, String feedbackId, List<String> critiquedAspects) {
+            String sourceAnswerId, String feedbackId, List<String> critiquedAspects, String finishReason,
+            String policyVersion, int[] tokenIds) {
+
+        /** Whether generation was cut at the token cap (finish LENGTH): the answer never ended. */
+        public boolean truncated() {
+            return FinishReason.FINISH_REASON_LENGTH.name().equals(finishReason);
+        }
     }
 
     /**

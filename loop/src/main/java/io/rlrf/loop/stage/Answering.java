@@ -49,11 +49,17 @@ final class Answering {
             for (Answer a : ctx.peers().generator().generate(request.build()).getAnswersList()) {
                 Problem p = chunk.get(a.getPromptIndex());
                 out.add(new Sample(ids.id(p, a.getSampleIndex()), p.index(), p.id(), a.getSampleIndex(), a.getText(),
-                        a.getCompletionTokens(), a.getFinishReason().name(), a.getPolicyVersion(), a.getSeed()));
+                        a.getCompletionTokens(), a.getFinishReason().name(), a.getPolicyVersion(), a.getSeed(),
+                        ids(a.getTokenIdsList())));
             }
             ctx.progress(from + chunk.size(), problems.size());
             ctx.safePoint("batch-" + from);
         }
         return out;
+    }
+
+    /** A response's token ids as a record keeps them; null when the peer sent none (it predates them). */
+    static int[] ids(List<Integer> tokenIds) {
+        return tokenIds.isEmpty() ? null : tokenIds.stream().mapToInt(Integer::intValue).toArray();
     }
 }

@@ -29,7 +29,8 @@ final class Candidates {
             Feedback f = fb.get(s.id());
             if (scored(f)) {
                 byPrompt.computeIfAbsent(s.promptIndex(), k -> new ArrayList<>()).add(new Candidate(s.id(), s.text(),
-                        f.getScore(), Ranking.outcomeRank(f), true, "", f.getId(), List.of()));
+                        f.getScore(), Ranking.outcomeRank(f), true, "", f.getId(), List.of(), s.finishReason(),
+                        s.policyVersion(), s.tokenIds()));
             }
         }
         return byPrompt;
@@ -44,7 +45,7 @@ final class Candidates {
             if (scored(f)) {
                 byPrompt.computeIfAbsent(r.promptIndex(), k -> new ArrayList<>()).add(new Candidate(r.id(), r.text(),
                         f.getScore(), Ranking.outcomeRank(f), false, r.sourceAnswerId(), r.feedbackId(),
-                        r.critiquedAspects()));
+                        r.critiquedAspects(), r.finishReason(), r.policyVersion(), r.tokenIds()));
             }
         }
         return byPrompt;

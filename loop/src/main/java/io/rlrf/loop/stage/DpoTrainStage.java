@@ -15,6 +15,7 @@ import java.util.Set;
 import io.rlrf.api.reflector.v1.DescribeReflectorResponse;
 import io.rlrf.api.reward.v1.Feedback;
 import io.rlrf.api.trainer.v1.Stage;
+import io.rlrf.api.trainer.v1.Truncation;
 import io.rlrf.core.AtomicFiles;
 import io.rlrf.loop.plan.RunPlan.DpoPlan;
 import io.rlrf.loop.run.Records.Pair;
@@ -39,7 +40,8 @@ import io.rlrf.tasks.prompt.ReflectionPrompt;
  * TRAIN with DPO: the iteration's pairs against the frozen starting policy, whose log-probabilities
  * are computed once and stored with the pairs ({@code scored-pairs.jsonl}); the new weights go to
  * {@code checkpoint/}, the figures to {@code train.json}. Chosen answers, rewrites included, are
- * trained as answers to the plain answer prompt. The contrast sits where {@code dpo.objective} says
+ * trained as answers to the plain answer prompt, on the token ids the policy sampled
+ * ({@link TrainedCompletion}). The contrast sits where {@code dpo.objective} says
  * (the reference is scored over the same spans); with {@code dpo.reflection_weight} set, the right
  * rewrites that were chosen are also trained, in the same update, as answers to their reflection
  * prompts.
@@ -56,11 +58,14 @@ public final class DpoTrainStage implements RunStage {
         int t = ctx.iteration();
         DpoPlan plan = ctx.plan().dpo();
         List<Pair> pairs = RunFiles.readRecords(ctx.file(RunLayout.PAIRS), Pair.class);
-        try (Policy policy = Policy.load(ctx.store().resolve(ctx.version(t - 1)))) {
+        String version = ctx.version(t - 1);
+        Truncation truncated = ctx.plan().pairing().truncated();
+        try (Policy policy = Policy.load(ctx.store().resolve(version))) {
             List<PreferencePair> prefs = new ArrayList<>();
             for (Pair p : pairs) {
                 prefs.add(new PreferencePair(policy.encodePrompt(ctx.settings().answerPrompt().render(p.question())),
-                        policy.encodeCompletion(p.chosen().text()), policy.encodeCompletion(p.rejected().text())));
+                        TrainedCompletion.of(p.chosen(), policy, version, truncated),
+                        TrainedCompletion.of(p.rejected(), policy, version, truncated)));
             }
             DpoParams params = plan.params(Set.of(policy.requireTokenizer().encode("\n")[0]));
             List<Pair> scored = referenceScores(ctx, policy, pairs, prefs, params.loss());
@@ -68,8 +73,8 @@ public final class DpoTrainStage implements RunStage {
             for (int i = 0; i < scored.size(); i++) {
                 examples.add(new ScoredPair(prefs.get(i), scored.get(i).refChosenLogProb(), scored.get(i).refRejectedLogProb()));
             }
-            List<ReflectionExample> reflections = plan.reflectionWeight() > 0 ? reflectionExamples(ctx, policy, pairs)
-                    : List.of();
+            List<ReflectionExample> reflections = plan.reflectionWeight() > 0
+                    ? reflectionExamples(ctx, policy, version, pairs) : List.of();
             examples.addAll(reflections);
             int perStep = plan.schedule().perStep();
             int total = plan.schedule().totalSteps(examples.size());
@@ -109,7 +114,8 @@ public final class DpoTrainStage implements RunStage {
      * (outcome CORRECT), the reflection prompt of its source answer and that answer's feedback, rendered
      * with the reflector's template, then the rewrite.
      */
-    private static List<ReflectionExample> reflectionExamples(StageContext ctx, Policy policy, List<Pair> pairs) {
+    private static List<ReflectionExample> reflectionExamples(StageContext ctx, Policy policy, String version,
+            List<Pair> pairs) {
         List<Pair> accepted = pairs.stream().filter(p -> !p.chosen().initial() && p.chosen().outcomeRank() == 3).toList();
         if (accepted.isEmpty()) {
             return List.of();
@@ -131,7 +137,8 @@ public final class DpoTrainStage implements RunStage {
             List<ReflectionPrompt.Rating> ratings = f.getAspectsList().stream()
                     .map(a -> new ReflectionPrompt.Rating(a.getAspect(), a.getRating(), a.getCritique())).toList();
             String prompt = template.render(p.question(), source.text(), ratings);
-            out.add(new ReflectionExample(new Sequence(policy.encodePrompt(prompt), policy.encodeCompletion(p.chosen().text()))));
+            out.add(new ReflectionExample(new Sequence(policy.encodePrompt(prompt),
+                    TrainedCompletion.of(p.chosen(), policy, version, ctx.plan().pairing().truncated()))));
         }
         return out;
     }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import io.rlrf.api.trainer.v1.Stage;
 import io.rlrf.loop.plan.RunProblems;
@@ -15,7 +16,9 @@ import io.rlrf.loop.run.RunLayout;
 
 /**
  * Step 6: preference pairs from C = Y0 + Y1 with lineage ({@code pairs.jsonl}): which answer a chosen
- * rewrite refined, under which feedback.
+ * rewrite refined, under which feedback. Each answer keeps its finish reason, policy version and
+ * sampled ids, which training uses; how many candidates were cut at their token cap, and how many of
+ * those were paired ({@code pairing.truncated}), are figures of the stage.
  */
 public final class PairStage implements RunStage {
 
@@ -61,7 +64,10 @@ public final class PairStage implements RunStage {
         RunFiles.writeRecords(ctx.file(RunLayout.PAIRS), pairs);
         double acceptance = rewritesJudged == 0 ? 0 : (double) improved / rewritesJudged;
         int chosenRefined = (int) pairs.stream().filter(p -> !p.chosen().initial()).count();
+        int truncated = (int) byPrompt.values().stream().flatMap(List::stream).filter(Candidate::truncated).count();
+        int truncatedPaired = (int) pairs.stream().flatMap(p -> Stream.of(p.chosen(), p.rejected()))
+                .filter(Candidate::truncated).count();
         return new StageFigures.Pair(pairs.size(), skipped, acceptance, chosenRefined, m.sampleAccuracy(),
-                m.rewriteAccuracy(), m.reflectionYield());
+                m.rewriteAccuracy(), m.reflectionYield(), truncated, truncatedPaired);
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
+import io.rlrf.api.trainer.v1.Truncation;
 import io.rlrf.loop.plan.RunPlan.PairingRule;
 import io.rlrf.loop.run.Records.Candidate;
 
@@ -20,10 +21,13 @@ public final class Pairing {
     /**
      * Pair p takes the p-th best as chosen and the p-th worst as rejected (the worst among the initial
      * answers only, when the rule says so); a pair whose score gap is below delta, or whose two texts
-     * are the same, is not built. Empty: the prompt is skipped.
+     * are the same, is not built. Under {@code TRUNCATION_DROP} an answer cut at its token cap takes
+     * no part. Empty: the prompt is skipped.
      */
     public static List<Choice> pairs(List<Candidate> candidates, PairingRule rule) {
-        List<Candidate> best = candidates.stream().sorted(Ranking.bestFirst(rule.score())).toList();
+        boolean drop = rule.truncated() == Truncation.TRUNCATION_DROP;
+        List<Candidate> best = candidates.stream().filter(c -> !(drop && c.truncated()))
+                .sorted(Ranking.bestFirst(rule.score())).toList();
         List<Candidate> worst = new ArrayList<>(rule.rejectedFromSamples()
                 ? best.stream().filter(Candidate::initial).toList() : best);
         Collections.reverse(worst);

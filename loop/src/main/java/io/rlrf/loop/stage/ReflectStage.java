@@ -67,7 +67,8 @@ public final class ReflectStage implements RunStage {
                 var l = ref.getLineage();
                 rewrites.add(new Rewrite(s.id() + "-r" + ref.getRewriteIndex(), s.promptIndex(), s.id(),
                         l.getFeedbackId(), l.getCritiquedAspectsList(), ref.getRewriteIndex(), ref.getText(),
-                        ref.getCompletionTokens(), l.getPolicyVersion(), l.getTemplateVersion(), l.getSeed()));
+                        ref.getCompletionTokens(), l.getPolicyVersion(), l.getTemplateVersion(), l.getSeed(),
+                        ref.getFinishReason().name(), Answering.ids(ref.getTokenIdsList())));
             }
             ctx.progress(from + chunk.size(), sources.size());
             ctx.safePoint("batch-" + from);

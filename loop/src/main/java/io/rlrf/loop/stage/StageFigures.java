@@ -63,11 +63,13 @@ public sealed interface StageFigures {
 
     /**
      * 6. PAIR: the share of rewrites that scored above their source, how many chosen answers are
-     * rewrites, the share of samples and of rewrites whose final answer is correct, and the reflection
-     * yield (the share of prompts whose only correct candidates are rewrites).
+     * rewrites, the share of samples and of rewrites whose final answer is correct, the reflection
+     * yield (the share of prompts whose only correct candidates are rewrites), the candidates cut at
+     * their token cap, and how many answers in the pairs were (0 under {@code TRUNCATION_DROP}).
      */
     record Pair(int pairs, int promptsSkipped, double refineAcceptanceRate, int chosenRefined, double sampleAccuracy,
-            double rewriteAccuracy, double reflectionYield) implements StageFigures {
+            double rewriteAccuracy, double reflectionYield, int truncatedCandidates, int truncatedPaired)
+            implements StageFigures {
     }
 
     /**

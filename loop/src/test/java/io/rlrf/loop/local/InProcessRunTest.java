@@ -104,6 +104,14 @@ class InProcessRunTest {
 
     /** generator-svc's initialize-if-missing checkpoint (2 layers, d = 64, seed 42) as tiny/v1, then run {@code id}. */
     static void run(Path dir, String id, RunConfig config) throws Exception {
+        try (LocalTrainer trainer = trainer(dir)) {
+            Run run = trainer.execute(trainer.prepare(id, config));
+            assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
+        }
+    }
+
+    /** An in-process trainer with runs under {@code dir/runs} and the model store {@code dir/models} holding tiny/v1. */
+    static LocalTrainer trainer(Path dir) throws Exception {
         Path store = dir.resolve("models");
         if (!Files.exists(store.resolve("tiny/v1"))) {
             String alphabet = CharTokenizerSpec.PRINTABLE_ASCII;
@@ -114,11 +122,7 @@ class InProcessRunTest {
         }
         BootstrapSpec unused = new BootstrapSpec("bootstrap", OptionalLong.empty(), 1, 1, List.of(1), 1, 1, 1, 1e-3, 0, 8,
                 1, 1, 64, 0, 1, 1);
-        try (LocalTrainer trainer = new LocalTrainer(dir.resolve("runs"), store,
-                RunDefaults.builtIn(RunDefaultsTest.LIMITS), LoopSettings.defaults(), unused,
-                VerifierParams.DEFAULTS, ReflectionPrompt.DEFAULT, 32, RunListener.NONE)) {
-            Run run = trainer.execute(trainer.prepare(id, config));
-            assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
-        }
+        return new LocalTrainer(dir.resolve("runs"), store, RunDefaults.builtIn(RunDefaultsTest.LIMITS),
+                LoopSettings.defaults(), unused, VerifierParams.DEFAULTS, ReflectionPrompt.DEFAULT, 32, RunListener.NONE);
     }
 }

@@ -15,10 +15,13 @@ import org.junit.jupiter.api.io.TempDir;
 import io.rlrf.api.trainer.v1.DataConfig;
 import io.rlrf.api.trainer.v1.DpoConfig;
 import io.rlrf.api.trainer.v1.Mode;
+import io.rlrf.api.trainer.v1.PairingConfig;
 import io.rlrf.api.trainer.v1.ReflectionConfig;
 import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.api.trainer.v1.SamplingConfig;
 import io.rlrf.api.trainer.v1.ScoreKind;
+import io.rlrf.api.trainer.v1.Truncation;
+import io.rlrf.common.error.ServiceException;
 
 /** Unset run parameters resolve to the method's defaults (method.md); explicit values are kept. */
 public class RunDefaultsTest {
@@ -97,6 +100,28 @@ public class RunDefaultsTest {
         assertEquals(0.5, r.getDpo().getBeta());
         assertEquals(0.2, r.getDpo().getNllWeight());
         assertEquals(0L, r.getSeed());
+    }
+
+    @Test
+    void aTruncatedAnswerIsDroppedByDefaultAndAnUnknownOrUnspecifiedChoiceIsRefused() {
+        RunConfig r = resolver.resolve(RunConfig.newBuilder().setMode(Mode.MODE_RLRF).build());
+        assertEquals(Truncation.TRUNCATION_DROP, r.getPairing().getTruncated());
+        assertEquals(Truncation.TRUNCATION_DROP, RunPlan.of(r, List.of()).pairing().truncated());
+        RunConfig unfinished = resolver.resolve(RunConfig.newBuilder().setMode(Mode.MODE_RLRF)
+                .setPairing(PairingConfig.newBuilder().setTruncated(Truncation.TRUNCATION_UNFINISHED)).build());
+        assertEquals(Truncation.TRUNCATION_UNFINISHED, RunPlan.of(unfinished, List.of()).pairing().truncated());
+        // A run config stored before the field: its runs paired truncated answers.
+        RunConfig old = r.toBuilder().setPairing(r.getPairing().toBuilder().clearTruncated()).build();
+        assertEquals(Truncation.TRUNCATION_UNFINISHED, RunPlan.of(old, List.of()).pairing().truncated());
+        ServiceException unknown = assertThrows(ServiceException.class, () -> resolver.resolve(RunConfig.newBuilder()
+                .setMode(Mode.MODE_RLRF).setPairing(PairingConfig.newBuilder().setTruncatedValue(7)).build()));
+        assertEquals("config.pairing.truncated has an unknown value (7); valid: TRUNCATION_DROP, TRUNCATION_UNFINISHED",
+                unknown.getMessage());
+        ServiceException unspecified = assertThrows(ServiceException.class, () -> resolver.resolve(RunConfig.newBuilder()
+                .setMode(Mode.MODE_RLRF).setPairing(PairingConfig.newBuilder().setTruncated(Truncation.TRUNCATION_UNSPECIFIED))
+                .build()));
+        assertEquals("config.pairing.truncated must not be TRUNCATION_UNSPECIFIED; valid: TRUNCATION_DROP, "
+                + "TRUNCATION_UNFINISHED", unspecified.getMessage());
     }
 
     @Test

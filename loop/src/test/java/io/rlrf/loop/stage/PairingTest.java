@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import io.rlrf.api.reward.v1.AspectFeedback;
 import io.rlrf.api.reward.v1.Feedback;
 import io.rlrf.api.trainer.v1.ScoreKind;
+import io.rlrf.api.trainer.v1.Truncation;
 import io.rlrf.loop.plan.RunPlan.PairingRule;
 import io.rlrf.loop.run.Records.Candidate;
 
@@ -18,13 +19,15 @@ import io.rlrf.loop.run.Records.Candidate;
 class PairingTest {
 
     private static final ScoreKind FINE = ScoreKind.SCORE_KIND_FINE_GRAINED;
+    private static final Truncation DROP = Truncation.TRUNCATION_DROP;
 
     static Candidate sample(String id, double score, int outcome) {
-        return new Candidate(id, "text of " + id, score, outcome, true, "", "f-" + id, List.of());
+        return new Candidate(id, "text of " + id, score, outcome, true, "", "f-" + id, List.of(), "FINISH_REASON_STOP", "v", null);
     }
 
     static Candidate rewrite(String id, double score, int outcome, String source) {
-        return new Candidate(id, "text of " + id, score, outcome, false, source, "f-" + id, List.of("logical_robustness"));
+        return new Candidate(id, "text of " + id, score, outcome, false, source, "f-" + id, List.of("logical_robustness"),
+                "FINISH_REASON_STOP", "v", null);
     }
 
     /** Samples s1 (0.75, wrong) and s2 (0.5, wrong); rewrites: r1 of s1 correct (1.0), r2 of s2 degenerate (0.0). */
@@ -34,7 +37,7 @@ class PairingTest {
 
     @Test
     void theRejectedAnswerComesFromTheSamplesWhenAskedEvenIfARewriteIsWorse() {
-        List<Pairing.Choice> pairs = Pairing.pairs(candidates(), new PairingRule(0.25, 1, FINE, true));
+        List<Pairing.Choice> pairs = Pairing.pairs(candidates(), new PairingRule(0.25, 1, FINE, true, DROP));
         assertEquals(1, pairs.size());
         assertEquals("r1", pairs.get(0).chosen().id()); // the refined answer is chosen...
         assertEquals("s2", pairs.get(0).rejected().id()); // ...against the worst on-policy sample, not r2
@@ -42,19 +45,42 @@ class PairingTest {
 
     @Test
     void otherwiseTheRejectedAnswerIsTheWorstOfAllCandidates() {
-        List<Pairing.Choice> pairs = Pairing.pairs(candidates(), new PairingRule(0.25, 1, FINE, false));
+        List<Pairing.Choice> pairs = Pairing.pairs(candidates(), new PairingRule(0.25, 1, FINE, false, DROP));
         assertEquals("r1", pairs.get(0).chosen().id());
         assertEquals("r2", pairs.get(0).rejected().id());
     }
 
     @Test
     void aPairBelowDeltaOrWithIdenticalTextsIsNotBuilt() {
-        assertTrue(Pairing.pairs(List.of(sample("a", 0.75, 2), sample("b", 0.6, 2)), new PairingRule(0.25, 1, FINE, true)).isEmpty());
-        Candidate same1 = new Candidate("x", "same", 1.0, 3, true, "", "f", List.of());
-        Candidate same2 = new Candidate("y", "same", 0.5, 2, true, "", "f", List.of());
-        assertTrue(Pairing.pairs(List.of(same1, same2), new PairingRule(0.25, 1, FINE, true)).isEmpty());
+        assertTrue(Pairing.pairs(List.of(sample("a", 0.75, 2), sample("b", 0.6, 2)), new PairingRule(0.25, 1, FINE, true, DROP)).isEmpty());
+        Candidate same1 = new Candidate("x", "same", 1.0, 3, true, "", "f", List.of(), null, null, null);
+        Candidate same2 = new Candidate("y", "same", 0.5, 2, true, "", "f", List.of(), null, null, null);
+        assertTrue(Pairing.pairs(List.of(same1, same2), new PairingRule(0.25, 1, FINE, true, DROP)).isEmpty());
         // A chosen answer that is itself the worst sample is never paired with itself.
-        assertTrue(Pairing.pairs(List.of(sample("only", 1.0, 3), rewrite("r", 0.0, 1, "only")), new PairingRule(0.0, 1, FINE, true))
+        assertTrue(Pairing.pairs(List.of(sample("only", 1.0, 3), rewrite("r", 0.0, 1, "only")), new PairingRule(0.0, 1, FINE, true, DROP))
+                .isEmpty());
+    }
+
+    /** A sample cut at its token cap (finish LENGTH). */
+    static Candidate cut(String id, double score, int outcome) {
+        return new Candidate(id, "text of " + id, score, outcome, true, "", "f-" + id, List.of(), "FINISH_REASON_LENGTH",
+                "v", null);
+    }
+
+    @Test
+    void underDropATruncatedAnswerIsNeitherChosenNorRejected() {
+        // The truncated answers are the best (0.9) and the worst (0.0): dropped, the pair is s1 against s2.
+        List<Candidate> all = List.of(cut("best-but-cut", 0.9, 3), sample("s1", 0.75, 3), sample("s2", 0.25, 1),
+                cut("worst-and-cut", 0.0, 1));
+        List<Pairing.Choice> dropped = Pairing.pairs(all, new PairingRule(0.25, 2, FINE, true, DROP));
+        assertEquals(1, dropped.size(), "two answers left: one pair");
+        assertEquals("s1", dropped.get(0).chosen().id());
+        assertEquals("s2", dropped.get(0).rejected().id());
+        List<Pairing.Choice> kept = Pairing.pairs(all, new PairingRule(0.25, 1, FINE, true, Truncation.TRUNCATION_UNFINISHED));
+        assertEquals("best-but-cut", kept.get(0).chosen().id(), "UNFINISHED pairs them like any answer");
+        assertEquals("worst-and-cut", kept.get(0).rejected().id());
+        // Only truncated answers: the prompt is skipped.
+        assertTrue(Pairing.pairs(List.of(cut("a", 1.0, 3), cut("b", 0.0, 1)), new PairingRule(0.25, 1, FINE, true, DROP))
                 .isEmpty());
     }
 

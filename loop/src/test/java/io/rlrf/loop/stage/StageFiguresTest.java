@@ -15,7 +15,7 @@ class StageFiguresTest {
     void everyFlatFigureRoundTripsThroughTheEventsMetrics() {
         List<StageFigures> all = List.of(new StageFigures.Bootstrap(true, 12, 3, 0.5, 0.25),
                 new StageFigures.Sample(3, 24), new StageFigures.Judge(24, 1, 0.375), new StageFigures.Select(6, 1),
-                new StageFigures.Reflect(24, 6, 0), new StageFigures.Pair(5, 1, 0.25, 2, 0.125, 0.5, 0.375),
+                new StageFigures.Reflect(24, 6, 0), new StageFigures.Pair(5, 1, 0.25, 2, 0.125, 0.5, 0.375, 3, 1),
                 new StageFigures.Dpo(6, 5, 0.9, 0.7, 0.4, 0.1, 0.8, -12.5), new StageFigures.Sft(4, 0.3),
                 new StageFigures.Publish(26));
         for (StageFigures f : all) {
@@ -26,8 +26,9 @@ class StageFiguresTest {
     @Test
     void namesOnTheWireAreSnakeCaseAndBooleansAreZeroOrOne() {
         assertEquals(Map.of("pairs", 5.0, "prompts_skipped", 1.0, "refine_acceptance_rate", 0.25, "chosen_refined", 2.0,
-                "sample_accuracy", 0.125, "rewrite_accuracy", 0.5, "reflection_yield", 0.375),
-                new StageFigures.Pair(5, 1, 0.25, 2, 0.125, 0.5, 0.375).metrics());
+                "sample_accuracy", 0.125, "rewrite_accuracy", 0.5, "reflection_yield", 0.375, "truncated_candidates", 3.0,
+                "truncated_paired", 1.0),
+                new StageFigures.Pair(5, 1, 0.25, 2, 0.125, 0.5, 0.375, 3, 1).metrics());
         assertEquals(1.0, new StageFigures.Bootstrap(true, 1, 1, 0, 0).metrics().get("cached"));
     }
 

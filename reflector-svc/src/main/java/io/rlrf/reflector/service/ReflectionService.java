@@ -222,7 +222,7 @@ public class ReflectionService {
                     Answer a = answers.get(j);
                     rewrites.add(Refinement.newBuilder().setId("r-" + p.key().substring(0, 24) + "-" + j)
                             .setRewriteIndex(j).setText(a.getText()).setCompletionTokens(a.getCompletionTokens())
-                            .setFinishReason(a.getFinishReason())
+                            .setFinishReason(a.getFinishReason()).addAllTokenIds(a.getTokenIdsList())
                             .setLineage(Lineage.newBuilder().setPolicyVersion(a.getPolicyVersion())
                                     .setTemplateVersion(template.version()).addAllCritiquedAspects(p.critiqued())
                                     .setSeed(a.getSeed()))

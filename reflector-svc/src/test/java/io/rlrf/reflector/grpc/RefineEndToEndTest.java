@@ -119,6 +119,7 @@ class RefineEndToEndTest {
             assertEquals("reflect-v2", r.getLineage().getTemplateVersion());
             assertEquals(java.util.List.of("logical_robustness"), r.getLineage().getCritiquedAspectsList());
             assertTrue(r.getCompletionTokens() >= 1);
+            assertEquals(r.getCompletionTokens(), r.getTokenIdsCount(), "the sampled ids come with the rewrite");
         }
         assertEquals(first.getRefinements(0).getLineage().getSeed() + 1, first.getRefinements(1).getLineage().getSeed());
 
@@ -132,6 +133,7 @@ class RefineEndToEndTest {
             assertTrue(r.getCached(), "rewrite " + k + " from the cache");
             assertEquals(first.getRefinements(k).getText(), r.getText());
             assertEquals(first.getRefinements(k).getId(), r.getId());
+            assertEquals(first.getRefinements(k).getTokenIdsList(), r.getTokenIdsList(), "and so do its ids");
         }
         assertTrue(hitNanos < missNanos, "the cache hit is faster than sampling");
 

@@ -39,6 +39,7 @@ import io.rlrf.api.trainer.v1.RunState;
 import io.rlrf.api.trainer.v1.SamplingConfig;
 import io.rlrf.api.trainer.v1.StartRunRequest;
 import io.rlrf.api.trainer.v1.TrainerGrpc;
+import io.rlrf.api.trainer.v1.Truncation;
 import io.rlrf.api.trainer.v1.WatchRunRequest;
 import io.rlrf.trainer.service.RunSafePoints;
 import io.rlrf.trainer.service.RunService;
@@ -76,8 +77,10 @@ class RunEndToEndTest {
                 .setData(DataConfig.newBuilder().setTrainPrompts(3).setEvalPrompts(2).addDifficultyLevels(1))
                 .setSampling(SamplingConfig.newBuilder().setN(3).setMaxNewTokens(24))
                 .setReflection(ReflectionConfig.newBuilder().setK(1).setM(2).setMaxNewTokens(24))
-                // Random weights rate every answer alike; delta 0 still pairs different texts.
-                .setPairing(PairingConfig.newBuilder().setDelta(0))
+                // Random weights rate every answer alike; delta 0 still pairs different texts. Most of their
+                // answers run to the 24-token cap: UNFINISHED pairs them (trained without EOS), DROP would
+                // leave hardly a pair to train.
+                .setPairing(PairingConfig.newBuilder().setDelta(0).setTruncated(Truncation.TRUNCATION_UNFINISHED))
                 .setDpo(DpoConfig.newBuilder().setBatchSize(2).setLearningRate(1e-3))
                 .setEval(EvalConfig.newBuilder().setMaxNewTokens(24)).build();
     }

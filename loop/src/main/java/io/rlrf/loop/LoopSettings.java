@@ -3,6 +3,7 @@ package io.rlrf.loop;
 import java.util.List;
 import java.util.Objects;
 
+import io.rlrf.model.checkpoint.SaveOptions;
 import io.rlrf.tasks.prompt.AnswerPrompt;
 
 /**
@@ -17,12 +18,15 @@ import io.rlrf.tasks.prompt.AnswerPrompt;
  * @param scoreBatchSize       pairs per reference-scoring batch before DPO
  * @param reflectFaultedOnly   step 3 selects among the answers the judge faulted only
  * @param evaluateBase         evaluate the starting policy before iteration 1
+ * @param checkpoints          how iteration checkpoints are written (stored dtype, shard size)
  */
 public record LoopSettings(AnswerPrompt answerPrompt, int generateBatchPrompts, int judgeBatchItems,
-        int refineBatchItems, List<String> stop, int scoreBatchSize, boolean reflectFaultedOnly, boolean evaluateBase) {
+        int refineBatchItems, List<String> stop, int scoreBatchSize, boolean reflectFaultedOnly, boolean evaluateBase,
+        SaveOptions checkpoints) {
 
     public LoopSettings {
         Objects.requireNonNull(answerPrompt, "answerPrompt");
+        Objects.requireNonNull(checkpoints, "checkpoints");
         stop = List.copyOf(stop);
         if (generateBatchPrompts < 1 || judgeBatchItems < 1 || refineBatchItems < 1 || scoreBatchSize < 1) {
             throw new IllegalArgumentException("loop batch sizes must be at least 1");
@@ -31,6 +35,6 @@ public record LoopSettings(AnswerPrompt answerPrompt, int generateBatchPrompts, 
 
     /** The defaults of {@code rlrf.trainer.loop.*}. */
     public static LoopSettings defaults() {
-        return new LoopSettings(AnswerPrompt.DEFAULT, 16, 64, 64, List.of(), 8, true, true);
+        return new LoopSettings(AnswerPrompt.DEFAULT, 16, 64, 64, List.of(), 8, true, true, SaveOptions.DEFAULT);
     }
 }

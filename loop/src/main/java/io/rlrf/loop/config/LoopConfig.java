@@ -6,6 +6,8 @@ import java.util.Optional;
 import io.smallrye.config.WithDefault;
 
 import io.rlrf.loop.LoopSettings;
+import io.rlrf.model.checkpoint.Dtype;
+import io.rlrf.model.checkpoint.SaveOptions;
 import io.rlrf.tasks.prompt.AnswerPrompt;
 
 /**
@@ -59,9 +61,31 @@ public interface LoopConfig {
     @WithDefault("true")
     boolean evaluateBase();
 
+    /**
+     * Stored dtype of the checkpoints a run writes: {@code float32}, {@code bfloat16} or {@code float16}
+     * ({@code torch_dtype} names). Unset: the base checkpoint's {@code torch_dtype} (float32 for a base
+     * without one). Computation is float32 on CPU either way.
+     */
+    Optional<String> checkpointDtype();
+
+    /**
+     * Above this many bytes of tensor data a checkpoint is written as
+     * {@code model-0000i-of-0000N.safetensors} shards with {@code model.safetensors.index.json}.
+     * Default 5000000000 (5 GB, transformers' default).
+     */
+    @WithDefault("5000000000")
+    long checkpointMaxShardBytes();
+
     /** These settings as the loop library takes them. */
     default LoopSettings settings() {
+        SaveOptions checkpoints;
+        try {
+            checkpoints = new SaveOptions(checkpointDtype().map(Dtype::ofTorchName).orElse(null), checkpointMaxShardBytes());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("rlrf.trainer.loop.checkpoint-*: " + e.getMessage(), e);
+        }
         return new LoopSettings(new AnswerPrompt(answerTemplate()), generateBatchPrompts(), judgeBatchItems(),
-                refineBatchItems(), stop().orElse(List.of()), scoreBatchSize(), reflectFaultedOnly(), evaluateBase());
+                refineBatchItems(), stop().orElse(List.of()), scoreBatchSize(), reflectFaultedOnly(), evaluateBase(),
+                checkpoints);
     }
 }

@@ -25,6 +25,7 @@ import io.rlrf.loop.run.RunFiles;
 import io.rlrf.loop.run.RunLayout;
 import io.rlrf.loop.run.Seeds;
 import io.rlrf.model.Policy;
+import io.rlrf.model.checkpoint.SaveOptions;
 import io.rlrf.model.score.SequenceScorer.Sequence;
 import io.rlrf.model.train.DpoParams;
 import io.rlrf.model.train.DpoStats;
@@ -99,7 +100,7 @@ public final class DpoTrainStage implements RunStage {
                     }
                 }
             }
-            saveCheckpoint(policy, ctx.file(RunLayout.CHECKPOINT), t);
+            saveCheckpoint(policy, ctx.file(RunLayout.CHECKPOINT), t, ctx.settings().checkpoints());
             TrainResult result = last.result(steps);
             RunFiles.writeRecord(ctx.file(RunLayout.TRAIN), result);
             return new StageFigures.Dpo(steps, examples.size(), result.loss(), result.preferenceLoss(), result.nllLoss(),
@@ -163,10 +164,13 @@ public final class DpoTrainStage implements RunStage {
         return scored;
     }
 
-    /** Saves the trained weights (no run id in the metadata: same seed, same bytes). */
-    static void saveCheckpoint(Policy policy, Path target, int t) throws IOException {
+    /**
+     * Saves the trained weights as the settings say (dtype, shards; by default as the base was stored),
+     * with no run id in the metadata: same seed, same bytes.
+     */
+    static void saveCheckpoint(Policy policy, Path target, int t, SaveOptions options) throws IOException {
         AtomicFiles.deleteTree(target); // a save completed by an attempt that crashed before train.json
-        policy.save(target, Map.of("iteration", Integer.toString(t)));
+        policy.save(target, Map.of("iteration", Integer.toString(t)), Map.of(), options);
     }
 
     /** Means over one epoch's steps. */

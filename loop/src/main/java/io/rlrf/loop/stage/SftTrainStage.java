@@ -58,7 +58,7 @@ public final class SftTrainStage implements RunStage {
                     }
                 }
             }
-            DpoTrainStage.saveCheckpoint(policy, ctx.file(RunLayout.CHECKPOINT), t);
+            DpoTrainStage.saveCheckpoint(policy, ctx.file(RunLayout.CHECKPOINT), t, ctx.settings().checkpoints());
             RunFiles.writeRecord(ctx.file(RunLayout.TRAIN), new TrainResult(steps, loss, 0, 0, 0, 0, 0, RunLayout.CHECKPOINT));
             return new StageFigures.Sft(steps, loss);
         } catch (IOException e) {

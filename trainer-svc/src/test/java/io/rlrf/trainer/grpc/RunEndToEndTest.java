@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
@@ -23,6 +24,12 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import io.rlrf.api.generator.v1.Answer;
+import io.rlrf.api.generator.v1.GenerateRequest;
+import io.rlrf.api.generator.v1.GenerateResponse;
+import io.rlrf.api.generator.v1.GeneratorGrpc;
+import io.rlrf.api.generator.v1.Prompt;
+import io.rlrf.api.generator.v1.SamplingParams;
 import io.rlrf.api.trainer.v1.DataConfig;
 import io.rlrf.api.trainer.v1.DpoConfig;
 import io.rlrf.api.trainer.v1.EvalConfig;
@@ -41,6 +48,12 @@ import io.rlrf.api.trainer.v1.StartRunRequest;
 import io.rlrf.api.trainer.v1.TrainerGrpc;
 import io.rlrf.api.trainer.v1.Truncation;
 import io.rlrf.api.trainer.v1.WatchRunRequest;
+import io.rlrf.model.Architecture;
+import io.rlrf.model.LlamaConfig;
+import io.rlrf.model.Policy;
+import io.rlrf.model.RopeScaling;
+import io.rlrf.model.checkpoint.Dtype;
+import io.rlrf.model.checkpoint.SaveOptions;
 import io.rlrf.trainer.service.RunSafePoints;
 import io.rlrf.trainer.service.RunService;
 
@@ -176,6 +189,72 @@ class RunEndToEndTest {
         assertTrue(Files.readString(base.resolve("eval-answers.jsonl")).contains("\"policyVersion\":\"" + version + "\""));
         assertTrue(Files.readString(Path.of("target/e2e-runs/e2e-boot/iter-1/samples.jsonl"))
                 .contains("\"policyVersion\":\"" + version + "\""));
+    }
+
+    /**
+     * Bring your own model: a random-weight Qwen2-shaped checkpoint (q/k/v biases, tied embeddings,
+     * stored as bfloat16 in several shards) with the model library's Qwen2 test tokenizer, the real
+     * Qwen2.5 chat template and a generation_config.json with two EOS ids, placed in the model store
+     * and named as the run's base. One RLRF iteration through the services; the published checkpoint
+     * is saved as its base was (qwen2, bfloat16, the same tokenizer and generation files), the
+     * generator prompts it through the template, and the run files keep the sampled ids.
+     */
+    @Test
+    void aQwen2ShapedCheckpointWithAChatTemplateRunsAnIterationThroughTheServices() throws Exception {
+        Path templates = Path.of("../model/src/test/resources/fixtures/templates/qwen2"); // the model module's fixture
+        String version = "byom/qwen2-tiny";
+        Path base = Path.of(PeerServicesResource.STORE, version);
+        if (!Files.exists(base)) {
+            LlamaConfig config = new LlamaConfig(272, 64, 128, 2, 4, 2, 16, 1024, 1e-6, 1e6, true, 261, 263,
+                    Architecture.QWEN2, RopeScaling.NONE, true, false, 0);
+            try (Policy p = Policy.initialize(config, Files.readString(templates.resolve("tokenizer.json")), 11)) {
+                p.save(base, Map.of(), Map.of(
+                        "tokenizer_config.json", Files.readString(templates.resolve("tokenizer_config.json")),
+                        "generation_config.json", Files.readString(templates.resolve("generation_config.json"))),
+                        new SaveOptions(Dtype.BF16, 64 * 1024));
+            }
+        }
+        assertTrue(Files.exists(base.resolve("model.safetensors.index.json")), "the base is sharded");
+
+        RunConfig config = tiny().toBuilder().setBaseCheckpoint(version).setSeed(9).build();
+        stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-qwen2").setConfig(config).build());
+        Run run = awaitEnd("e2e-qwen2");
+        assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
+
+        // 1. the published checkpoint is saved as its base was
+        Path out = Path.of(PeerServicesResource.STORE, "runs/e2e-qwen2/iter-1");
+        com.google.gson.JsonObject saved = com.google.gson.JsonParser.parseString(
+                Files.readString(out.resolve("config.json"))).getAsJsonObject();
+        assertEquals("qwen2", saved.get("model_type").getAsString());
+        assertEquals("bfloat16", saved.get("torch_dtype").getAsString());
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
+            assertArrayEquals(Files.readAllBytes(base.resolve(f)), Files.readAllBytes(out.resolve(f)), f);
+        }
+
+        // 2. the samples came from the base, with their sampled ids
+        Path it = Path.of("target/e2e-runs/e2e-qwen2/iter-1");
+        String samples = Files.readString(it.resolve("samples.jsonl"));
+        assertTrue(samples.contains("\"policyVersion\":\"" + version + "\""), samples);
+        assertTrue(samples.contains("\"tokenIds\":["), samples);
+
+        // 3. generator-svc now serves the published checkpoint and prompts it through the chat template
+        int generatorPort = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.grpc.clients.generator.port", Integer.class);
+        ManagedChannel gen = ManagedChannelBuilder.forAddress("127.0.0.1", generatorPort).usePlaintext().build();
+        try (Policy published = Policy.load(out)) {
+            String question = "Question:\n2+3\nAnswer:\n";
+            int[] expected = published.encodePrompt(question);
+            assertEquals(262, expected[0], "a Qwen2 prompt starts with <|im_start|>, no BOS");
+            GenerateResponse answered = GeneratorGrpc.newBlockingStub(gen).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .generate(GenerateRequest.newBuilder().setN(1).setRequirePolicyVersion("runs/e2e-qwen2/iter-1")
+                            .addPrompts(Prompt.newBuilder().setText(question))
+                            .setSampling(SamplingParams.newBuilder().setMaxNewTokens(8).setSeed(3)).build());
+            Answer a = answered.getAnswers(0);
+            assertEquals(expected.length, a.getPromptTokens());
+            assertEquals(a.getCompletionTokens(), a.getTokenIdsCount());
+        } finally {
+            gen.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     /**

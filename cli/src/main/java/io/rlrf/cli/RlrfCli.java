@@ -32,7 +32,7 @@ public final class RlrfCli implements Runnable {
     @Spec
     CommandSpec spec;
 
-    private RlrfCli() {
+    RlrfCli() {
     }
 
     public static void main(String[] args) {
@@ -40,7 +40,7 @@ public final class RlrfCli implements Runnable {
     }
 
     /** Parses {@code args}, runs the command, and returns its exit status (no System.exit, for tests). */
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         CommandLine.IFactory defaults = CommandLine.defaultFactory();
         CommandLine cli = new CommandLine(new RlrfCli(), new CommandLine.IFactory() {
             @Override

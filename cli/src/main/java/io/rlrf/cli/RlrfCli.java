@@ -55,6 +55,14 @@ public final class RlrfCli implements Runnable {
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cli.setExecutionExceptionHandler(Cli.exceptionHandler(err));
+        cli.setParameterExceptionHandler((e, args1) -> {
+            // The reason first, then the usage of the command that was being parsed.
+            PrintWriter w = e.getCommandLine().getErr();
+            w.println("error: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
+            e.getCommandLine().usage(w);
+            return Cli.USAGE;
+        });
         return cli.execute(args);
     }
 

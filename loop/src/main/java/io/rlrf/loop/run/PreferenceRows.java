@@ -1,11 +1,17 @@
 package io.rlrf.loop.run;
 
+import java.io.IOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import io.rlrf.api.reward.v1.AspectFeedback;
 import io.rlrf.api.reward.v1.Feedback;
@@ -69,6 +75,89 @@ public final class PreferenceRows {
     public static boolean paired(RunLayout layout, int t) {
         return Files.exists(layout.marker(t, io.rlrf.api.trainer.v1.Stage.STAGE_PAIR))
                 && Files.exists(layout.file(t, RunLayout.PAIRS));
+    }
+
+    /**
+     * The pairs of a preference file (JSON Lines, one row per line as {@link #of} makes them and TRL/OpenRLHF
+     * read them) as the run's pair records: each row's {@code prompt} must be {@code answerPrompt} around a
+     * question (the policy trains under that template), {@code chosen} and {@code rejected} non-empty,
+     * different strings; {@code pair_id}, {@code prompt_id} and the candidates' id, origin, score and outcome
+     * rank are kept when present, and made up from the line number when not.
+     *
+     * @throws IllegalArgumentException naming the file's line and what is wrong with it, or an empty file
+     */
+    public static List<Pair> read(Path file, AnswerPrompt answerPrompt) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (MalformedInputException e) {
+            throw new IllegalArgumentException("is not UTF-8 text");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot be read: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+        }
+        int split = answerPrompt.template().indexOf("{question}");
+        String before = answerPrompt.template().substring(0, split);
+        String after = answerPrompt.template().substring(split + "{question}".length());
+        List<Pair> pairs = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            String at = "line " + (i + 1) + ": ";
+            JsonNode row;
+            try {
+                row = RunFiles.JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(at + "is not JSON (" + e.getOriginalMessage() + ")");
+            }
+            if (row == null || !row.isObject()) {
+                throw new IllegalArgumentException(at + "is not a JSON object");
+            }
+            String prompt = text(row, "prompt", at);
+            String chosen = text(row, "chosen", at);
+            String rejected = text(row, "rejected", at);
+            if (prompt.length() < before.length() + after.length() || !prompt.startsWith(before) || !prompt.endsWith(after)) {
+                throw new IllegalArgumentException(at + "\"prompt\" is not a question under this trainer's answer template "
+                        + RunFiles.JSON.valueToTree(answerPrompt.template()) + " (export the pairs from a trainer with the "
+                        + "same rlrf.trainer.loop.answer-template)");
+            }
+            if (chosen.equals(rejected)) {
+                throw new IllegalArgumentException(at + "\"chosen\" and \"rejected\" are the same text; a pair needs two answers");
+            }
+            String question = prompt.substring(before.length(), prompt.length() - after.length());
+            String pairId = row.path("pair_id").asText("");
+            pairs.add(new Pair(pairId.isEmpty() ? "l" + (i + 1) : pairId, pairs.size(), row.path("prompt_id").asText(""),
+                    question, imported(row.path("chosen_candidate"), chosen, "l" + (i + 1) + "-chosen"),
+                    imported(row.path("rejected_candidate"), rejected, "l" + (i + 1) + "-rejected"), null, null));
+        }
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("holds no pairs");
+        }
+        return pairs;
+    }
+
+    private static String text(JsonNode row, String field, String at) {
+        JsonNode v = row.get(field);
+        if (v == null || v.isNull()) {
+            throw new IllegalArgumentException(at + "\"" + field + "\" is missing");
+        }
+        if (!v.isTextual()) {
+            throw new IllegalArgumentException(at + "\"" + field + "\" must be a string, found " + v.getNodeType());
+        }
+        if (v.asText().isEmpty()) {
+            throw new IllegalArgumentException(at + "\"" + field + "\" is empty");
+        }
+        return v.asText();
+    }
+
+    /** A candidate of an imported pair: ExportPairs's lineage columns when present. */
+    private static Candidate imported(JsonNode c, String text, String fallbackId) {
+        String id = c.path("id").asText("");
+        return new Candidate(id.isEmpty() ? fallbackId : id, text, c.path("score").asDouble(0),
+                c.path("outcome_rank").asInt(0), !REWRITE.equals(c.path("origin").asText(SAMPLE)),
+                c.path("source_answer_id").asText(""), c.path("feedback_id").asText(""), List.of());
     }
 
     private static PairCandidate candidate(Candidate c, Map<String, Feedback> feedback) {

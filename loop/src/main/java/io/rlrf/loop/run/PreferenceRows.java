@@ -15,8 +15,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.rlrf.api.reward.v1.AspectFeedback;
 import io.rlrf.api.reward.v1.Feedback;
+import io.rlrf.api.trainer.v1.Mode;
 import io.rlrf.api.trainer.v1.PairCandidate;
 import io.rlrf.api.trainer.v1.PreferenceRow;
+import io.rlrf.api.trainer.v1.RunConfig;
+import io.rlrf.common.error.Echo;
+import io.rlrf.common.error.ServiceException;
 import io.rlrf.loop.run.Records.Candidate;
 import io.rlrf.loop.run.Records.Pair;
 import io.rlrf.tasks.prompt.AnswerPrompt;
@@ -136,6 +140,28 @@ public final class PreferenceRows {
             throw new IllegalArgumentException("holds no pairs");
         }
         return pairs;
+    }
+
+    /**
+     * A MODE_DPO_OFFLINE config's preference file, read as its run will read it, when the run is
+     * started: a missing file or a bad line is refused there rather than when the run reaches its PAIR stage.
+     *
+     * @throws ServiceException INVALID_ARGUMENT naming {@code config.data.pairs_file}, the line and what is wrong
+     */
+    public static void validate(RunConfig resolved, AnswerPrompt answerPrompt) {
+        String file = resolved.getData().getPairsFile();
+        if (resolved.getMode() != Mode.MODE_DPO_OFFLINE || file.isEmpty()) {
+            return;
+        }
+        if (!Files.isRegularFile(Path.of(file))) {
+            throw ServiceException.invalidArgument("config.data.pairs_file", Echo.of(file)
+                    + " is not a file trainer-svc can read");
+        }
+        try {
+            read(Path.of(file), answerPrompt);
+        } catch (IllegalArgumentException e) {
+            throw ServiceException.invalidArgument("config.data.pairs_file", Echo.of(file) + " " + e.getMessage());
+        }
     }
 
     private static String text(JsonNode row, String field, String at) {

@@ -117,6 +117,7 @@ public class RunService {
         RunConfigValidation.runId("run_id", request.getRunId(), false);
         RunConfig resolved = resolver.resolve(request.getConfig());
         RunProblems.validate(resolved);
+        PreferenceRows.validate(resolved, config.loop().settings().answerPrompt());
         baseCheckpoint(resolved);
         if (request.getValidateOnly()) {
             return Run.newBuilder().setRunId(request.getRunId()).setConfig(resolved)

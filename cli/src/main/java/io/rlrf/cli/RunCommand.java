@@ -41,8 +41,15 @@ final class RunCommand implements Runnable {
         @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "A RunConfig file (YAML, JSON or text format).")
         Path config;
 
-        @Option(names = "--mode", paramLabel = "MODE", description = "rlrf, reward-only or sft (or MODE_RLRF, ...).")
+        @Option(names = "--mode", paramLabel = "MODE",
+                description = "rlrf, reward-only, sft or dpo-offline (or MODE_RLRF, ...).")
         String mode;
+
+        @Option(names = "--pairs", paramLabel = "FILE.jsonl",
+                description = "dpo-offline: the preference file to train on (rows as 'pairs export' writes them, or any "
+                        + "TRL/OpenRLHF rows whose prompt is under the trainer's answer template); sent as an absolute path, "
+                        + "which trainer-svc must be able to read. Implies --mode dpo-offline when no mode is given.")
+        Path pairs;
 
         @Option(names = "--task", paramLabel = "TASK", description = "The task (default: the trainer's, arith).")
         String task;
@@ -116,6 +123,12 @@ final class RunCommand implements Runnable {
             RunConfig.Builder b = config == null ? RunConfig.newBuilder() : RunConfigFiles.read(config).toBuilder();
             if (mode != null) {
                 b.setMode(mode(mode));
+            }
+            if (pairs != null) {
+                b.getDataBuilder().setPairsFile(pairs.toAbsolutePath().normalize().toString());
+                if (b.getMode() == Mode.MODE_UNSPECIFIED) {
+                    b.setMode(Mode.MODE_DPO_OFFLINE);
+                }
             }
             if (task != null) {
                 b.setTask(task);

@@ -142,6 +142,26 @@ class CliAgainstTrainerTest {
         assertTrue(resume.err().contains("NOT_FOUND"), resume.err());
     }
 
+    @Test
+    void anOfflineDpoRunFromAnExportedFileIsValidatedAndABadLineIsNamed() throws Exception {
+        String id = recordedRun();
+        Path exported = Files.createTempDirectory("export").resolve("pairs.jsonl");
+        assertEquals(0, cli("pairs", "export", id, "--out", exported.toString()).status());
+
+        Result resolved = cli("run", "start", "--pairs", exported.toString(), "--base-checkpoint", "tiny/v1", "--validate-only");
+        assertEquals(0, resolved.status(), resolved.err());
+        JsonNode config = new ObjectMapper().readTree(resolved.out());
+        assertEquals("MODE_DPO_OFFLINE", config.get("mode").asText());
+        assertEquals(exported.toAbsolutePath().toString(), config.get("data").get("pairs_file").asText());
+
+        Path bad = Files.writeString(exported.resolveSibling("bad.jsonl"), Files.readAllLines(exported).get(0) + "\n"
+                + "{\"prompt\": \"Question:\\nq\\nAnswer:\\n\", \"rejected\": \"b\"}\n");
+        Result refused = cli("run", "start", "--mode", "dpo-offline", "--pairs", bad.toString(), "--base-checkpoint", "tiny/v1");
+        assertEquals(1, refused.status());
+        assertTrue(refused.err().contains("answered INVALID_ARGUMENT: config.data.pairs_file '"), refused.err());
+        assertTrue(refused.err().contains("line 2: \"chosen\" is missing"), refused.err());
+    }
+
     /** A finished one-iteration run in the run root with the recorded rlrf run's pairs, as the trainer loads it. */
     private String recordedRun() throws Exception {
         String id = newId();

@@ -79,9 +79,9 @@ final class RunViews {
     }
 
     static void table(Iterable<Run> runs, PrintStream out) {
-        out.printf("%-24s %-12s %-12s %-10s %-21s %s%n", "RUN", "STATE", "MODE", "ITERATIONS", "CREATED", "ACCURACY");
+        out.printf(Locale.ROOT, "%-24s %-12s %-12s %-10s %-21s %s%n", "RUN", "STATE", "MODE", "ITERATIONS", "CREATED", "ACCURACY");
         for (Run r : runs) {
-            out.printf("%-24s %-12s %-12s %-10s %-21s %s%n", r.getRunId(), stateName(r.getState()),
+            out.printf(Locale.ROOT, "%-24s %-12s %-12s %-10s %-21s %s%n", r.getRunId(), stateName(r.getState()),
                     modeName(r.getConfig().getMode()), r.getIterationsCount() + "/" + r.getConfig().getIterations(),
                     time(r.getCreatedAt()), accuracy(r));
         }
@@ -89,20 +89,20 @@ final class RunViews {
 
     static void details(Run run, PrintStream out) {
         var c = run.getConfig();
-        out.printf("run        %s%n", run.getRunId());
-        out.printf("state      %s%s%n", stateName(run.getState()), run.getError().isEmpty() ? "" : ": " + run.getError());
-        out.printf("mode       %s, task %s, seed %d, judge %s%n", modeName(c.getMode()), c.getTask(), c.getSeed(),
+        out.printf(Locale.ROOT, "run        %s%n", run.getRunId());
+        out.printf(Locale.ROOT, "state      %s%s%n", stateName(run.getState()), run.getError().isEmpty() ? "" : ": " + run.getError());
+        out.printf(Locale.ROOT, "mode       %s, task %s, seed %d, judge %s%n", modeName(c.getMode()), c.getTask(), c.getSeed(),
                 c.getJudge().isEmpty() ? "(the task's)" : c.getJudge());
-        out.printf("base       %s%n", c.getBaseCheckpoint().isEmpty() ? "(the built-in base)" : c.getBaseCheckpoint());
-        out.printf("iterations %s%n", where(run));
-        out.printf("created    %s, updated %s%n", time(run.getCreatedAt()), time(run.getUpdatedAt()));
+        out.printf(Locale.ROOT, "base       %s%n", c.getBaseCheckpoint().isEmpty() ? "(the built-in base)" : c.getBaseCheckpoint());
+        out.printf(Locale.ROOT, "iterations %s%n", where(run));
+        out.printf(Locale.ROOT, "created    %s, updated %s%n", time(run.getCreatedAt()), time(run.getUpdatedAt()));
         if (!c.getLabelsMap().isEmpty()) {
-            out.printf("labels     %s%n", c.getLabelsMap());
+            out.printf(Locale.ROOT, "labels     %s%n", c.getLabelsMap());
         }
-        out.printf("%n%-9s %-28s %9s %6s %8s %8s %9s%n", "ITERATION", "POLICY", "ACCURACY", "PAIRS", "LOSS", "MARGIN",
+        out.printf(Locale.ROOT, "%n%-9s %-28s %9s %6s %8s %8s %9s%n", "ITERATION", "POLICY", "ACCURACY", "PAIRS", "LOSS", "MARGIN",
                 "ANS.TOKENS");
         if (run.hasBase() || run.hasBaseEvalAccuracy()) {
-            out.printf("%-9d %-28s %9s %6s %8s %8s %9.1f%n", 0, run.getBase().getPolicyVersion(),
+            out.printf(Locale.ROOT, "%-9d %-28s %9s %6s %8s %8s %9.1f%n", 0, run.getBase().getPolicyVersion(),
                     run.hasBaseEvalAccuracy() ? percent(run.getBaseEvalAccuracy()) : "-", "", "", "",
                     run.getBase().getMeanAnswerTokens());
         }
@@ -121,9 +121,9 @@ final class RunViews {
                 out.printf(Locale.ROOT, "%siteration %d %-17s done in %.1f s%s%n", at, s.getIteration(),
                         Experiment.stageName(s.getStage()), s.getDurationMillis() / 1000.0, Experiment.highlights(s));
             }
-            case ITERATION_COMPLETED -> out.printf("%siteration %d: held-out accuracy %s%n", at,
+            case ITERATION_COMPLETED -> out.printf(Locale.ROOT, "%siteration %d: held-out accuracy %s%n", at,
                     e.getIterationCompleted().getIteration(), percent(e.getIterationCompleted().getEvalAccuracy()));
-            case STATE_CHANGED -> out.printf("%s%s%s%n", at, stateName(e.getStateChanged().getState()),
+            case STATE_CHANGED -> out.printf(Locale.ROOT, "%s%s%s%n", at, stateName(e.getStateChanged().getState()),
                     e.getStateChanged().getError().isEmpty() ? "" : ": " + e.getStateChanged().getError());
             default -> {
             }
@@ -152,7 +152,7 @@ final class RunViews {
                 if ((code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) || ++reconnects > 5) {
                     throw e;
                 }
-                out.printf("[%s] watch interrupted (%s); reconnecting after event %d%n", runId, code, after);
+                out.printf(Locale.ROOT, "[%s] watch interrupted (%s); reconnecting after event %d%n", runId, code, after);
                 try {
                     Thread.sleep(1000L * reconnects);
                 } catch (InterruptedException interrupted) {

@@ -3,6 +3,7 @@ package io.rlrf.cli;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -78,10 +79,13 @@ final class RunViews {
         return String.format(Locale.ROOT, "%.1f%%", 100 * share);
     }
 
-    static void table(Iterable<Run> runs, PrintStream out) {
-        out.printf(Locale.ROOT, "%-24s %-12s %-12s %-10s %-21s %s%n", "RUN", "STATE", "MODE", "ITERATIONS", "CREATED", "ACCURACY");
+    static void table(List<Run> runs, PrintStream out) {
+        // The id column is as wide as the longest id, so long ids (the experiment's) keep the columns aligned.
+        int width = Math.max(3, runs.stream().mapToInt(r -> r.getRunId().length()).max().orElse(0));
+        String row = "%-" + width + "s  %-12s %-12s %-10s %-21s %s%n";
+        out.printf(Locale.ROOT, row, "RUN", "STATE", "MODE", "ITERATIONS", "CREATED", "ACCURACY");
         for (Run r : runs) {
-            out.printf(Locale.ROOT, "%-24s %-12s %-12s %-10s %-21s %s%n", r.getRunId(), stateName(r.getState()),
+            out.printf(Locale.ROOT, row, r.getRunId(), stateName(r.getState()),
                     modeName(r.getConfig().getMode()), r.getIterationsCount() + "/" + r.getConfig().getIterations(),
                     time(r.getCreatedAt()), accuracy(r));
         }

@@ -114,7 +114,10 @@ public final class PreferenceRows {
             try {
                 row = RunFiles.JSON.readTree(line);
             } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException(at + "is not JSON (" + e.getOriginalMessage() + ")");
+                // The parser's reason quotes the bad token; a short prefix of it is enough.
+                String why = e.getOriginalMessage().lines().findFirst().orElse("");
+                throw new IllegalArgumentException(at + "is not JSON (" + (why.length() <= 120 ? why : why.substring(0, 117) + "...")
+                        + ")");
             }
             if (row == null || !row.isObject()) {
                 throw new IllegalArgumentException(at + "is not a JSON object");
@@ -122,7 +125,10 @@ public final class PreferenceRows {
             String prompt = text(row, "prompt", at);
             String chosen = text(row, "chosen", at);
             String rejected = text(row, "rejected", at);
-            if (prompt.length() < before.length() + after.length() || !prompt.startsWith(before) || !prompt.endsWith(after)) {
+            String question = prompt.length() < before.length() + after.length() ? null
+                    : prompt.substring(before.length(), prompt.length() - after.length());
+            // Rendering the question back must give the prompt (a template may hold {question} more than once).
+            if (question == null || !answerPrompt.render(question).equals(prompt)) {
                 throw new IllegalArgumentException(at + "\"prompt\" is not a question under this trainer's answer template "
                         + RunFiles.JSON.valueToTree(answerPrompt.template()) + " (export the pairs from a trainer with the "
                         + "same rlrf.trainer.loop.answer-template)");
@@ -130,7 +136,6 @@ public final class PreferenceRows {
             if (chosen.equals(rejected)) {
                 throw new IllegalArgumentException(at + "\"chosen\" and \"rejected\" are the same text; a pair needs two answers");
             }
-            String question = prompt.substring(before.length(), prompt.length() - after.length());
             String pairId = row.path("pair_id").asText("");
             pairs.add(new Pair(pairId.isEmpty() ? "l" + (i + 1) : pairId, pairs.size(), row.path("prompt_id").asText(""),
                     question, imported(row.path("chosen_candidate"), chosen, "l" + (i + 1) + "-chosen"),

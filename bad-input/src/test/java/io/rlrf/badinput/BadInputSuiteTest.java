@@ -66,6 +66,7 @@ import io.rlrf.api.trainer.v1.DataConfig;
 import io.rlrf.api.trainer.v1.DpoConfig;
 import io.rlrf.api.trainer.v1.EvalConfig;
 import io.rlrf.api.trainer.v1.GetRunRequest;
+import io.rlrf.api.trainer.v1.ExportPairsRequest;
 import io.rlrf.api.trainer.v1.ListCheckpointsRequest;
 import io.rlrf.api.trainer.v1.ListRunsRequest;
 import io.rlrf.api.trainer.v1.Mode;
@@ -229,7 +230,8 @@ class BadInputSuiteTest {
                 "ListRuns", ListRunsRequest.newBuilder().setPageSize(10).build(),
                 "CancelRun", CancelRunRequest.newBuilder().setRunId("no-such-run").build(),
                 "ResumeRun", ResumeRunRequest.newBuilder().setRunId("no-such-run").build(),
-                "ListCheckpoints", ListCheckpointsRequest.newBuilder().setRunId("").build()));
+                "ListCheckpoints", ListCheckpointsRequest.newBuilder().setRunId("").build(),
+                "ExportPairs", ExportPairsRequest.newBuilder().setRunId("no-such-run").setIteration(1).build()));
         return all;
     }
 

@@ -1,7 +1,7 @@
 package io.rlrf.cli;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -11,6 +11,8 @@ import io.rlrf.loop.config.LocalTrainerConfig;
 import io.rlrf.tasks.prompt.ReflectionPrompt;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code rlrf-cli bootstrap [--store DIR]}: makes the built-in base policy that the
@@ -19,21 +21,17 @@ import io.smallrye.config.SmallRyeConfigBuilder;
  * {@code bootstrap/<key>}, and prints how it was made. {@code --store models} remakes the base the
  * repository ships (models/README.md). A base already in the store is not trained again.
  */
-final class BootstrapCommand {
+@Command(name = "bootstrap", description = "Makes the built-in base policy that the -Drlrf.trainer.bootstrap.* settings "
+        + "describe, in this process, into a model store, and prints how it was made; a base already there is not "
+        + "trained again. --store models remakes the base the repository ships.")
+final class BootstrapCommand extends Cli.Command implements Callable<Integer> {
 
-    private BootstrapCommand() {
-    }
+    @Option(names = "--store", paramLabel = "DIR", defaultValue = ".rlrf/models",
+            description = "The model store (default: ${DEFAULT-VALUE}).")
+    Path store;
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        Path store = Path.of(".rlrf", "models");
-        for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--store") && i + 1 < args.length) {
-                store = Path.of(args[++i]);
-            } else {
-                err.println("unknown option or missing value: " + args[i] + " (usage: rlrf-cli bootstrap [--store DIR])");
-                return 2;
-            }
-        }
+    @Override
+    public Integer call() throws Exception {
         SmallRyeConfig config = new SmallRyeConfigBuilder().addDefaultSources().withMapping(LocalTrainerConfig.class)
                 .build();
         LocalTrainerConfig settings = config.getConfigMapping(LocalTrainerConfig.class);
@@ -44,12 +42,8 @@ final class BootstrapCommand {
                 out.printf("[bootstrap] step %d/%d (%.0f s)%n", done, total, (System.nanoTime() - start) / 1e9);
             }
         });
-        try {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));
         out.printf("base %s in %s%n", result.version(), store);
-        return 0;
+        return Cli.OK;
     }
 }

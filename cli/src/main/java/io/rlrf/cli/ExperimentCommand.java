@@ -1,14 +1,10 @@
 package io.rlrf.cli;
 
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-
-import com.google.protobuf.TextFormat;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -27,6 +23,8 @@ import io.rlrf.loop.config.LocalTrainerConfig;
 import io.rlrf.loop.local.LocalTrainer;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code rlrf-cli experiment}: option parsing and output around {@link Experiment}, through
@@ -34,69 +32,84 @@ import io.smallrye.config.SmallRyeConfigBuilder;
  * generator, judge and reflector as libraries; trainer settings from {@code -Drlrf.trainer.*} system
  * properties, as trainer-svc reads them).
  */
-final class ExperimentCommand {
+@Command(name = "experiment", description = "Runs the built-in comparison: per seed, one run per mode from the same "
+        + "base with the same candidate budget per prompt; prints progress and the tables, and writes results.json and "
+        + "accuracy.png. Exit status 0 when every run succeeded, 1 when one failed.")
+final class ExperimentCommand extends Cli.Command implements Callable<Integer> {
 
-    private ExperimentCommand() {
+    @Option(names = "--trainer", paramLabel = "HOST:PORT", defaultValue = Targets.TRAINER,
+            description = "trainer-svc's gRPC address (default: ${DEFAULT-VALUE}).")
+    String trainer;
+
+    @Option(names = {"--generator", "--reward", "--reflector"}, paramLabel = "HOST:PORT", hidden = true,
+            description = "Accepted for symmetry with probe (bin/rlrf passes all four); the experiment talks to trainer-svc only.")
+    String ignoredPeer;
+
+    @Option(names = "--seeds", paramLabel = "S1,S2,...", split = ",", defaultValue = "1",
+            description = "Run seeds (default: ${DEFAULT-VALUE}).")
+    List<Long> seeds;
+
+    @Option(names = "--iterations", paramLabel = "N", defaultValue = "2", description = "Iterations per run (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--train-prompts", paramLabel = "N", description = "Training prompts per iteration (default: the trainer's).")
+    Integer trainPrompts;
+
+    @Option(names = "--eval-prompts", paramLabel = "N", description = "Held-out prompts (default: the trainer's).")
+    Integer evalPrompts;
+
+    @Option(names = "--modes", paramLabel = "M1,M2,...", split = ",",
+            description = "Modes to compare: reward-only, rlrf, sft, rlrf-novalues (default: reward-only,rlrf).")
+    List<String> modes;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A partial RunConfig applied to every run before the experiment's own settings: YAML (.yaml, "
+                    + ".yml), JSON (.json) or protobuf text format (anything else).")
+    Path config;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = ".rlrf/experiment",
+            description = "Where results.json and accuracy.png go (default: ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:RLRF_ACCESS_TOKEN}",
+            description = "Access token for trainer-svc (default: $RLRF_ACCESS_TOKEN).")
+    String token;
+
+    @Option(names = "--commit", paramLabel = "SHA", defaultValue = "", description = "Commit recorded in results.json.")
+    String commit;
+
+    @Option(names = "--in-process", description = "Run the stages in this process with in-process peers (no services).")
+    boolean inProcess;
+
+    @Option(names = "--store", paramLabel = "DIR", defaultValue = ".rlrf/models",
+            description = "In-process: the model store (default: ${DEFAULT-VALUE}).")
+    Path store;
+
+    @Option(names = "--runs", paramLabel = "DIR", defaultValue = ".rlrf/runs-in-process",
+            description = "In-process: the run root (default: ${DEFAULT-VALUE}).")
+    Path runRoot;
+
+    @Override
+    String peer() {
+        return "trainer-svc at " + trainer;
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        String trainer = Targets.DEFAULTS.get("trainer");
-        List<Long> seeds = List.of(1L);
-        int iterations = 2;
-        Integer trainPrompts = null;
-        Integer evalPrompts = null;
-        Path dir = Path.of(".rlrf", "experiment");
-        String token = System.getenv().getOrDefault("RLRF_ACCESS_TOKEN", "");
-        boolean inProcess = false;
-        Path store = Path.of(".rlrf", "models");
-        Path runRoot = Path.of(".rlrf", "runs-in-process");
-        RunConfig overrides = RunConfig.getDefaultInstance();
-        String commit = "";
-        List<String> modes = Experiment.DEFAULT_MODES;
+    @Override
+    public Integer call() {
         Experiment.Plan plan;
         try {
-            for (int i = 1; i < args.length; i++) {
-                String option = args[i];
-                if (option.equals("--in-process")) {
-                    inProcess = true;
-                    continue;
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(option + " needs a value");
-                }
-                String value = args[++i];
-                switch (option) {
-                    case "--trainer" -> trainer = value;
-                    case "--generator", "--reward", "--reflector" -> {
-                        // accepted for symmetry with probe; the experiment talks to trainer-svc only
-                    }
-                    case "--seeds" -> {
-                        List<Long> parsed = new ArrayList<>();
-                        for (String s : value.split(",")) {
-                            parsed.add(Long.parseLong(s.strip()));
-                        }
-                        seeds = List.copyOf(parsed);
-                    }
-                    case "--iterations" -> iterations = positive(option, value);
-                    case "--train-prompts" -> trainPrompts = positive(option, value);
-                    case "--eval-prompts" -> evalPrompts = positive(option, value);
-                    case "--out" -> dir = Path.of(value);
-                    case "--token" -> token = value;
-                    case "--store" -> store = Path.of(value);
-                    case "--runs" -> runRoot = Path.of(value);
-                    case "--config" -> overrides = readConfig(Path.of(value));
-                    case "--commit" -> commit = value;
-                    case "--modes" -> modes = List.of(value.split(",")).stream().map(String::strip).toList();
-                    default -> throw new IllegalArgumentException("unknown option " + option);
-                }
+            positive("--iterations", iterations);
+            if (trainPrompts != null) {
+                positive("--train-prompts", trainPrompts);
             }
-            plan = new Experiment.Plan(seeds, iterations, trainPrompts, evalPrompts, overrides, modes);
-        } catch (NumberFormatException e) {
-            err.println("bad number: " + e.getMessage());
-            return 2;
+            if (evalPrompts != null) {
+                positive("--eval-prompts", evalPrompts);
+            }
+            RunConfig overrides = config == null ? RunConfig.getDefaultInstance() : RunConfigFiles.read(config);
+            plan = new Experiment.Plan(List.copyOf(seeds), iterations, trainPrompts, evalPrompts, overrides,
+                    (modes == null ? Experiment.DEFAULT_MODES : modes).stream().map(String::strip).toList());
         } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            return 2;
+            throw new Cli.UsageError(e.getMessage());
         }
         ManagedChannel channel = inProcess ? null : ManagedChannelBuilder.forTarget(trainer).usePlaintext().build();
         long start = System.nanoTime();
@@ -108,19 +121,13 @@ final class ExperimentCommand {
             ResultsFiles.writeJson(results, json, commit);
             ResultsFiles.writePlot(results, png);
             out.printf("%nwrote %s and %s; experiment took %.1f min%n", json, png, (System.nanoTime() - start) / 60e9);
-            return 0;
-        } catch (Experiment.Failed e) {
-            err.println("experiment failed: " + e.getMessage());
-            return 1;
-        } catch (ServiceException e) {
-            err.println("experiment failed: " + e.getMessage());
-            return 1;
+            return Cli.OK;
+        } catch (Experiment.Failed | ServiceException e) {
+            throw new Cli.Failure("experiment failed: " + e.getMessage());
         } catch (StatusRuntimeException e) {
-            err.println("experiment failed: trainer-svc at " + trainer + " answered " + e.getStatus());
-            return 1;
+            throw new Cli.Failure("experiment failed: trainer-svc at " + trainer + " answered " + Cli.describe(e.getStatus()));
         } catch (IOException e) {
-            err.println("could not write the results: " + e.getMessage());
-            return 1;
+            throw new Cli.Failure("could not write the results: " + e.getMessage());
         } finally {
             if (channel != null) {
                 channel.shutdownNow();
@@ -141,24 +148,9 @@ final class ExperimentCommand {
                 RunListener.NONE));
     }
 
-    /** A partial RunConfig in protobuf text format (the form of the loop's run-defaults.textproto). */
-    private static RunConfig readConfig(Path file) {
-        try {
-            RunConfig.Builder b = RunConfig.newBuilder();
-            TextFormat.getParser().merge(Files.readString(file), b);
-            return b.build();
-        } catch (TextFormat.ParseException e) {
-            throw new IllegalArgumentException("--config " + file + " is not a RunConfig in text format: " + e.getMessage());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read --config " + file + ": " + e.getMessage());
+    private static void positive(String option, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(option + " must be positive, got " + value);
         }
-    }
-
-    private static int positive(String option, String value) {
-        int v = Integer.parseInt(value);
-        if (v <= 0) {
-            throw new IllegalArgumentException(option + " must be positive, got " + v);
-        }
-        return v;
     }
 }

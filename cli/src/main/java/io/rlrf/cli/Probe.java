@@ -33,6 +33,7 @@ import io.rlrf.api.reward.v1.ListRubricsRequest;
 import io.rlrf.api.reward.v1.RewardGrpc;
 import io.rlrf.api.trainer.v1.CancelRunRequest;
 import io.rlrf.api.trainer.v1.GetRunRequest;
+import io.rlrf.api.trainer.v1.ExportPairsRequest;
 import io.rlrf.api.trainer.v1.ListCheckpointsRequest;
 import io.rlrf.api.trainer.v1.ListRunsRequest;
 import io.rlrf.api.trainer.v1.Mode;
@@ -161,6 +162,15 @@ public final class Probe {
                 ResumeRunRequest.newBuilder().setRunId(NO_SUCH_RUN).build()).getState().name()));
         results.add(call("trainer", "ListCheckpoints", () -> trainer.listCheckpoints(
                 ListCheckpointsRequest.getDefaultInstance()).getCheckpointsCount() + " checkpoint(s)"));
+        results.add(call("trainer", "ExportPairs", () -> {
+            var rows = trainer.exportPairs(ExportPairsRequest.newBuilder().setRunId(NO_SUCH_RUN).build());
+            int count = 0;
+            while (rows.hasNext()) {
+                rows.next();
+                count++;
+            }
+            return count + " row(s)";
+        }));
         return results;
     }
 

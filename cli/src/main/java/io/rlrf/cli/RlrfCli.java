@@ -1,124 +1,74 @@
 package io.rlrf.cli;
 
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
 /**
- * Command-line client of the RLRF services.
- *
- * <pre>
- * rlrf-cli health [--generator HOST:PORT] [--reward ...] [--reflector ...] [--trainer ...]
- * rlrf-cli probe  [same options]
- * rlrf-cli experiment [--trainer HOST:PORT] [--seeds 1,2,3] [--iterations N] [--train-prompts N]
- *                     [--eval-prompts N] [--modes reward-only,rlrf,sft,rlrf-novalues] [--config RUNCONFIG.textproto]
- *                     [--out DIR] [--token TOKEN] [--commit SHA] [--in-process [--store DIR] [--runs DIR]]
- * rlrf-cli bootstrap [--store DIR]
- * </pre>
- *
- * {@code health} checks grpc.health.v1 on each service; {@code probe} also calls every RPC with a
- * valid, side-effect-free request and prints what it answered. Exit status 0 when every service is
- * SERVING and no RPC failed (answering UNIMPLEMENTED is not a failure), 1 otherwise, 2 on bad usage.
- * {@code experiment} runs the built-in comparison ({@link io.rlrf.cli.experiment.Experiment}) through trainer-svc, prints
- * its tables and writes {@code results.json} and {@code accuracy.png} to the output folder (default
- * {@code .rlrf/experiment}); the token (or the environment variable {@code RLRF_ACCESS_TOKEN}) is sent
- * when trainer-svc requires one. Exit status 0 when every run succeeded.
+ * Command-line client of the RLRF services ({@code bin/rlrf} runs it): {@code health}, {@code probe},
+ * {@code experiment}, {@code bootstrap}, {@code run start}, {@code runs list|show|watch|resume|cancel}
+ * and {@code pairs export}. Every command documents its options under {@code --help} (exit status 0);
+ * the exit statuses are {@link Cli#OK}, {@link Cli#FAILED} and {@link Cli#USAGE}.
  */
-public final class RlrfCli {
+@Command(name = "rlrf-cli", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true, version = "rlrf-cli 0.1.0",
+        usageHelpAutoWidth = true, sortOptions = false,
+        description = "Command-line client of the RLRF services: health checks, runs through trainer-svc, pairs export, "
+                + "the built-in experiment.",
+        exitCodeListHeading = "%nExit status:%n", exitCodeList = {
+            "0:ok (for a run: it succeeded)",
+            "1:a run failed or was cancelled; a service answered with an error (printed as its gRPC status and message) "
+                    + "or could not be reached; an output file could not be written",
+            "2:bad usage: an unknown command or option, a bad value, an unreadable or invalid config or pairs file"},
+        subcommands = {HealthCommand.class, ProbeCommand.class, RunCommand.class, RunsCommand.class, PairsCommand.class,
+            ExperimentCommand.class, BootstrapCommand.class, CommandLine.HelpCommand.class})
+public final class RlrfCli implements Runnable {
 
-    private RlrfCli() {
+    @Spec
+    CommandSpec spec;
+
+    RlrfCli() {
     }
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length > 0 && args[0].equals("experiment")) {
-            return ExperimentCommand.run(args, out, err);
-        }
-        if (args.length > 0 && args[0].equals("bootstrap")) {
-            return BootstrapCommand.run(args, out, err);
-        }
-        if (args.length == 0 || !(args[0].equals("health") || args[0].equals("probe"))) {
-            err.println("usage: rlrf-cli (health|probe) [--generator HOST:PORT] [--reward HOST:PORT]"
-                    + " [--reflector HOST:PORT] [--trainer HOST:PORT]");
-            err.println("       rlrf-cli experiment [--trainer HOST:PORT] [--seeds 1,2,3] [--iterations N]"
-                    + " [--train-prompts N] [--eval-prompts N] [--modes reward-only,rlrf,sft,rlrf-novalues]"
-                    + " [--config RUNCONFIG.textproto] [--out DIR] [--token TOKEN] [--commit SHA]"
-                    + " [--in-process [--store DIR] [--runs DIR]]");
-            err.println("       rlrf-cli bootstrap [--store DIR]");
-            return 2;
-        }
-        Map<String, String> targets = new LinkedHashMap<>();
-        for (String service : Targets.ORDER) {
-            targets.put(service, Targets.DEFAULTS.get(service));
-        }
-        for (int i = 1; i < args.length; i++) {
-            String name = args[i].startsWith("--") ? args[i].substring(2) : "";
-            if (!targets.containsKey(name) || i + 1 >= args.length) {
-                err.println("unknown option or missing HOST:PORT: " + args[i]);
-                return 2;
-            }
-            targets.put(name, args[++i]);
-        }
-
-        Map<String, ManagedChannel> channels = new LinkedHashMap<>();
-        targets.forEach((service, target) -> channels.put(service,
-                ManagedChannelBuilder.forTarget(target).usePlaintext().build()));
-        try {
-            List<Probe.Result> results = new ArrayList<>();
-            channels.forEach((service, channel) -> results.add(Probe.health(service, channel)));
-            boolean healthy = results.stream().allMatch(r -> r.outcome() == Probe.Outcome.IMPLEMENTED);
-            if (args[0].equals("probe") && healthy) {
-                results.addAll(Probe.rpcs(channels));
-            }
-            print(results, targets, out);
-            boolean failed = !healthy || results.stream().anyMatch(r -> r.outcome() == Probe.Outcome.FAILED);
-            return failed ? 1 : 0;
-        } finally {
-            for (ManagedChannel channel : channels.values()) {
-                channel.shutdownNow();
-                try {
-                    channel.awaitTermination(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+    /** Parses {@code args}, runs the command, and returns its exit status (no System.exit, for tests). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine cli = new CommandLine(new RlrfCli(), new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                K made = defaults.create(type);
+                if (made instanceof Cli.Command c) {
+                    c.streams(out, err);
                 }
+                return made;
             }
-        }
+        });
+        cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cli.setExecutionExceptionHandler(Cli.exceptionHandler(err));
+        cli.setParameterExceptionHandler((e, args1) -> {
+            // The reason first, then the usage of the command that was being parsed.
+            PrintWriter w = e.getCommandLine().getErr();
+            w.println("error: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
+            e.getCommandLine().usage(w);
+            return Cli.USAGE;
+        });
+        return cli.execute(args);
     }
 
-    private static void print(List<Probe.Result> results, Map<String, String> targets, PrintStream out) {
-        out.printf("%-10s %-16s %-30s %-16s %s%n", "SERVICE", "TARGET", "RPC", "OUTCOME", "DETAIL");
-        for (Probe.Result r : results) {
-            String outcome = switch (r.outcome()) {
-                case IMPLEMENTED -> "ok";
-                case NOT_IMPLEMENTED -> "not implemented";
-                case FAILED -> "FAILED";
-            };
-            // The services say which build lacks what after "in this build: "; the RPC is already a column.
-            String detail = r.detail();
-            int why = detail.indexOf("in this build: ");
-            if (r.outcome() == Probe.Outcome.NOT_IMPLEMENTED && why >= 0) {
-                detail = detail.substring(why + "in this build: ".length());
-            }
-            out.printf("%-10s %-16s %-30s %-16s %s%n", r.service(), targets.get(r.service()), r.rpc(), outcome,
-                    abbreviate(detail, 110));
-        }
-        long notImplemented = results.stream().filter(r -> r.outcome() == Probe.Outcome.NOT_IMPLEMENTED).count();
-        long failed = results.stream().filter(r -> r.outcome() == Probe.Outcome.FAILED).count();
-        out.printf("%d checked: %d ok, %d not implemented yet, %d failed%n", results.size(),
-                results.size() - notImplemented - failed, notImplemented, failed);
-    }
-
-    private static String abbreviate(String text, int max) {
-        String oneLine = text.replace('\n', ' ');
-        return oneLine.length() <= max ? oneLine : oneLine.substring(0, max - 3) + "...";
+    /** No command given: the usage, as bad usage. */
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 }

@@ -6,15 +6,20 @@ import java.util.Map;
 /** Where each service listens: the documented defaults, overridable per service. */
 public final class Targets {
 
+    public static final String GENERATOR = "127.0.0.1:8711";
+    public static final String REFLECTOR = "127.0.0.1:8712";
+    public static final String REWARD = "127.0.0.1:8713";
+    public static final String TRAINER = "127.0.0.1:8714";
+
     /** Service name -> default host:port (gRPC and HTTP share the port). */
     public static final Map<String, String> DEFAULTS;
 
     static {
         Map<String, String> defaults = new LinkedHashMap<>();
-        defaults.put("generator", "127.0.0.1:8711");
-        defaults.put("reflector", "127.0.0.1:8712");
-        defaults.put("reward", "127.0.0.1:8713");
-        defaults.put("trainer", "127.0.0.1:8714");
+        defaults.put("generator", GENERATOR);
+        defaults.put("reflector", REFLECTOR);
+        defaults.put("reward", REWARD);
+        defaults.put("trainer", TRAINER);
         DEFAULTS = Map.copyOf(defaults);
     }
 

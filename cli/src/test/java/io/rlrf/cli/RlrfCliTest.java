@@ -34,7 +34,7 @@ class RlrfCliTest {
         var err = new ByteArrayOutputStream();
         assertEquals(2, RlrfCli.run(new String[] {"frobnicate"}, new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err)));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("usage: rlrf-cli"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Usage: rlrf-cli"), err.toString(StandardCharsets.UTF_8));
         assertEquals(2, RlrfCli.run(new String[] {"health", "--nosuch", "x:1"}, new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(new ByteArrayOutputStream())));
     }

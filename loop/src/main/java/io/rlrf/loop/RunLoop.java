@@ -19,6 +19,7 @@ import io.rlrf.loop.run.RunLayout;
 import io.rlrf.loop.stage.BootstrapStage;
 import io.rlrf.loop.stage.DpoTrainStage;
 import io.rlrf.loop.stage.EvaluateStage;
+import io.rlrf.loop.stage.ImportPairsStage;
 import io.rlrf.loop.stage.JudgeStage;
 import io.rlrf.loop.stage.PairStage;
 import io.rlrf.loop.stage.PublishStage;
@@ -97,7 +98,7 @@ public final class RunLoop {
             case STAGE_SELECT -> new SelectStage();
             case STAGE_REFLECT -> new ReflectStage();
             case STAGE_JUDGE_REFINEMENTS -> JudgeStage.rewrites();
-            case STAGE_PAIR -> new PairStage();
+            case STAGE_PAIR -> mode == Mode.MODE_DPO_OFFLINE ? new ImportPairsStage() : new PairStage();
             case STAGE_TRAIN -> mode == Mode.MODE_SFT ? new SftTrainStage() : new DpoTrainStage();
             case STAGE_PUBLISH -> new PublishStage();
             case STAGE_EVALUATE -> new EvaluateStage();

@@ -208,17 +208,17 @@ public final class Experiment {
         return new RunResult(mode, seed, run, stages, wall);
     }
 
-    static String stageName(io.rlrf.api.trainer.v1.Stage stage) {
+    public static String stageName(io.rlrf.api.trainer.v1.Stage stage) {
         return stage.name().substring("STAGE_".length()).toLowerCase(Locale.ROOT);
     }
 
-    static String bar(long done, long total) {
+    public static String bar(long done, long total) {
         int width = 20;
         int filled = (int) Math.min(width, total == 0 ? 0 : done * width / total);
         return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "]";
     }
 
-    private static String highlights(StageCompleted s) {
+    public static String highlights(StageCompleted s) {
         StringBuilder b = new StringBuilder();
         for (String key : List.of("cached", "dev_accuracy", "samples", "rewrites", "mean_score", "pairs",
                 "refine_acceptance_rate", "chosen_refined", "loss", "preference_loss", "nll_loss", "reward_accuracy",

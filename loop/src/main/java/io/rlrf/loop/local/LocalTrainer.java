@@ -16,8 +16,10 @@ import io.rlrf.loop.bootstrap.BootstrapSpec;
 import io.rlrf.loop.config.LocalTrainerConfig;
 import io.rlrf.loop.plan.RunDefaults;
 import io.rlrf.loop.plan.RunProblems;
+import io.rlrf.loop.run.PreferenceRows;
 import io.rlrf.loop.run.RunHandle;
 import io.rlrf.loop.run.RunStore;
+import io.rlrf.tasks.prompt.AnswerPrompt;
 import io.rlrf.tasks.prompt.ReflectionPrompt;
 import io.rlrf.tasks.verify.VerifierParams;
 
@@ -33,6 +35,7 @@ public final class LocalTrainer implements AutoCloseable {
 
     private final RunStore runs;
     private final RunDefaults defaults;
+    private final AnswerPrompt answerPrompt;
     private final LocalPeers peers;
     private final RunLoop loop;
 
@@ -45,6 +48,7 @@ public final class LocalTrainer implements AutoCloseable {
             VerifierParams verifier, ReflectionPrompt reflection, int batchSize, RunListener listener) {
         this.runs = new RunStore(runRoot);
         this.defaults = defaults;
+        this.answerPrompt = settings.answerPrompt();
         this.peers = new LocalPeers(store, batchSize, verifier, reflection);
         this.loop = new RunLoop(peers.peers(), settings, store, new Bootstrap(bootstrap, settings.answerPrompt(), store),
                 listener, SafePoints.NONE);
@@ -68,6 +72,7 @@ public final class LocalTrainer implements AutoCloseable {
     public RunConfig resolve(RunConfig requested) {
         RunConfig resolved = defaults.resolve(requested);
         RunProblems.validate(resolved);
+        PreferenceRows.validate(resolved, answerPrompt);
         return resolved;
     }
 

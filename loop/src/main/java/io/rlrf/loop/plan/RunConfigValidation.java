@@ -97,6 +97,15 @@ public final class RunConfigValidation {
             Check.atLeast("config.data.difficulty_levels[" + i + "]", data.getDifficultyLevels(i), 1);
         }
 
+        // MODE_DPO_OFFLINE trains on a preference file (its lines are checked when the run is started).
+        if (mode == Mode.MODE_DPO_OFFLINE && data.getPairsFile().isEmpty()) {
+            throw ServiceException.invalidArgument("config.data.pairs_file",
+                    "is required in MODE_DPO_OFFLINE: the preference file (JSON Lines) to train on");
+        }
+        if (mode != Mode.MODE_DPO_OFFLINE && !data.getPairsFile().isEmpty()) {
+            throw ServiceException.invalidArgument("config.data.pairs_file", "is only for MODE_DPO_OFFLINE, not " + mode.name());
+        }
+
         // Step 1: sampling.
         SamplingConfig sampling = resolved.getSampling();
         Limit maxNewTokens = new Limit(prefix + "max-new-tokens", limits.maxNewTokens());

@@ -47,9 +47,12 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
         }
     }
 
-    /** Which prompts: the task, the splits, the levels, how many per iteration. */
+    /**
+     * Which prompts: the task, the splits, the levels, how many per iteration; MODE_DPO_OFFLINE's
+     * preference file (empty in the other modes).
+     */
     public record DataPlan(String task, int trainPrompts, int evalPrompts, String trainSplit, String evalSplit,
-            List<Integer> levels) {
+            List<Integer> levels, String pairsFile) {
     }
 
     /** Steps 3-5: the top k answers per prompt get m / k rewrites each. */
@@ -149,7 +152,7 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
         var e = c.getEval();
         return new RunPlan(c, c.getMode(), c.getSeed(), c.getIterations(), c.getBaseCheckpoint(),
                 new DataPlan(c.getTask(), d.getTrainPrompts(), d.getEvalPrompts(), d.getTrainSplit(), d.getEvalSplit(),
-                        List.copyOf(d.getDifficultyLevelsList())),
+                        List.copyOf(d.getDifficultyLevelsList()), d.getPairsFile()),
                 c.getJudge(), s.getN(), new SamplingParams(s.getTemperature(), s.getTopP(), s.getTopK(), s.getMaxNewTokens(), stop, 0,
                         false),
                 new AnswerCap(s.getLengthFactor()),
@@ -178,6 +181,10 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
         }
         if (mode == Mode.MODE_SFT) {
             return List.of(Stage.STAGE_TRAIN, Stage.STAGE_PUBLISH, Stage.STAGE_EVALUATE);
+        }
+        if (mode == Mode.MODE_DPO_OFFLINE) {
+            // PAIR reads the preference file instead of pairing candidates.
+            return List.of(Stage.STAGE_PAIR, Stage.STAGE_TRAIN, Stage.STAGE_PUBLISH, Stage.STAGE_EVALUATE);
         }
         if (!reflection.enabled()) {
             return List.of(Stage.STAGE_SAMPLE, Stage.STAGE_JUDGE, Stage.STAGE_PAIR, Stage.STAGE_TRAIN,

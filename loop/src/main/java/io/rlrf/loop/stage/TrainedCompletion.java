@@ -1,5 +1,7 @@
 package io.rlrf.loop.stage;
 
+import java.util.Arrays;
+
 import io.rlrf.api.trainer.v1.Truncation;
 import io.rlrf.loop.run.Records.Candidate;
 import io.rlrf.model.Policy;
@@ -19,7 +21,8 @@ import io.rlrf.model.Policy;
  * as {@code pairing.truncated} says, it is not paired at all (DROP), or trained as the unfinished
  * sequence it is, its sampled ids with no EOS (UNFINISHED).</li>
  * <li>An answer from a run file written before ids were kept: its text encoded with EOS appended, as
- * such runs were trained, so they still resume.</li>
+ * such runs were trained, so they still resume. A pair imported from a preference file (MODE_DPO_OFFLINE)
+ * holds text too; an answer the file marks as cut at its cap gets no EOS.</li>
  * </ul>
  * Ids belong to the policy that sampled them: an answer sampled by another version than the one being
  * trained, or holding an id outside its vocabulary (another tokenizer), is an error, never a silent
@@ -37,9 +40,16 @@ final class TrainedCompletion {
      *         truncated answer was paired although {@code truncated} is DROP
      */
     static int[] of(Candidate answer, Policy policy, String version, Truncation truncated) {
+        if (answer.truncated() && truncated != Truncation.TRUNCATION_UNFINISHED) {
+            throw new IllegalStateException("answer " + answer.id() + " was cut at its token cap and paired, but "
+                    + "pairing.truncated is " + truncated.name());
+        }
         int[] ids = answer.tokenIds();
         if (ids == null) {
-            return policy.encodeCompletion(answer.text());
+            // a run file from before ids were kept, or a pair imported from a file: its text, with EOS
+            // unless it was cut at its token cap
+            int[] encoded = policy.encodeCompletion(answer.text());
+            return answer.truncated() ? Arrays.copyOf(encoded, encoded.length - 1) : encoded;
         }
         if (!version.equals(answer.policyVersion())) {
             throw new IllegalStateException("answer " + answer.id() + " was sampled by policy '" + answer.policyVersion()
@@ -52,10 +62,6 @@ final class TrainedCompletion {
                         + ", outside the vocabulary of '" + version + "' (vocab_size " + vocab
                         + "): its ids come from another tokenizer");
             }
-        }
-        if (answer.truncated() && truncated != Truncation.TRUNCATION_UNFINISHED) {
-            throw new IllegalStateException("answer " + answer.id() + " was cut at its token cap and paired, but "
-                    + "pairing.truncated is " + truncated.name());
         }
         return ids.clone();
     }

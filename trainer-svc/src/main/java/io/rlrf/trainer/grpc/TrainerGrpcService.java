@@ -5,11 +5,13 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.rlrf.api.trainer.v1.CancelRunRequest;
+import io.rlrf.api.trainer.v1.ExportPairsRequest;
 import io.rlrf.api.trainer.v1.GetRunRequest;
 import io.rlrf.api.trainer.v1.ListCheckpointsRequest;
 import io.rlrf.api.trainer.v1.ListCheckpointsResponse;
 import io.rlrf.api.trainer.v1.ListRunsRequest;
 import io.rlrf.api.trainer.v1.ListRunsResponse;
+import io.rlrf.api.trainer.v1.PreferenceRow;
 import io.rlrf.api.trainer.v1.ResumeRunRequest;
 import io.rlrf.api.trainer.v1.Run;
 import io.rlrf.api.trainer.v1.RunEvent;
@@ -71,6 +73,12 @@ public class TrainerGrpcService implements TrainerGrpc.AsyncService, BindableSer
     public void resumeRun(ResumeRunRequest request, StreamObserver<Run> response) {
         response.onNext(runs.resume(request));
         response.onCompleted();
+    }
+
+    @Override
+    public void exportPairs(ExportPairsRequest request, StreamObserver<PreferenceRow> rows) {
+        runs.exportPairs(request, rows::onNext);
+        rows.onCompleted();
     }
 
     @Override

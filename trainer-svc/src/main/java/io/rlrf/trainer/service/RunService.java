@@ -23,11 +23,13 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.Startup;
 import io.rlrf.api.trainer.v1.CancelRunRequest;
 import io.rlrf.api.trainer.v1.Checkpoint;
+import io.rlrf.api.trainer.v1.ExportPairsRequest;
 import io.rlrf.api.trainer.v1.GetRunRequest;
 import io.rlrf.api.trainer.v1.ListCheckpointsRequest;
 import io.rlrf.api.trainer.v1.ListCheckpointsResponse;
 import io.rlrf.api.trainer.v1.ListRunsRequest;
 import io.rlrf.api.trainer.v1.ListRunsResponse;
+import io.rlrf.api.trainer.v1.PreferenceRow;
 import io.rlrf.api.trainer.v1.ResumeRunRequest;
 import io.rlrf.api.trainer.v1.Run;
 import io.rlrf.api.trainer.v1.RunConfig;
@@ -40,10 +42,14 @@ import io.rlrf.common.error.ServiceException;
 import io.rlrf.loop.RunLoop;
 import io.rlrf.loop.plan.RunConfigValidation;
 import io.rlrf.loop.plan.RunProblems;
+import io.rlrf.loop.run.PreferenceRows;
 import io.rlrf.loop.run.RunHandle;
+import io.rlrf.loop.run.RunLayout;
 import io.rlrf.loop.run.RunStore;
 import io.rlrf.loop.stage.StageContext;
+import io.rlrf.common.validation.Check;
 import io.rlrf.common.validation.StorePaths;
+import io.rlrf.tasks.prompt.AnswerPrompt;
 import io.rlrf.trainer.config.TrainerConfig;
 import io.rlrf.trainer.mapping.TrainerRequests;
 
@@ -111,6 +117,7 @@ public class RunService {
         RunConfigValidation.runId("run_id", request.getRunId(), false);
         RunConfig resolved = resolver.resolve(request.getConfig());
         RunProblems.validate(resolved);
+        PreferenceRows.validate(resolved, config.loop().settings().answerPrompt());
         baseCheckpoint(resolved);
         if (request.getValidateOnly()) {
             return Run.newBuilder().setRunId(request.getRunId()).setConfig(resolved)
@@ -230,6 +237,35 @@ public class RunService {
         store.requestCancel(h, false);
         submit(h);
         return h.run();
+    }
+
+    /**
+     * Sends the run's preference pairs as TRL/OpenRLHF rows, under this trainer's answer template: one
+     * iteration's, or (iteration 0) those of every iteration whose PAIR stage has finished.
+     */
+    public void exportPairs(ExportPairsRequest request, Consumer<PreferenceRow> rows) {
+        RunConfigValidation.runId("run_id", request.getRunId(), true);
+        Check.atLeast("iteration", request.getIteration(), 0);
+        RunHandle h = require(request.getRunId());
+        Run run = h.run();
+        int iterations = run.getConfig().getIterations();
+        if (request.getIteration() > iterations) {
+            throw ServiceException.invalidArgument("iteration", "must be at most the run's " + iterations
+                    + " iteration(s), got " + request.getIteration());
+        }
+        RunLayout layout = new RunLayout(h.dir(), h.id(), run.getConfig().getBaseCheckpoint());
+        AnswerPrompt template = config.loop().settings().answerPrompt();
+        if (request.getIteration() > 0) {
+            if (!PreferenceRows.paired(layout, request.getIteration())) {
+                throw ServiceException.failedPrecondition("run " + h.id() + " has not finished the PAIR stage of iteration "
+                        + request.getIteration() + " (state " + run.getState().name() + ")");
+            }
+            PreferenceRows.of(layout, request.getIteration(), template).forEach(rows);
+            return;
+        }
+        for (int t = 1; t <= iterations && PreferenceRows.paired(layout, t); t++) {
+            PreferenceRows.of(layout, t, template).forEach(rows);
+        }
     }
 
     public ListCheckpointsResponse listCheckpoints(ListCheckpointsRequest request) {

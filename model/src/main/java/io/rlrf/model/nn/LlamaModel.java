@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
@@ -90,6 +91,12 @@ public final class LlamaModel implements AutoCloseable {
         }
         NDList cs = rope.tablesFor(positions); // 2 x (B, 1, T, D)
         NDArray x = Embedding.embedding(tokens, weights.embedding(), SparseFormat.DENSE).singletonOrThrow(); // (B, T, C)
+        DataType dtype = x.getDataType();
+        if (dtype != DataType.FLOAT32) {
+            // half-precision compute: the fp32 RoPE tables and mask would promote queries and scores to fp32
+            cs = new NDList(cs.get(0).toType(dtype, false), cs.get(1).toType(dtype, false));
+            bias = bias == null ? null : bias.toType(dtype, false);
+        }
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             LlamaWeights.Layer w = weights.layers().get(l);
             // attention sub-block with residual
@@ -103,14 +110,16 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * Final norm and LM head.
+     * Final norm and LM head. Logits are fp32 whatever the compute dtype: log-softmax and sampling
+     * need the precision (a half-precision compute's logits are cast up, as transformers does for the loss).
      *
      * @param hidden (..., C) from {@link #hidden}
-     * @return (..., V)
+     * @return (..., V) fp32
      */
     public NDArray logits(NDArray hidden) {
         NDArray x = RmsNorm.apply(hidden, weights.finalNorm(), (float) config.rmsNormEps());
-        return Linear.linear(x, weights.lmHead()).singletonOrThrow();
+        NDArray logits = Linear.linear(x, weights.lmHead()).singletonOrThrow(); // (..., V)
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
     }
 
     @Override

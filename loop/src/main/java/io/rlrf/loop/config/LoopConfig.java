@@ -6,6 +6,7 @@ import java.util.Optional;
 import io.smallrye.config.WithDefault;
 
 import io.rlrf.loop.LoopSettings;
+import io.rlrf.model.Compute;
 import io.rlrf.model.checkpoint.Dtype;
 import io.rlrf.model.checkpoint.SaveOptions;
 import io.rlrf.tasks.prompt.AnswerPrompt;
@@ -86,6 +87,6 @@ public interface LoopConfig {
         }
         return new LoopSettings(new AnswerPrompt(answerTemplate()), generateBatchPrompts(), judgeBatchItems(),
                 refineBatchItems(), stop().orElse(List.of()), scoreBatchSize(), reflectFaultedOnly(), evaluateBase(),
-                checkpoints);
+                checkpoints, Compute.CPU);
     }
 }

@@ -48,6 +48,18 @@ public final class MemoryBudget {
     }
 
     /**
+     * Activation bytes of the same micro-batch with activation checkpointing
+     * ({@link io.rlrf.model.nn.LlamaModel#setActivationCheckpointing}): each block's input
+     * ({@code C} floats per token and layer), one block's arrays at a time (recomputed in the backward
+     * pass) and the head's.
+     */
+    public static long checkpointedActivationBytes(LlamaConfig c, int rows, int positions) {
+        long perToken = (long) c.numHiddenLayers() * c.hiddenSize() + layerFloatsPerToken(c, positions)
+                + headFloatsPerToken(c);
+        return FP32 * rows * (long) positions * perToken;
+    }
+
+    /**
      * Trainer state that lives across steps: the weights in fp32, and for each trainable parameter
      * its gradient and AdamW's two moments (fp32).
      */

@@ -103,6 +103,35 @@ class PeakMemoryTest {
     }
 
     /**
+     * The 4-layer model above, the same batch: with activation checkpointing a DPO step keeps each
+     * block's input and one block's arrays at a time instead of every block's.
+     */
+    @Test
+    void activationCheckpointingLowersADpoStepsPeakToThePrediction() throws Exception {
+        int pairs = 8;
+        LlamaConfig c = LlamaConfig.of(256, 128, 512, 4, 4, 2, 512, false);
+        long[] peak = new long[2];
+        for (int i = 0; i < 2; i++) {
+            try (Policy policy = Policy.initialize(c, null, 1);
+                    Policy reference = policy.copy();
+                    DpoTrainer dpo = new DpoTrainer(policy.model(), new DpoParams(0.1, 0),
+                            OptimizerParams.of(1e-5, 0, 100), pairs)) {
+                policy.model().setActivationCheckpointing(i == 1);
+                List<ScoredPair> scored = DpoTrainer.score(reference.model(), pairs(pairs, 32, 96, c.vocabSize(), 3), pairs);
+                dpo.step(scored);
+                peak[i] = Math.min(peakBytes(() -> dpo.step(scored)), peakBytes(() -> dpo.step(scored)));
+            }
+        }
+        long plain = MemoryBudget.activationBytes(c, 2 * pairs, 127);
+        long predicted = MemoryBudget.checkpointedActivationBytes(c, 2 * pairs, 127);
+        System.out.printf("DPO step, 4 layers: peak %.1f MiB plain (predicted %.1f), %.1f MiB with activation checkpointing"
+                + " (predicted %.1f)%n", mib(peak[0]), mib(plain), mib(peak[1]), mib(predicted));
+        assertTrue(peak[1] < 0.5 * peak[0], "checkpointing at least halves the peak here");
+        assertTrue(peak[1] >= 0.9 * predicted && peak[1] <= 1.4 * predicted,
+                "peak " + mib(peak[1]) + " MiB against predicted " + mib(predicted) + " MiB");
+    }
+
+    /**
      * V = 16,000, 8 sequences of 256 tokens: the batch's logits are 125 MiB in fp32. Measured here,
      * without gradients: 286.2 MiB whole, 171.2 MiB with the default chunks (2 chunks); with gradients
      * and the backward pass: 419.7 MiB whole, 291.8 MiB chunked.

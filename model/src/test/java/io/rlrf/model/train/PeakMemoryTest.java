@@ -36,7 +36,8 @@ import io.rlrf.model.score.SequenceScorer.Sequence;
  * left resident and show almost no peak (measured here: a few KiB to 12 MiB). So for these tests the
  * threshold is fixed at 64 KiB ({@code mallopt}): every tensor larger than that is its own mapping,
  * returned to the kernel when freed, and the high-water mark then follows libtorch's live tensors.
- * Measured this way a DPO step's peak repeats to within 0.2 MiB from step to step.
+ * Measured this way a DPO step's peak repeats to within 0.2 MiB from step to step within a run, and
+ * moves by up to about 20 MiB from one run to another.
  */
 class PeakMemoryTest {
 
@@ -96,7 +97,9 @@ class PeakMemoryTest {
         double predictedGrowth = predicted[1] - predicted[0];
         System.out.printf("doubling the layers added %.1f MiB, predicted %.1f MiB%n", mib((long) measuredGrowth),
                 mib((long) predictedGrowth));
-        assertEquals(1.0, measuredGrowth / predictedGrowth, 0.15, "measured over predicted growth");
+        // 20%: across runs the growth measured 109.6 to 117.8 MiB (the backward pass's transients vary);
+        // a count that missed a block's worth of arrays would be off by far more
+        assertEquals(1.0, measuredGrowth / predictedGrowth, 0.2, "measured over predicted growth");
         // the prediction leaves out only the backward pass's transient gradients
         assertTrue(peak[0] >= 0.9 * predicted[0] && peak[0] <= 1.4 * predicted[0],
                 "peak " + mib(peak[0]) + " MiB against predicted activations " + mib(predicted[0]) + " MiB");

@@ -31,7 +31,9 @@ import io.rlrf.model.GradMode;
  *       gradient), free the block's arrays; finally {@code backward(embedding, gradient)}.</li>
  * </ol>
  * Activations held: L block inputs plus one block's arrays at a time, instead of every block's. The
- * price is a second forward pass through the blocks. Recomputation is deterministic here (no dropout
+ * price is a second forward pass through the blocks. One checkpointed forward pass per backward pass
+ * (what the trainers do, one per micro-batch): a pass still pending when the next one starts belongs
+ * to a step that failed before its backward pass, and is dropped. Recomputation is deterministic here (no dropout
  * in the blocks); a block with dropout would need its random state replayed.
  */
 final class ActivationCheckpoints {
@@ -54,6 +56,7 @@ final class ActivationCheckpoints {
      * @return the last block's output, (B, T, C), a leaf requiring a gradient
      */
     NDArray forward(NDArray embedded, NDList cs, NDArray bias) {
+        discard();
         int layers = model.config().numHiddenLayers();
         List<NDArray> inputs = new ArrayList<>(layers);
         NDArray x = embedded.stopGradient(); // (B, T, C) same values, no graph
@@ -75,7 +78,18 @@ final class ActivationCheckpoints {
         return x;
     }
 
-    /** Step 3, for every pending pass, last first. */
+    /** Frees the arrays of passes whose backward pass never came. */
+    void discard() {
+        while (!pending.isEmpty()) {
+            Pass p = pending.pop();
+            for (int l = 1; l < p.inputs().size(); l++) {
+                p.inputs().get(l).close();
+            }
+            p.output().close();
+        }
+    }
+
+    /** Step 3, for the pending pass. */
     void backward() {
         while (!pending.isEmpty()) {
             Pass p = pending.pop();

@@ -163,6 +163,7 @@ public final class LlamaModel implements AutoCloseable {
 
     @Override
     public void close() {
+        checkpoints.discard();
         rope.close();
         attentionScale.close();
     }

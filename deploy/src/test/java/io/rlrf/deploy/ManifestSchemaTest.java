@@ -149,7 +149,7 @@ class ManifestSchemaTest {
     }
 
     @Test
-    void theGpuOverlayGivesTheTrainerOneGpuAndTheCudaImageAndChangesNothingElse() {
+    void theGpuOverlayGivesTheTrainerOneGpuTheCudaImageAndTheCudaDeviceAndChangesNothingElse() {
         JsonNode gpu = validate(0, "../overlays/gpu");
         JsonNode cpu = validate(0, "../knative");
         for (int i = 0; i < cpu.get("objects").size(); i++) {
@@ -168,7 +168,20 @@ class ManifestSchemaTest {
         assertTrue(trainer != null, "the overlay renders trainer-svc");
         JsonNode container = trainer.at("/spec/template/spec/containers/0");
         assertEquals("1", container.at("/resources/limits/nvidia.com~1gpu").asText());
-        assertTrue(container.get("image").asText().endsWith("-cuda"));
+        String image = container.get("image").asText();
+        assertTrue(image.endsWith("-cuda"));
+        assertEquals("RLRF_TRAINER_DEVICE", container.at("/env/0/name").asText());
+        assertEquals("cuda", container.at("/env/0/value").asText(), "the trainer computes on the GPU it is given");
+        // the image is the one deploy/docker/Dockerfile.cuda says it builds, from the -Pcuda build
+        String dockerfile;
+        try {
+            dockerfile = java.nio.file.Files.readString(DeployFiles.file("docker/Dockerfile.cuda"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertTrue(dockerfile.contains("-t " + image + " ."), "Dockerfile.cuda builds " + image);
+        assertTrue(dockerfile.contains("./mvnw -B -Pcuda -DskipTests package -pl trainer-svc -am"),
+                "Dockerfile.cuda packages the -Pcuda build");
         assertEquals("nvidia.com/gpu", trainer.at("/spec/template/spec/tolerations/0/key").asText());
         JsonNode cpuTrainer = DeployFiles.yamlOne("knative/trainer-svc.yaml");
         assertTrue(cpuTrainer.at("/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu").isMissingNode(),

@@ -3,6 +3,7 @@ package io.rlrf.loop;
 import java.util.List;
 import java.util.Objects;
 
+import io.rlrf.model.Compute;
 import io.rlrf.model.checkpoint.SaveOptions;
 import io.rlrf.tasks.prompt.AnswerPrompt;
 
@@ -19,14 +20,19 @@ import io.rlrf.tasks.prompt.AnswerPrompt;
  * @param reflectFaultedOnly   step 3 selects among the answers the judge faulted only
  * @param evaluateBase         evaluate the starting policy before iteration 1
  * @param checkpoints          how iteration checkpoints are written (stored dtype, shard size)
+ * @param activationCheckpointing the training stages recompute each block's activations in the
+ *                             backward pass instead of keeping them (less memory, one more forward pass)
+ * @param compute              where the training stages load the policy (trainer-svc's
+ *                             {@code rlrf.trainer.device}); fp32 on the CPU by default
  */
 public record LoopSettings(AnswerPrompt answerPrompt, int generateBatchPrompts, int judgeBatchItems,
         int refineBatchItems, List<String> stop, int scoreBatchSize, boolean reflectFaultedOnly, boolean evaluateBase,
-        SaveOptions checkpoints) {
+        SaveOptions checkpoints, boolean activationCheckpointing, Compute compute) {
 
     public LoopSettings {
         Objects.requireNonNull(answerPrompt, "answerPrompt");
         Objects.requireNonNull(checkpoints, "checkpoints");
+        Objects.requireNonNull(compute, "compute");
         stop = List.copyOf(stop);
         if (generateBatchPrompts < 1 || judgeBatchItems < 1 || refineBatchItems < 1 || scoreBatchSize < 1) {
             throw new IllegalArgumentException("loop batch sizes must be at least 1");
@@ -35,6 +41,13 @@ public record LoopSettings(AnswerPrompt answerPrompt, int generateBatchPrompts, 
 
     /** The defaults of {@code rlrf.trainer.loop.*}. */
     public static LoopSettings defaults() {
-        return new LoopSettings(AnswerPrompt.DEFAULT, 16, 64, 64, List.of(), 8, true, true, SaveOptions.DEFAULT);
+        return new LoopSettings(AnswerPrompt.DEFAULT, 16, 64, 64, List.of(), 8, true, true, SaveOptions.DEFAULT,
+                false, Compute.CPU);
+    }
+
+    /** These settings with the training stages' policy on {@code compute}. */
+    public LoopSettings withCompute(Compute compute) {
+        return new LoopSettings(answerPrompt, generateBatchPrompts, judgeBatchItems, refineBatchItems, stop,
+                scoreBatchSize, reflectFaultedOnly, evaluateBase, checkpoints, activationCheckpointing, compute);
     }
 }

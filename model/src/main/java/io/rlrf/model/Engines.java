@@ -1,8 +1,13 @@
 package io.rlrf.model;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.util.cuda.CudaUtils;
 
 /**
  * Access to the compute engine the policy runs on: DJL's PyTorch engine, with libtorch loaded from
@@ -102,8 +107,33 @@ public final class Engines {
             }
             return engine;
         } catch (EngineException | IllegalArgumentException e) {
+            String flavor = bundledFlavor();
+            if (flavor.startsWith("cu") && !CudaUtils.hasCuda()) {
+                // DJL uses a bundled CUDA libtorch only where it finds a CUDA runtime of the same major
+                // version; elsewhere it would download a CPU build, which offline mode forbids
+                throw new IllegalStateException("This is the CUDA build (-Pcuda: libtorch " + flavor + "), and no CUDA "
+                        + "driver is visible on this host, so libtorch cannot load; run it on a host with an NVIDIA "
+                        + "driver for CUDA 12, or build without -Pcuda for the CPU", e);
+            }
             throw new IllegalStateException("The PyTorch engine could not be loaded offline; check that "
                     + "ai.djl.pytorch:pytorch-native-cpu (or a CUDA build) is on the classpath: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The flavor of the libtorch jar on the classpath ({@code cpu}, {@code cu124}, ...), from the
+     * {@code native/lib/pytorch.properties} it carries; empty when there is none.
+     */
+    static String bundledFlavor() {
+        try (InputStream in = Engines.class.getClassLoader().getResourceAsStream("native/lib/pytorch.properties")) {
+            if (in == null) {
+                return "";
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("flavor", "");
+        } catch (IOException e) {
+            return "";
         }
     }
 }

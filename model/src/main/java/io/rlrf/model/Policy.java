@@ -69,9 +69,17 @@ public final class Policy implements AutoCloseable {
         this.base = base;
     }
 
-    /** Loads the checkpoint in {@code dir} on the engine's default device. */
+    /** Loads the checkpoint in {@code dir} in fp32 on the CPU ({@link Compute#CPU}). */
     public static Policy load(Path dir) throws IOException {
-        NDManager manager = Engines.pytorch().newBaseManager();
+        return load(dir, Compute.CPU);
+    }
+
+    /**
+     * Loads the checkpoint in {@code dir} onto {@code compute}'s device, its weights converted to
+     * {@code compute}'s dtype (checked already by {@link Compute#parse}).
+     */
+    public static Policy load(Path dir, Compute compute) throws IOException {
+        NDManager manager = Engines.pytorch().newBaseManager(compute.device());
         try {
             LlamaConfig config = Checkpoint.readConfig(dir);
             Path tokFile = dir.resolve(Checkpoint.TOKENIZER);
@@ -96,7 +104,7 @@ public final class Policy implements AutoCloseable {
             try {
                 prompting = readPrompting(dir, config, tok);
                 base = BaseFiles.read(dir);
-                weights = Checkpoint.loadWeights(dir, config, manager);
+                weights = Checkpoint.loadWeights(dir, config, manager, compute.dtype());
             } catch (IOException | RuntimeException e) {
                 if (tok != null) {
                     tok.close();
@@ -178,7 +186,7 @@ public final class Policy implements AutoCloseable {
      * iteration. The copy does not require gradients.
      */
     public Policy copy() throws IOException {
-        NDManager m = Engines.pytorch().newBaseManager();
+        NDManager m = Engines.pytorch().newBaseManager(manager.getDevice()); // same device, same dtype
         Tokenizer tok = null;
         try {
             if (tokenizerJson != null) {
@@ -194,6 +202,11 @@ public final class Policy implements AutoCloseable {
             m.close();
             throw e;
         }
+    }
+
+    /** The device the weights live on and their dtype. */
+    public Compute compute() {
+        return new Compute(manager.getDevice(), weights.embedding().getDataType());
     }
 
     public LlamaConfig config() {

@@ -21,6 +21,12 @@ class EnginesTest {
         assertEquals("2.7.1", engine.getVersion());
     }
 
+    /** The default build bundles the CPU libtorch; -Pcuda bundles cu124 (Engines names it when it cannot load). */
+    @Test
+    void theDefaultBuildBundlesTheCpuLibtorch() {
+        assertEquals("cpu", Engines.bundledFlavor());
+    }
+
     @Test
     void matmulAndGradientAreCorrect() {
         try (NDManager manager = Engines.pytorch().newBaseManager()) {

@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import io.rlrf.common.validation.Limit;
 import io.rlrf.common.validation.SamplingValidation;
+import io.rlrf.model.Compute;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -26,6 +27,27 @@ public interface GeneratorConfig {
 
     /** How sequences of concurrent calls share the generation engine (continuous batching). */
     Batching batching();
+
+    /**
+     * Where the served policy computes: {@code cpu}, {@code cuda} (GPU 0) or {@code cuda:N}. CUDA needs
+     * the {@code -Pcuda} build on a host with an NVIDIA driver; asked for anywhere else, the service
+     * refuses to start with a message naming this setting. Default {@code cpu}.
+     */
+    @WithDefault("cpu")
+    String device();
+
+    /**
+     * Precision of the served policy's weights, activations and K/V cache: {@code float32} or
+     * {@code float16} (half the memory; RMSNorm statistics and logits stay fp32). {@code bfloat16} is
+     * refused: DJL's PyTorch engine cannot create bf16 tensors. Default {@code float32}.
+     */
+    @WithDefault("float32")
+    String computeDtype();
+
+    /** {@link #device()} and {@link #computeDtype()}, parsed and checked against the loaded libtorch. */
+    default Compute compute() {
+        return Compute.parse(device(), computeDtype(), PREFIX);
+    }
 
     /**
      * Shared access token: when set, LoadCheckpoint (which changes what every caller gets) needs the

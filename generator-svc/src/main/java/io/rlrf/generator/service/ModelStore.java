@@ -18,6 +18,7 @@ import io.rlrf.common.error.ServiceException;
 import io.rlrf.common.validation.Check;
 import io.rlrf.common.validation.StorePaths;
 import io.rlrf.generator.config.GeneratorConfig;
+import io.rlrf.model.Compute;
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.Policy;
 import io.rlrf.model.checkpoint.Checkpoint;
@@ -39,6 +40,7 @@ public class ModelStore {
     }
 
     private final GeneratorConfig.Store config;
+    private final Compute compute;
     private final Path root;
     private final AtomicReference<ServedModel> current = new AtomicReference<>();
     private final Object loadLock = new Object();
@@ -46,6 +48,8 @@ public class ModelStore {
 
     public ModelStore(GeneratorConfig config) {
         this.config = config.store();
+        this.compute = config.compute(); // a device this build cannot use stops the service here, naming the setting
+        LOG.infof("policies compute on %s", compute);
         this.root = this.config.root().toAbsolutePath().normalize();
     }
 
@@ -93,7 +97,7 @@ public class ModelStore {
             long start = System.nanoTime();
             Policy policy;
             try {
-                policy = Policy.load(dir);
+                policy = Policy.load(dir, compute);
             } catch (IOException | RuntimeException e) {
                 // The model library names absolute paths: the message names store-relative ones.
                 lastLoadError = "checkpoint " + Echo.of(version) + " could not be loaded: "

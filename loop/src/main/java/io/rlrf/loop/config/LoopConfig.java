@@ -6,6 +6,7 @@ import java.util.Optional;
 import io.smallrye.config.WithDefault;
 
 import io.rlrf.loop.LoopSettings;
+import io.rlrf.model.Compute;
 import io.rlrf.model.checkpoint.Dtype;
 import io.rlrf.model.checkpoint.SaveOptions;
 import io.rlrf.tasks.prompt.AnswerPrompt;
@@ -76,6 +77,15 @@ public interface LoopConfig {
     @WithDefault("5000000000")
     long checkpointMaxShardBytes();
 
+    /**
+     * [ours] SFT and DPO steps keep only each decoder block's input and recompute the block in the
+     * backward pass (gradient checkpointing): the same gradients, activations of about one block
+     * instead of all of them, one more forward pass of compute (model/README, "Memory that fits").
+     * Default false.
+     */
+    @WithDefault("false")
+    boolean activationCheckpointing();
+
     /** These settings as the loop library takes them. */
     default LoopSettings settings() {
         SaveOptions checkpoints;
@@ -86,6 +96,6 @@ public interface LoopConfig {
         }
         return new LoopSettings(new AnswerPrompt(answerTemplate()), generateBatchPrompts(), judgeBatchItems(),
                 refineBatchItems(), stop().orElse(List.of()), scoreBatchSize(), reflectFaultedOnly(), evaluateBase(),
-                checkpoints);
+                checkpoints, activationCheckpointing(), Compute.CPU);
     }
 }

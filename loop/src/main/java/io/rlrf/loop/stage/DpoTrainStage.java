@@ -61,7 +61,8 @@ public final class DpoTrainStage implements RunStage {
         List<Pair> pairs = RunFiles.readRecords(ctx.file(RunLayout.PAIRS), Pair.class);
         String version = ctx.version(t - 1);
         Truncation truncated = ctx.plan().pairing().truncated();
-        try (Policy policy = Policy.load(ctx.store().resolve(version))) {
+        try (Policy policy = Policy.load(ctx.store().resolve(version), ctx.settings().compute())) {
+            policy.model().setActivationCheckpointing(ctx.settings().activationCheckpointing());
             List<PreferencePair> prefs = new ArrayList<>();
             for (Pair p : pairs) {
                 prefs.add(new PreferencePair(policy.encodePrompt(ctx.settings().answerPrompt().render(p.question())),

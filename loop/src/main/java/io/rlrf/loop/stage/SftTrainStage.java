@@ -33,7 +33,8 @@ public final class SftTrainStage implements RunStage {
     public StageFigures run(StageContext ctx) {
         int t = ctx.iteration();
         SftPlan s = ctx.plan().sft();
-        try (Policy policy = Policy.load(ctx.store().resolve(ctx.version(t - 1)))) {
+        try (Policy policy = Policy.load(ctx.store().resolve(ctx.version(t - 1)), ctx.settings().compute())) {
+            policy.model().setActivationCheckpointing(ctx.settings().activationCheckpointing());
             List<Sequence> examples = new ArrayList<>();
             for (Problem p : RunProblems.train(ctx.plan(), t)) {
                 examples.add(new Sequence(policy.encodePrompt(ctx.settings().answerPrompt().render(p.question())),

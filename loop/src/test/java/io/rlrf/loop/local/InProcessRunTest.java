@@ -102,9 +102,42 @@ class InProcessRunTest {
                 .size() > 0);
     }
 
+    /**
+     * {@code rlrf.trainer.loop.activation-checkpointing}: the recorded rlrf run's iteration trained
+     * with blocks recomputed in the backward pass gives the plain run's weights (within 1e-5; the
+     * order of floating-point sums differs) and the same held-out answers.
+     */
+    @Test
+    void aRunWithActivationCheckpointingTrainsTheSameWeights() throws Exception {
+        RunConfig config = RunFiles.fromJson(Files.readString(RECORDED.resolve("rec-rlrf").resolve("config.json")),
+                RunConfig::newBuilder);
+        Path plainDir = dir.resolve("plain");
+        Path checkpointedDir = dir.resolve("checkpointed");
+        run(plainDir, "rec-rlrf", config, LoopSettings.defaults());
+        LoopSettings d = LoopSettings.defaults();
+        run(checkpointedDir, "rec-rlrf", config, new LoopSettings(d.answerPrompt(), d.generateBatchPrompts(),
+                d.judgeBatchItems(), d.refineBatchItems(), d.stop(), d.scoreBatchSize(), d.reflectFaultedOnly(),
+                d.evaluateBase(), d.checkpoints(), true, d.compute()));
+        Path plainIter = plainDir.resolve("runs/rec-rlrf/iter-1");
+        Path checkpointedIter = checkpointedDir.resolve("runs/rec-rlrf/iter-1");
+        assertEquals(Files.readString(plainIter.resolve("eval-answers.jsonl")),
+                Files.readString(checkpointedIter.resolve("eval-answers.jsonl")));
+        try (Policy a = Policy.load(plainIter.resolve("checkpoint"));
+                Policy b = Policy.load(checkpointedIter.resolve("checkpoint"))) {
+            for (String name : a.weights().byName().keySet()) {
+                assertArrayEquals(a.weights().byName().get(name).toFloatArray(),
+                        b.weights().byName().get(name).toFloatArray(), 1e-5f, name);
+            }
+        }
+    }
+
     /** generator-svc's initialize-if-missing checkpoint (2 layers, d = 64, seed 42) as tiny/v1, then run {@code id}. */
     static void run(Path dir, String id, RunConfig config) throws Exception {
-        try (LocalTrainer trainer = trainer(dir)) {
+        run(dir, id, config, LoopSettings.defaults());
+    }
+
+    static void run(Path dir, String id, RunConfig config, LoopSettings settings) throws Exception {
+        try (LocalTrainer trainer = trainer(dir, settings)) {
             Run run = trainer.execute(trainer.prepare(id, config));
             assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
         }
@@ -112,6 +145,10 @@ class InProcessRunTest {
 
     /** An in-process trainer with runs under {@code dir/runs} and the model store {@code dir/models} holding tiny/v1. */
     static LocalTrainer trainer(Path dir) throws Exception {
+        return trainer(dir, LoopSettings.defaults());
+    }
+
+    static LocalTrainer trainer(Path dir, LoopSettings settings) throws Exception {
         Path store = dir.resolve("models");
         if (!Files.exists(store.resolve("tiny/v1"))) {
             String alphabet = CharTokenizerSpec.PRINTABLE_ASCII;
@@ -123,6 +160,6 @@ class InProcessRunTest {
         BootstrapSpec unused = new BootstrapSpec("bootstrap", OptionalLong.empty(), 1, 1, List.of(1), 1, 1, 1, 1e-3, 0, 8,
                 1, 1, 64, 0, 1, 1);
         return new LocalTrainer(dir.resolve("runs"), store, RunDefaults.builtIn(RunDefaultsTest.LIMITS),
-                LoopSettings.defaults(), unused, VerifierParams.DEFAULTS, ReflectionPrompt.DEFAULT, 32, RunListener.NONE);
+                settings, unused, VerifierParams.DEFAULTS, ReflectionPrompt.DEFAULT, 32, RunListener.NONE);
     }
 }

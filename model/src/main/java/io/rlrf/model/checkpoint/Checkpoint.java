@@ -20,6 +20,7 @@ import com.google.gson.JsonParser;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import io.rlrf.core.AtomicFiles;
@@ -69,6 +70,15 @@ public final class Checkpoint {
      * RoPE {@code inv_freq} buffers, which are derived and ignored.
      */
     public static LlamaWeights loadWeights(Path dir, LlamaConfig config, NDManager parent) throws CheckpointException {
+        return loadWeights(dir, config, parent, DataType.FLOAT32);
+    }
+
+    /**
+     * As {@link #loadWeights(Path, LlamaConfig, NDManager)}, every tensor converted to {@code compute}
+     * ({@link DataType#FLOAT32} or {@link DataType#FLOAT16}, see {@code Compute}) on {@code parent}'s device.
+     */
+    public static LlamaWeights loadWeights(Path dir, LlamaConfig config, NDManager parent, DataType compute)
+            throws CheckpointException {
         Map<String, Path> fileOf = tensorFiles(dir);
         Map<String, long[]> expected = LlamaWeights.shapes(config);
         Set<String> unexpected = new TreeSet<>();
@@ -105,7 +115,13 @@ public final class Checkpoint {
                             + ", but " + dir.resolve(CONFIG) + " requires " + Arrays.toString(e.getValue()));
                 }
                 Safetensors.Tensor t = st.read(name);
-                arrays.put(name, Tensors.of(manager, t.data(), new Shape(t.shape())));
+                NDArray array = Tensors.of(manager, t.data(), new Shape(t.shape())); // fp32
+                if (compute != DataType.FLOAT32) {
+                    NDArray converted = array.toType(compute, false);
+                    array.close();
+                    array = converted;
+                }
+                arrays.put(name, array);
             }
             return LlamaWeights.fromArrays(config, manager, arrays);
         } catch (CheckpointException | RuntimeException e) {

@@ -99,7 +99,8 @@ public final class GenerationEngine implements AutoCloseable {
         this.eos = eos;
         this.params = params;
         this.manager = model.weights().manager();
-        this.cache = new KvCache(manager, config.numHiddenLayers(), config.numKeyValueHeads(), config.headDim());
+        this.cache = new KvCache(manager, config.numHiddenLayers(), config.numKeyValueHeads(), config.headDim(),
+                model.weights().embedding().getDataType()); // keys and values in the compute dtype
         this.running = new Row[Math.min(params.maxRows(), 256)];
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import io.rlrf.model.Tensors;
@@ -28,6 +29,7 @@ import io.rlrf.model.Tensors;
 public final class KvCache implements AutoCloseable {
 
     private final NDManager manager;
+    private final DataType dtype;
     private final int layers;
     private final int kvHeads;
     private final int headDim;
@@ -47,9 +49,15 @@ public final class KvCache implements AutoCloseable {
     private NDArray scatterIndex; // (B*Hkv) int64 into the flat views; null in block mode
     private int[] scatterColumns; // the column each row writes in scatter mode
 
-    /** An empty cache; {@link #ensureCapacity} allocates. */
+    /** An empty fp32 cache; {@link #ensureCapacity} allocates. */
     public KvCache(NDManager manager, int layers, int kvHeads, int headDim) {
+        this(manager, layers, kvHeads, headDim, DataType.FLOAT32);
+    }
+
+    /** An empty cache of keys and values in {@code dtype} (the policy's compute dtype). */
+    public KvCache(NDManager manager, int layers, int kvHeads, int headDim, DataType dtype) {
         this.manager = manager;
+        this.dtype = dtype;
         this.layers = layers;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
@@ -91,8 +99,8 @@ public final class KvCache implements AutoCloseable {
         int newCapacity = Math.max(capacity, ((minColumns + 63) / 64) * 64);
         Shape shape = new Shape(newRows, kvHeads, newCapacity, headDim);
         for (int l = 0; l < layers; l++) {
-            NDArray k = manager.zeros(shape);
-            NDArray v = manager.zeros(shape);
+            NDArray k = manager.zeros(shape, dtype);
+            NDArray v = manager.zeros(shape, dtype);
             NDScope.unregister(k, v); // long-lived: owned by this cache, not by the caller's scope
             if (keys[l] != null) {
                 NDIndex old = new NDIndex().addSliceDim(0, rows).addAllDim().addSliceDim(0, capacity);

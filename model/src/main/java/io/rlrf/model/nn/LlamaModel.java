@@ -4,10 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.jni.JniUtils;
 
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.LlamaWeights;
@@ -26,6 +28,8 @@ public final class LlamaModel implements AutoCloseable {
     private final LlamaWeights weights;
     private final RotaryEmbedding rope;
     private final NDArray attentionScale; // () 1/sqrt(D)
+    private final ActivationCheckpoints checkpoints = new ActivationCheckpoints(this);
+    private volatile boolean checkpointing;
 
     public LlamaModel(LlamaWeights weights) {
         this.config = weights.config();
@@ -80,7 +84,6 @@ public final class LlamaModel implements AutoCloseable {
      * @return (B, T, C)
      */
     public NDArray hidden(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
-        float eps = (float) config.rmsNormEps();
         if (config.slidingWindow() > 0) {
             // sliding-window attention: the window depends only on slots, so callers' masks stay causal
             int t = (int) tokens.getShape().get(1);
@@ -90,31 +93,77 @@ public final class LlamaModel implements AutoCloseable {
         }
         NDList cs = rope.tablesFor(positions); // 2 x (B, 1, T, D)
         NDArray x = Embedding.embedding(tokens, weights.embedding(), SparseFormat.DENSE).singletonOrThrow(); // (B, T, C)
+        DataType dtype = x.getDataType();
+        if (dtype != DataType.FLOAT32) {
+            // half-precision compute: the fp32 RoPE tables and mask would promote queries and scores to fp32
+            cs = new NDList(cs.get(0).toType(dtype, false), cs.get(1).toType(dtype, false));
+            bias = bias == null ? null : bias.toType(dtype, false);
+        }
+        if (checkpointing && cache == null && JniUtils.isGradMode()) {
+            return checkpoints.forward(x, cs, bias); // training: blocks recomputed in the backward pass
+        }
         for (int l = 0; l < config.numHiddenLayers(); l++) {
-            LlamaWeights.Layer w = weights.layers().get(l);
-            // attention sub-block with residual
-            NDArray h = RmsNorm.apply(x, w.inputNorm(), eps); // (B, T, C)
-            x = x.add(CausalSelfAttention.forward(h, w, config, rope, cs.get(0), cs.get(1), bias, attentionScale, cache, l));
-            // feed-forward sub-block with residual
-            h = RmsNorm.apply(x, w.postAttentionNorm(), eps); // (B, T, C)
-            x = x.add(SwiGluMlp.forward(h, w)); // (B, T, C)
+            x = block(l, x, cs, bias, cache); // (B, T, C)
         }
         return x;
     }
 
     /**
-     * Final norm and LM head.
+     * Decoder block {@code l}: {@code x += attn(rmsnorm(x)); x += mlp(rmsnorm(x))}.
+     *
+     * @param x  (B, T, C)
+     * @param cs RoPE's cos and sin tables, 2 x (B, 1, T, D)
+     * @return (B, T, C)
+     */
+    NDArray block(int l, NDArray x, NDList cs, NDArray bias, KvCache cache) {
+        float eps = (float) config.rmsNormEps();
+        LlamaWeights.Layer w = weights.layers().get(l);
+        // attention sub-block with residual
+        NDArray h = RmsNorm.apply(x, w.inputNorm(), eps); // (B, T, C)
+        x = x.add(CausalSelfAttention.forward(h, w, config, rope, cs.get(0), cs.get(1), bias, attentionScale, cache, l));
+        // feed-forward sub-block with residual
+        h = RmsNorm.apply(x, w.postAttentionNorm(), eps); // (B, T, C)
+        return x.add(SwiGluMlp.forward(h, w)); // (B, T, C)
+    }
+
+    /**
+     * Activation checkpointing for training passes (off by default): a forward pass with gradients
+     * keeps only each block's input, and {@link #backwardThroughCheckpoints()} recomputes each block
+     * in the backward pass ({@link ActivationCheckpoints}).
+     */
+    public void setActivationCheckpointing(boolean on) {
+        this.checkpointing = on;
+    }
+
+    public boolean activationCheckpointing() {
+        return checkpointing;
+    }
+
+    /**
+     * With activation checkpointing, after {@code backward(loss)}: carries the gradient from the
+     * last block's output back through every block (recomputed) to the embedding. A no-op when no
+     * checkpointed pass is pending. Call it inside the same gradient collector.
+     */
+    public void backwardThroughCheckpoints() {
+        checkpoints.backward();
+    }
+
+    /**
+     * Final norm and LM head. Logits are fp32 whatever the compute dtype: log-softmax and sampling
+     * need the precision (a half-precision compute's logits are cast up, as transformers does for the loss).
      *
      * @param hidden (..., C) from {@link #hidden}
-     * @return (..., V)
+     * @return (..., V) fp32
      */
     public NDArray logits(NDArray hidden) {
         NDArray x = RmsNorm.apply(hidden, weights.finalNorm(), (float) config.rmsNormEps());
-        return Linear.linear(x, weights.lmHead()).singletonOrThrow();
+        NDArray logits = Linear.linear(x, weights.lmHead()).singletonOrThrow(); // (..., V)
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
     }
 
     @Override
     public void close() {
+        checkpoints.discard();
         rope.close();
         attentionScale.close();
     }

@@ -83,7 +83,9 @@ public final class RotaryEmbedding implements AutoCloseable {
     public NDArray apply(NDArray x, NDArray cos, NDArray sin) {
         // rotate_half as one product with a signed permutation: exact (each output is one input times
         // +-1 plus zeros) and one op instead of split, neg and concat
-        NDArray rotated = x.matMul(rotateHalf); // (B, heads, T, D)
+        NDArray r = x.getDataType() == rotateHalf.getDataType() ? rotateHalf
+                : rotateHalf.toType(x.getDataType(), false); // half-precision compute: the table in x's dtype
+        NDArray rotated = x.matMul(r); // (B, heads, T, D)
         return x.mul(cos).add(rotated.mul(sin));
     }
 

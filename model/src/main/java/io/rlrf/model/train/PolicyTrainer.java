@@ -66,8 +66,10 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
                     microScope.suppressNotUsedWarning();
                     // 3. forward and 4. loss, this micro-batch's share of the batch objective
                     NDArray loss = microBatchLoss(micro, acc);
-                    // 5. backward: gradients accumulate across micro-batches
+                    // 5. backward: gradients accumulate across micro-batches (through recomputed
+                    //    blocks when the model checkpoints activations)
                     collector.backward(loss);
+                    model.backwardThroughCheckpoints();
                 }
                 optimizer.gradientsComputed();
             }

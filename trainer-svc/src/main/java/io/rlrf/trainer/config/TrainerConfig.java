@@ -10,6 +10,7 @@ import io.rlrf.common.client.PeerCall;
 import io.rlrf.loop.config.BootstrapConfig;
 import io.rlrf.loop.config.LoopConfig;
 import io.rlrf.loop.config.RunLimitsConfig;
+import io.rlrf.model.Compute;
 
 /**
  * Typed configuration of trainer-svc (prefix {@code rlrf.trainer}). The defaults of a run's own
@@ -40,6 +41,21 @@ public interface TrainerConfig {
 
     /** Where runs and checkpoints live. */
     Storage storage();
+
+    /**
+     * Where the training stages (SFT, DPO and its reference scoring) compute: {@code cpu},
+     * {@code cuda} (GPU 0) or {@code cuda:N}, always in fp32 (full fine-tuning keeps fp32 weights and
+     * AdamW state; DJL has no autocast). CUDA needs the {@code -Pcuda} build on a host with an NVIDIA
+     * driver; asked for anywhere else, the service refuses to start naming this setting. The built-in
+     * base policy's bootstrap stays on the CPU. Default {@code cpu}.
+     */
+    @WithDefault("cpu")
+    String device();
+
+    /** {@link #device()} parsed and checked against the loaded libtorch. */
+    default Compute compute() {
+        return Compute.parse(device(), "float32", PREFIX);
+    }
 
     /** How the loop talks to the task and the policy ([ours] choices the method leaves open). */
     LoopConfig loop();

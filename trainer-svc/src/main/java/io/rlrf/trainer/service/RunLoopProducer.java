@@ -32,7 +32,7 @@ public class RunLoopProducer {
     @Singleton
     RunLoop loop(TrainerConfig config, GeneratorClient generator, RewardClient reward, ReflectorClient reflector,
             Bootstrap bootstrap, TrainerMetrics metrics, RunSafePoints safePoints) {
-        return new RunLoop(new Peers(generator, reward, reflector), config.loop().settings(),
+        return new RunLoop(new Peers(generator, reward, reflector), config.loop().settings().withCompute(config.compute()),
                 Path.of(config.storage().modelStore()), bootstrap, metrics, safePoints);
     }
 }

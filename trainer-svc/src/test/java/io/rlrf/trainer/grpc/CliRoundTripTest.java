@@ -42,15 +42,17 @@ class CliRoundTripTest {
             data: {train_prompts: 3, eval_prompts: 2, difficulty_levels: [1]}
             sampling: {n: 3, max_new_tokens: 24}
             reflection: {k: 1, m: 2, max_new_tokens: 24}
-            pairing: {delta: 0}
+            pairing: {delta: 0, truncated: TRUNCATION_UNFINISHED}
             dpo: {batch_size: 2, learning_rate: 1.0e-3}
             eval: {max_new_tokens: 24}
             """;
+    // Random weights answer to the 24-token cap: both runs pair and train such answers unfinished (no EOS).
     private static final String TINY_OFFLINE = """
             base_checkpoint: tiny/v1
             iterations: 1
             seed: 7
             data: {eval_prompts: 2, difficulty_levels: [1]}
+            pairing: {truncated: TRUNCATION_UNFINISHED}
             dpo: {batch_size: 2}
             eval: {max_new_tokens: 24}
             """;

@@ -45,7 +45,9 @@ import io.rlrf.tasks.prompt.ReflectionPrompt;
  * ({@link TrainedCompletion}). The contrast sits where {@code dpo.objective} says
  * (the reference is scored over the same spans); with {@code dpo.reflection_weight} set, the right
  * rewrites that were chosen are also trained, in the same update, as answers to their reflection
- * prompts.
+ * prompts. With {@code lora} enabled, a fresh adapter on the starting policy is trained instead of every
+ * weight, the reference is that policy with the adapter switched off, {@code checkpoint/} holds the
+ * merged weights and {@code adapter/} the adapter in PEFT's layout.
  */
 public final class DpoTrainStage implements RunStage {
 
@@ -62,6 +64,7 @@ public final class DpoTrainStage implements RunStage {
         String version = ctx.version(t - 1);
         Truncation truncated = ctx.plan().pairing().truncated();
         try (Policy policy = Policy.load(ctx.store().resolve(version))) {
+            attachAdapter(ctx, policy, 301);
             List<PreferencePair> prefs = new ArrayList<>();
             for (Pair p : pairs) {
                 prefs.add(new PreferencePair(policy.encodePrompt(ctx.settings().answerPrompt().render(p.question())),
@@ -101,6 +104,7 @@ public final class DpoTrainStage implements RunStage {
                 }
             }
             saveCheckpoint(policy, ctx.file(RunLayout.CHECKPOINT), t, ctx.settings().checkpoints());
+            saveAdapter(policy, ctx.file(RunLayout.ADAPTER), version);
             TrainResult result = last.result(steps);
             RunFiles.writeRecord(ctx.file(RunLayout.TRAIN), result);
             return new StageFigures.Dpo(steps, examples.size(), result.loss(), result.preferenceLoss(), result.nllLoss(),
@@ -152,9 +156,15 @@ public final class DpoTrainStage implements RunStage {
             return RunFiles.readRecords(file, Pair.class);
         }
         List<ScoredPair> ref;
-        try (Policy reference = policy.copy()) {
-            ref = prefs.isEmpty() ? List.of() : DpoTrainer.score(reference.model(), prefs, ctx.settings().scoreBatchSize(),
+        if (policy.adapter().isPresent()) {
+            // the same base with the adapter switched off: no second copy of the weights
+            ref = prefs.isEmpty() ? List.of() : DpoTrainer.score(policy.baseModel(), prefs, ctx.settings().scoreBatchSize(),
                     loss);
+        } else {
+            try (Policy reference = policy.copy()) {
+                ref = prefs.isEmpty() ? List.of() : DpoTrainer.score(reference.model(), prefs, ctx.settings().scoreBatchSize(),
+                        loss);
+            }
         }
         List<Pair> scored = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i++) {
@@ -165,8 +175,24 @@ public final class DpoTrainStage implements RunStage {
     }
 
     /**
+     * With LoRA enabled, a fresh adapter (B = 0, A drawn from the run's seed, the iteration and
+     * {@code stream}) on {@code policy}: what the stage then trains.
+     */
+    static void attachAdapter(StageContext ctx, Policy policy, int stream) {
+        ctx.plan().lora().ifPresent(lora -> policy.newAdapter(lora, Seeds.mix(ctx.plan().seed(), ctx.iteration(), stream)));
+    }
+
+    /** With an adapter, saves it alone in PEFT's layout, naming the store version it was trained on. */
+    static void saveAdapter(Policy policy, Path target, String baseVersion) throws IOException {
+        if (policy.adapter().isPresent()) {
+            AtomicFiles.deleteTree(target);
+            policy.saveAdapter(target, baseVersion, Map.of());
+        }
+    }
+
+    /**
      * Saves the trained weights as the settings say (dtype, shards; by default as the base was stored),
-     * with no run id in the metadata: same seed, same bytes.
+     * with no run id in the metadata: same seed, same bytes. With an adapter, the merged weights.
      */
     static void saveCheckpoint(Policy policy, Path target, int t, SaveOptions options) throws IOException {
         AtomicFiles.deleteTree(target); // a save completed by an attempt that crashed before train.json

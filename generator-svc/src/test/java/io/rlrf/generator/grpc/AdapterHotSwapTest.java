@@ -89,8 +89,8 @@ class AdapterHotSwapTest {
     }
 
     private static GenerateRequest greedy() {
-        return GenerateRequest.newBuilder().addPrompts(Prompt.newBuilder().setText("What is 2 + 3?"))
-                .setSampling(SamplingParams.newBuilder().setTemperature(0f).setMaxNewTokens(16)).build();
+        return GenerateRequest.newBuilder().setN(1).addPrompts(Prompt.newBuilder().setText("What is 2 + 3?"))
+                .setSampling(SamplingParams.newBuilder().setTemperature(0f).setMaxNewTokens(16).setReturnLogprobs(true)).build();
     }
 
     @Test
@@ -115,7 +115,12 @@ class AdapterHotSwapTest {
 
         assertEquals("adapters/tiny-v1-lora", onAdapter.getPolicyVersion());
         assertEquals(onMerged.getAnswers(0).getText(), onAdapter.getAnswers(0).getText(), "adapter == merged");
-        assertNotEquals(onBase.getAnswers(0).getText(), onAdapter.getAnswers(0).getText(), "the adapter changes the answer");
+        for (int i = 0; i < onAdapter.getAnswers(0).getTokenLogprobsCount(); i++) {
+            assertEquals(onMerged.getAnswers(0).getTokenLogprobs(i), onAdapter.getAnswers(0).getTokenLogprobs(i), 1e-4,
+                    "log-prob of token " + i);
+        }
+        assertNotEquals(onBase.getAnswers(0).getTokenLogprobsList(), onAdapter.getAnswers(0).getTokenLogprobsList(),
+                "the adapter changes the policy");
 
         // back to the base: the shared weights are still alive
         stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion("tiny/v1").build());

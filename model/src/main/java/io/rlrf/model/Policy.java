@@ -120,6 +120,33 @@ public final class Policy implements AutoCloseable {
         }
     }
 
+    /**
+     * Loads {@code dir}: a checkpoint as {@link #load(Path)} does, or a LoRA adapter in PEFT's layout
+     * ({@code adapter_config.json}, no {@code config.json}), which is loaded onto its base: the
+     * {@code base_model_name_or_path} it names, resolved against {@code storeRoot} (a full checkpoint
+     * inside it), with the adapter attached.
+     */
+    public static Policy load(Path dir, Path storeRoot) throws IOException {
+        if (Files.isRegularFile(dir.resolve(Checkpoint.CONFIG)) || !PeftAdapter.isAdapter(dir)) {
+            return load(dir);
+        }
+        String baseName = PeftAdapter.readConfig(dir).baseModelNameOrPath();
+        Path root = storeRoot.toAbsolutePath().normalize();
+        Path base = root.resolve(baseName).normalize();
+        if (baseName.isEmpty() || !base.startsWith(root) || !Files.isRegularFile(base.resolve(Checkpoint.CONFIG))) {
+            throw new CheckpointException(dir.resolve(PeftAdapter.CONFIG) + ": base_model_name_or_path '" + baseName
+                    + "' is not a checkpoint in " + root);
+        }
+        Policy policy = load(base);
+        try {
+            policy.loadAdapter(dir);
+            return policy;
+        } catch (IOException | RuntimeException e) {
+            policy.close();
+            throw e;
+        }
+    }
+
     /** The chat template (compiled, so a broken one fails here naming its file) and the EOS ids. */
     private static Prompting readPrompting(Path dir, LlamaConfig config, Tokenizer tok) throws CheckpointException {
         try {
@@ -223,6 +250,14 @@ public final class Policy implements AutoCloseable {
         LoraWeights a = PeftAdapter.load(dir, config(), manager);
         attachAdapter(a);
         return a;
+    }
+
+    /** Adds the adapter, if any, to the base weights in place and closes it: full fine-tuning from here. */
+    public void mergeAdapter() {
+        if (adapter != null) {
+            adapter.mergeInto(weights);
+            detachAdapter();
+        }
     }
 
     /** Closes the adapter, if any: the policy is the base alone again. */

@@ -258,53 +258,62 @@ class RunEndToEndTest {
     }
 
     /**
-     * LoRA through the services: the iteration trains q/v adapters only on the served base, publishes the
-     * base with the adapter merged in (which the generator then serves), and keeps the adapter in PEFT's
-     * layout; every tensor the adapter does not touch is bit-identical to the base's, and the published
-     * checkpoint computes what base + adapter computes.
+     * LoRA through the services, two iterations: each trains q/v adapters only, on the same base
+     * (iteration 2 continues iteration 1's adapter), and publishes the adapter alone in PEFT's layout,
+     * naming tiny/v1; generator-svc serves it on that base. The iteration's merged export
+     * ({@code checkpoint/} in the run folder) differs from the base in the adapted projections only and
+     * computes what base + adapter computes.
      */
     @Test
-    void aLoraRunTrainsAdaptersOnlyAndPublishesTheBaseWithTheAdapterMerged() throws Exception {
-        RunConfig config = tiny().toBuilder().setSeed(13).setLora(io.rlrf.api.trainer.v1.LoraConfig.newBuilder()
+    void aLoraRunTrainsAdaptersOnlyAndPublishesThemOnTheBase() throws Exception {
+        RunConfig config = tiny().toBuilder().setSeed(13).setIterations(2).setLora(io.rlrf.api.trainer.v1.LoraConfig.newBuilder()
                 .setEnabled(true).setR(2).setAlpha(4).addTargetModules("q_proj").addTargetModules("v_proj")).build();
         stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-lora").setConfig(config).build());
         Run run = awaitEnd("e2e-lora");
         assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
-        Path it = Path.of("target/e2e-runs/e2e-lora/iter-1");
-        com.google.gson.JsonObject train = com.google.gson.JsonParser.parseString(Files.readString(it.resolve("train.json")))
-                .getAsJsonObject();
-        assertTrue(train.get("steps").getAsInt() > 0, "DPO took no step: " + train);
+        Path store = Path.of(PeerServicesResource.STORE);
+        for (int t = 1; t <= 2; t++) {
+            Path it = Path.of("target/e2e-runs/e2e-lora/iter-" + t);
+            com.google.gson.JsonObject train = com.google.gson.JsonParser.parseString(Files.readString(it.resolve("train.json")))
+                    .getAsJsonObject();
+            assertTrue(train.get("steps").getAsInt() > 0, "DPO took no step: " + train);
 
-        // 1. the adapter, in PEFT's layout, names the version it was trained on
-        io.rlrf.model.lora.PeftAdapter.Description adapter = io.rlrf.model.lora.PeftAdapter.readConfig(it.resolve("adapter"));
-        assertEquals("tiny/v1", adapter.baseModelNameOrPath());
-        assertEquals(List.of("q_proj", "v_proj"), adapter.lora().targetModules());
+            // 1. the published version is the adapter alone, on the run's base
+            Path published = store.resolve("runs/e2e-lora/iter-" + t);
+            assertTrue(Files.exists(published.resolve(io.rlrf.model.lora.PeftAdapter.WEIGHTS)));
+            assertTrue(!Files.exists(published.resolve("config.json")), "an adapter, not a full checkpoint");
+            io.rlrf.model.lora.PeftAdapter.Description adapter = io.rlrf.model.lora.PeftAdapter.readConfig(published);
+            assertEquals("tiny/v1", adapter.baseModelNameOrPath(), "iteration " + t + " sits on the run's base");
+            assertEquals(List.of("q_proj", "v_proj"), adapter.lora().targetModules());
 
-        // 2. only the adapted projections differ from the base; everything else is bit-identical
-        Path published = Path.of(PeerServicesResource.STORE, "runs/e2e-lora/iter-1");
-        try (Policy base = Policy.load(Path.of(PeerServicesResource.STORE, "tiny/v1")); Policy trained = Policy.load(published)) {
-            int changed = 0;
-            for (var e : base.weights().byName().entrySet()) {
-                boolean same = java.util.Arrays.equals(e.getValue().toFloatArray(),
-                        trained.weights().byName().get(e.getKey()).toFloatArray());
-                boolean adapted = e.getKey().endsWith("q_proj.weight") || e.getKey().endsWith("v_proj.weight");
-                assertTrue(same || adapted, e.getKey() + " changed but carries no adapter");
-                changed += same ? 0 : 1;
+            // 2. the merged export differs from the base in the adapted projections only
+            try (Policy base = Policy.load(store.resolve("tiny/v1")); Policy merged = Policy.load(it.resolve("checkpoint"));
+                    Policy served = Policy.load(published, store)) {
+                int changed = 0;
+                for (var e : base.weights().byName().entrySet()) {
+                    boolean same = java.util.Arrays.equals(e.getValue().toFloatArray(),
+                            merged.weights().byName().get(e.getKey()).toFloatArray());
+                    boolean adapted = e.getKey().endsWith("q_proj.weight") || e.getKey().endsWith("v_proj.weight");
+                    assertTrue(same || adapted, e.getKey() + " changed but carries no adapter");
+                    changed += same ? 0 : 1;
+                }
+                assertTrue(changed > 0, "no adapted projection changed");
+
+                // 3. the merged export computes what the published adapter on its base computes
+                var seq = List.of(new io.rlrf.model.score.SequenceScorer.Sequence(base.encodePrompt("Question:\n2+3\nAnswer:\n"),
+                        base.requireTokenizer().encode("5")));
+                double viaAdapter = io.rlrf.model.score.SequenceScorer.score(served.model(), seq, 1)[0];
+                double viaMerged = io.rlrf.model.score.SequenceScorer.score(merged.model(), seq, 1)[0];
+                double viaBase = io.rlrf.model.score.SequenceScorer.score(base.model(), seq, 1)[0];
+                assertEquals(viaAdapter, viaMerged, 1e-4);
+                assertTrue(viaAdapter != viaBase, "the adapter changed nothing");
             }
-            assertTrue(changed > 0, "no adapted projection changed");
-
-            // 3. the published checkpoint computes what the base with the adapter computes
-            base.loadAdapter(it.resolve("adapter"));
-            var seq = List.of(new io.rlrf.model.score.SequenceScorer.Sequence(base.encodePrompt("Question:\n2+3\nAnswer:\n"),
-                    base.requireTokenizer().encode("5\n#### 5")));
-            double viaAdapter = io.rlrf.model.score.SequenceScorer.score(base.model(), seq, 1)[0];
-            double viaMerged = io.rlrf.model.score.SequenceScorer.score(trained.model(), seq, 1)[0];
-            double viaBase = io.rlrf.model.score.SequenceScorer.score(base.baseModel(), seq, 1)[0];
-            assertEquals(viaAdapter, viaMerged, 1e-4);
-            assertTrue(viaAdapter != viaBase, "the adapter changed nothing");
+            // 4. the generator served the adapter for evaluation
+            assertTrue(Files.readString(it.resolve("eval-answers.jsonl"))
+                    .contains("\"policyVersion\":\"runs/e2e-lora/iter-" + t + "\""));
         }
-        // 4. the generator served the merged checkpoint for evaluation
-        assertTrue(Files.readString(it.resolve("eval-answers.jsonl")).contains("\"policyVersion\":\"runs/e2e-lora/iter-1\""));
+        assertEquals(2, stub().listCheckpoints(ListCheckpointsRequest.newBuilder().setRunId("e2e-lora").build())
+                .getCheckpointsCount(), "the adapters are listed as the run's checkpoints");
     }
 
     /**

@@ -53,7 +53,7 @@ public final class CausalSelfAttention {
         NDArray qkv = Linear.linear(x, w.qkv(), w.qkvBias()).singletonOrThrow(); // (B, T, (H + 2*Hkv)*D), bias may be null
         LoraWeights.Layer adapter = lora == null ? null : lora.layers().get(layer);
         if (adapter != null && adapter.qkv() != null) {
-            qkv = qkv.add(adapter.qkv().delta(x, lora.scaling(), lora.dropout())); // + (alpha/r) B A x, (B, T, (H + 2*Hkv)*D)
+            qkv = qkv.addi(adapter.qkv().delta(x, lora.scaling(), lora.dropout())); // + (alpha/r) B A x, (B, T, (H + 2*Hkv)*D)
         }
         qkv = T == 1 ? qkv.reshape(B, H + 2L * Hkv, 1, D) // a decoding step: no transpose needed for one column
                 : qkv.reshape(B, T, H + 2L * Hkv, D).transpose(0, 2, 1, 3); // (B, H + 2*Hkv, T, D)
@@ -93,7 +93,7 @@ public final class CausalSelfAttention {
         // 6. output projection back into the residual stream
         NDArray out = Linear.linear(y, w.o(), w.oBias()).singletonOrThrow(); // (B, T, C), bias may be null
         if (adapter != null && adapter.o() != null) {
-            out = out.add(adapter.o().delta(y, lora.scaling(), lora.dropout())); // + (alpha/r) B A y, (B, T, C)
+            out = out.addi(adapter.o().delta(y, lora.scaling(), lora.dropout())); // + (alpha/r) B A y, (B, T, C)
         }
         return out;
     }

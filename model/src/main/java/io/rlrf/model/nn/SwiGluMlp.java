@@ -29,7 +29,7 @@ public final class SwiGluMlp {
         // 1. gate and up in one matmul, plus the adapter's update of both
         NDArray gateUpOut = Linear.linear(x, w.gateUp()).singletonOrThrow(); // (B, T, 2F)
         if (adapter != null && adapter.gateUp() != null) {
-            gateUpOut = gateUpOut.add(adapter.gateUp().delta(x, lora.scaling(), lora.dropout())); // (B, T, 2F)
+            gateUpOut = gateUpOut.addi(adapter.gateUp().delta(x, lora.scaling(), lora.dropout())); // (B, T, 2F)
         }
         NDList gateUp = gateUpOut.split(new long[] {f}, 2); // 2 x (B, T, F)
         // 2. SwiGLU
@@ -39,7 +39,7 @@ public final class SwiGluMlp {
         // 3. down projection, plus the adapter's update
         NDArray out = Linear.linear(h, w.down()).singletonOrThrow(); // (B, T, C)
         if (adapter != null && adapter.down() != null) {
-            out = out.add(adapter.down().delta(h, lora.scaling(), lora.dropout())); // (B, T, C)
+            out = out.addi(adapter.down().delta(h, lora.scaling(), lora.dropout())); // (B, T, C)
         }
         return out;
     }

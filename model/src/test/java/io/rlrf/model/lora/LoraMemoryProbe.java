@@ -35,13 +35,15 @@ public final class LoraMemoryProbe {
             Policy reference = null;
             LlamaModel ref;
             if (lora) {
-                policy.newAdapter(LoraConfig.allProjections(16, 32, 0), 2);
+                List<String> targets = args.length > 2 ? List.of(args[2].split(",")) : LoraConfig.MODULES;
+                policy.newAdapter(new LoraConfig(16, 32, 0, targets), 2);
                 ref = policy.model().withoutAdapter();
             } else {
                 reference = policy.copy();
                 ref = reference.model();
             }
             List<ScoredPair> scored = DpoTrainer.score(ref, pairs(8, 60, 5), 8);
+            long afterScore = hwmKb();
             try (DpoTrainer t = new DpoTrainer(policy.model(), new DpoParams(0.1, 0), OptimizerParams.of(1e-4, 0, 10), 8)) {
                 t.step(scored);
             }
@@ -50,10 +52,13 @@ public final class LoraMemoryProbe {
                 trainable += p.getShape().size();
             }
             System.out.printf("mode %s layers %d params %d trainable %d state(weights+grad+m+v of trainable) %.1f MiB"
-                    + " frozen weights %.1f MiB reference copy %.1f MiB | VmHWM after init %d MiB, after score + 1 DPO step %d MiB%n",
+                    + " frozen weights %.1f MiB reference copy %.1f MiB | VmHWM after init %d MiB, after scoring %d MiB, after 1 DPO step %d MiB%n",
                     args[0], layers, c.parameterCount(), trainable, 16.0 * trainable / (1 << 20),
                     lora ? 4.0 * c.parameterCount() / (1 << 20) : 0.0, lora ? 0.0 : 4.0 * c.parameterCount() / (1 << 20),
-                    afterLoad / 1024, hwmKb() / 1024);
+                    afterLoad / 1024, afterScore / 1024, hwmKb() / 1024);
+            System.gc();
+            System.out.printf("  VmRSS after the step (its arrays freed, gradients, moments and reference kept) %d MiB%n",
+                    status("VmRSS:") / 1024);
             if (reference != null) {
                 reference.close();
             }
@@ -81,8 +86,12 @@ public final class LoraMemoryProbe {
     }
 
     static long hwmKb() throws Exception {
+        return status("VmHWM:");
+    }
+
+    static long status(String field) throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
+            if (line.startsWith(field)) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
         }

@@ -84,6 +84,27 @@ class LoraTest {
     }
 
     @Test
+    void adaptersAloneLearnAToyPreferenceSet() throws Exception {
+        // as DpoTrainerTest's full fine-tuning check: the implicit reward accuracy rises above 90%
+        List<PreferencePair> train = pairs(32, 17);
+        try (Policy policy = Policy.initialize(Fixtures.tiny(false), null, 4)) {
+            policy.newAdapter(LoraConfig.allProjections(8, 16, 0), 5);
+            LlamaModel reference = policy.model().withoutAdapter();
+            try (DpoTrainer trainer = new DpoTrainer(policy.model(), new DpoParams(0.1, 0), OptimizerParams.of(1e-2, 2, 10), 16)) {
+                var scored = DpoTrainer.score(reference, train, 16);
+                DpoStats first = trainer.step(scored);
+                DpoStats last = first;
+                for (int epoch = 1; epoch < 10; epoch++) {
+                    last = trainer.step(scored);
+                }
+                assertEquals(Math.log(2), first.loss(), 1e-6);
+                assertTrue(last.rewardAccuracy() > 0.9, "accuracy " + last.rewardAccuracy());
+                assertTrue(last.loss() < first.loss(), "loss fell: " + first.loss() + " -> " + last.loss());
+            }
+        }
+    }
+
+    @Test
     void mergedWeightsGiveTheLogitsOfBasePlusAdapter() throws Exception {
         for (LoraConfig lora : List.of(ALL, SOME)) {
             try (Policy policy = Policy.initialize(Fixtures.tiny(false), null, 4)) {

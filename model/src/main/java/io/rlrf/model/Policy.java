@@ -21,6 +21,9 @@ import io.rlrf.model.generate.EngineParams;
 import io.rlrf.model.generate.GenerationEngine;
 import io.rlrf.model.generate.Generator;
 import io.rlrf.model.generate.StopTokens;
+import io.rlrf.model.lora.LoraConfig;
+import io.rlrf.model.lora.LoraWeights;
+import io.rlrf.model.lora.PeftAdapter;
 import io.rlrf.model.nn.LlamaModel;
 import io.rlrf.model.tokenizer.HfTokenizer;
 import io.rlrf.model.tokenizer.Tokenizer;
@@ -35,6 +38,11 @@ import io.rlrf.model.tokenizer.TokenizerConfig;
  * <p>Every prompt for a policy is built by {@link #encodePrompt} (or {@link #encodeChat}): with a
  * chat template, the text is the user turn of a one-turn conversation rendered by the template;
  * without one (the built-in character-level policy), it is BOS followed by the text.
+ *
+ * <p>A policy may carry a LoRA adapter ({@link #attachAdapter}, {@link #newAdapter},
+ * {@link #loadAdapter}): then {@link #model()} is the base with the adapter applied (what is trained
+ * and sampled), {@link #baseModel()} the base alone (the DPO reference: no second copy), a save
+ * writes the merged weights and {@link #saveAdapter} the adapter alone in PEFT's layout.
  */
 public final class Policy implements AutoCloseable {
 
@@ -45,6 +53,8 @@ public final class Policy implements AutoCloseable {
     private final String tokenizerJson; // null for id-only checkpoints
     private final Prompting prompting;
     private final BaseFiles base; // what every save inherits: config.json, dtype, tokenizer and generation files
+    private LoraWeights adapter; // null: the base alone (full fine-tuning)
+    private LlamaModel adapted; // model.withAdapter(adapter), or null
 
     /**
      * How the policy is prompted and stopped, read once at load and shared by its copies.
@@ -118,6 +128,38 @@ public final class Policy implements AutoCloseable {
         }
     }
 
+    /**
+     * Loads {@code dir}: a checkpoint as {@link #load(Path)} does, or a LoRA adapter in PEFT's layout
+     * ({@code adapter_config.json}, no {@code config.json}), which is loaded onto its base: the
+     * {@code base_model_name_or_path} it names, resolved against {@code storeRoot} (a full checkpoint
+     * inside it), with the adapter attached.
+     */
+    public static Policy load(Path dir, Path storeRoot) throws IOException {
+        return load(dir, storeRoot, Compute.CPU);
+    }
+
+    /** As {@link #load(Path, Path)}, onto {@code compute}'s device and dtype. */
+    public static Policy load(Path dir, Path storeRoot, Compute compute) throws IOException {
+        if (Files.isRegularFile(dir.resolve(Checkpoint.CONFIG)) || !PeftAdapter.isAdapter(dir)) {
+            return load(dir, compute);
+        }
+        String baseName = PeftAdapter.readConfig(dir).baseModelNameOrPath();
+        Path root = storeRoot.toAbsolutePath().normalize();
+        Path base = root.resolve(baseName).normalize();
+        if (baseName.isEmpty() || !base.startsWith(root) || !Files.isRegularFile(base.resolve(Checkpoint.CONFIG))) {
+            throw new CheckpointException(dir.resolve(PeftAdapter.CONFIG) + ": base_model_name_or_path '" + baseName
+                    + "' is not a checkpoint in " + root);
+        }
+        Policy policy = load(base, compute);
+        try {
+            policy.loadAdapter(dir);
+            return policy;
+        } catch (IOException | RuntimeException e) {
+            policy.close();
+            throw e;
+        }
+    }
+
     /** The chat template (compiled, so a broken one fails here naming its file) and the EOS ids. */
     private static Prompting readPrompting(Path dir, LlamaConfig config, Tokenizer tok) throws CheckpointException {
         try {
@@ -178,12 +220,92 @@ public final class Policy implements AutoCloseable {
     /** As {@link #save(Path, Map, Map)}, with the stored dtype and shard size of {@code options}. */
     public void save(Path dir, Map<String, String> metadata, Map<String, String> extraFiles, SaveOptions options)
             throws IOException {
-        Checkpoint.save(dir, weights, base, options, metadata, extraFiles);
+        if (adapter == null) {
+            Checkpoint.save(dir, weights, base, options, metadata, extraFiles);
+            return;
+        }
+        // an adapter is merged into a copy of the base: the checkpoint computes what this policy computes
+        try (NDManager m = Engines.pytorch().newBaseManager(); LlamaWeights merged = mergedWeights(m)) {
+            Checkpoint.save(dir, merged, base, options, metadata, extraFiles);
+        }
+    }
+
+    /** The base weights with the adapter (if any) added, on a new sub-manager of {@code parent}. */
+    private LlamaWeights mergedWeights(NDManager parent) {
+        LlamaWeights w = GradMode.withoutGradients(() -> weights.copy(parent));
+        w.setRequiresGradient(false);
+        if (adapter != null) {
+            adapter.mergeInto(w);
+        }
+        return w;
+    }
+
+    /**
+     * Applies {@code adapter} (made for this policy's config; ownership passes to this policy) in
+     * place of any adapter it had, which is closed.
+     */
+    public void attachAdapter(LoraWeights adapter) {
+        if (compute().half()) {
+            adapter.close();
+            throw new IllegalStateException("LoRA adapters compute in float32; this policy computes in float16 "
+                    + "(set the compute dtype to float32 to serve or train an adapter)");
+        }
+        LlamaModel view = model.withAdapter(adapter);
+        detachAdapter();
+        this.adapter = adapter;
+        this.adapted = view;
+    }
+
+    /** A fresh adapter (B = 0: the policy still computes what the base does), attached. */
+    public LoraWeights newAdapter(LoraConfig lora, long seed) {
+        LoraWeights a = LoraWeights.initialize(config(), lora, manager, seed);
+        attachAdapter(a);
+        return a;
+    }
+
+    /** Loads the PEFT adapter in {@code dir} (made for this policy's config) and attaches it. */
+    public LoraWeights loadAdapter(Path dir) throws CheckpointException {
+        LoraWeights a = PeftAdapter.load(dir, config(), manager);
+        attachAdapter(a);
+        return a;
+    }
+
+    /** Adds the adapter, if any, to the base weights in place and closes it: full fine-tuning from here. */
+    public void mergeAdapter() {
+        if (adapter != null) {
+            adapter.mergeInto(weights);
+            detachAdapter();
+        }
+    }
+
+    /** Closes the adapter, if any: the policy is the base alone again. */
+    public void detachAdapter() {
+        if (adapter != null) {
+            adapter.close();
+            adapter = null;
+            adapted = null;
+        }
+    }
+
+    /** The attached adapter, if any. */
+    public Optional<LoraWeights> adapter() {
+        return Optional.ofNullable(adapter);
+    }
+
+    /**
+     * Saves the attached adapter alone in PEFT's layout ({@link PeftAdapter}), naming
+     * {@code baseModelNameOrPath} as its base.
+     */
+    public void saveAdapter(Path dir, String baseModelNameOrPath, Map<String, String> metadata) throws IOException {
+        if (adapter == null) {
+            throw new IllegalStateException("this policy has no adapter to save");
+        }
+        PeftAdapter.save(dir, adapter, baseModelNameOrPath, metadata);
     }
 
     /**
      * An independent deep copy (same tokenizer definition), e.g. the frozen reference policy of a DPO
-     * iteration. The copy does not require gradients.
+     * iteration. The copy does not require gradients; an adapter is merged into it.
      */
     public Policy copy() throws IOException {
         NDManager m = Engines.pytorch().newBaseManager(manager.getDevice()); // same device, same dtype
@@ -192,9 +314,7 @@ public final class Policy implements AutoCloseable {
             if (tokenizerJson != null) {
                 tok = HfTokenizer.fromJson(tokenizerJson);
             }
-            LlamaWeights w = GradMode.withoutGradients(() -> weights.copy(m));
-            w.setRequiresGradient(false);
-            return new Policy(m, w, tok, tokenizerJson, prompting, base);
+            return new Policy(m, mergedWeights(m), tok, tokenizerJson, prompting, base);
         } catch (IOException | RuntimeException e) {
             if (tok != null) {
                 tok.close();
@@ -217,7 +337,13 @@ public final class Policy implements AutoCloseable {
         return weights;
     }
 
+    /** The network this policy computes with: the base, with the adapter applied when one is attached. */
     public LlamaModel model() {
+        return adapted != null ? adapted : model;
+    }
+
+    /** The base network alone, adapters switched off (shares the weights: no copy). */
+    public LlamaModel baseModel() {
         return model;
     }
 
@@ -294,16 +420,17 @@ public final class Policy implements AutoCloseable {
 
     /** A generator over this policy with {@code params} (null: the plain path), stopping on {@link #stopTokens()}. */
     public Generator generator(EngineParams params) {
-        return new Generator(model, tokenizer, prompting.eos(), params);
+        return new Generator(model(), tokenizer, prompting.eos(), params);
     }
 
     /** A continuous-batching engine over this policy, stopping on {@link #stopTokens()}. */
     public GenerationEngine generationEngine(EngineParams params) {
-        return new GenerationEngine(model, tokenizer, prompting.eos(), params);
+        return new GenerationEngine(model(), tokenizer, prompting.eos(), params);
     }
 
     @Override
     public void close() {
+        detachAdapter();
         model.close();
         if (tokenizer != null) {
             tokenizer.close();

@@ -22,12 +22,19 @@ import io.rlrf.model.Compute;
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.Policy;
 import io.rlrf.model.checkpoint.Checkpoint;
+import io.rlrf.model.lora.LoraWeights;
+import io.rlrf.model.lora.PeftAdapter;
 import io.rlrf.model.tokenizer.CharTokenizerSpec;
 
 /**
  * The directory of versioned checkpoints and the one currently served. {@link #load} reads a new
  * checkpoint while the old one keeps serving, then swaps the two in one atomic step; the old model
  * is closed when the last request or batch using it lets go (see {@link ServedModel}).
+ *
+ * <p>A version may also be a LoRA adapter in PEFT's layout ({@code adapter_config.json} and
+ * {@code adapter_model.safetensors}) whose {@code base_model_name_or_path} is a checkpoint version in
+ * the store: it is served on that base, which is read only when it is not the base of the version
+ * being served already, so swapping one adapter for the next keeps one copy of the base in memory.
  */
 @ApplicationScoped
 public class ModelStore {
@@ -95,22 +102,9 @@ public class ModelStore {
         Path dir = resolve(version);
         synchronized (loadLock) {
             long start = System.nanoTime();
-            Policy policy;
-            try {
-                policy = Policy.load(dir, compute);
-            } catch (IOException | RuntimeException e) {
-                // The model library names absolute paths: the message names store-relative ones.
-                lastLoadError = "checkpoint " + Echo.of(version) + " could not be loaded: "
-                        + StorePaths.relativize(root, rootMessage(e));
-                throw ServiceException.failedPrecondition(lastLoadError);
-            }
-            if (policy.tokenizer().isEmpty()) {
-                policy.close();
-                lastLoadError = "checkpoint " + Echo.of(version) + " has no " + Checkpoint.TOKENIZER
-                        + "; generator-svc serves text and needs the checkpoint's tokenizer";
-                throw ServiceException.failedPrecondition(lastLoadError);
-            }
-            ServedModel loaded = new ServedModel(version, policy, Instant.now());
+            ServedModel loaded = PeftAdapter.isAdapter(dir) && !Files.isRegularFile(dir.resolve(Checkpoint.CONFIG))
+                    ? loadAdapter(version, dir) : new ServedModel(version, loadBase(version, dir), null, Instant.now());
+            Policy policy = loaded.policy();
             ServedModel previous = current.getAndSet(loaded);
             lastLoadError = "";
             if (previous != null) {
@@ -124,15 +118,95 @@ public class ModelStore {
         }
     }
 
+    /** A full checkpoint, read from {@code dir}, with a tokenizer. */
+    private LoadedBase loadBase(String version, Path dir) {
+        Policy policy;
+        try {
+            policy = Policy.load(dir, compute);
+        } catch (IOException | RuntimeException e) {
+            // The model library names absolute paths: the message names store-relative ones.
+            lastLoadError = "checkpoint " + Echo.of(version) + " could not be loaded: "
+                    + StorePaths.relativize(root, rootMessage(e));
+            throw ServiceException.failedPrecondition(lastLoadError);
+        }
+        if (policy.tokenizer().isEmpty()) {
+            policy.close();
+            lastLoadError = "checkpoint " + Echo.of(version) + " has no " + Checkpoint.TOKENIZER
+                    + "; generator-svc serves text and needs the checkpoint's tokenizer";
+            throw ServiceException.failedPrecondition(lastLoadError);
+        }
+        return new LoadedBase(version, policy);
+    }
+
     /**
-     * The checkpoint directory of {@code version}: inside the store root, with every symbolic link
-     * (on the folder or on any file in it) followed and staying inside the store.
+     * The adapter in {@code dir} on the base its {@code adapter_config.json} names: the served
+     * model's base when it is that version (shared, not read again), else read from the store.
+     */
+    private ServedModel loadAdapter(String version, Path dir) {
+        String baseVersion;
+        try {
+            baseVersion = PeftAdapter.readConfig(dir).baseModelNameOrPath();
+        } catch (IOException e) {
+            lastLoadError = "adapter " + Echo.of(version) + " could not be loaded: " + StorePaths.relativize(root, rootMessage(e));
+            throw ServiceException.failedPrecondition(lastLoadError);
+        }
+        if (baseVersion.isEmpty()) {
+            lastLoadError = "adapter " + Echo.of(version) + " names no base_model_name_or_path in " + PeftAdapter.CONFIG
+                    + "; it must be a checkpoint version in the model store";
+            throw ServiceException.failedPrecondition(lastLoadError);
+        }
+        Path baseDir;
+        try {
+            baseDir = resolve(baseVersion);
+        } catch (ServiceException e) {
+            lastLoadError = "adapter " + Echo.of(version) + ": its base " + Echo.of(baseVersion) + " is not in the model store";
+            throw ServiceException.failedPrecondition(lastLoadError);
+        }
+        if (!Files.isRegularFile(baseDir.resolve(Checkpoint.CONFIG))) {
+            lastLoadError = "adapter " + Echo.of(version) + ": its base " + Echo.of(baseVersion)
+                    + " is itself an adapter; an adapter's base must be a full checkpoint";
+            throw ServiceException.failedPrecondition(lastLoadError);
+        }
+        if (compute.half()) {
+            lastLoadError = "adapter " + Echo.of(version) + " cannot be served with rlrf.generator.compute-dtype=float16: "
+                    + "LoRA adapters compute in float32 (serve its merged checkpoint, or compute in float32)";
+            throw ServiceException.failedPrecondition(lastLoadError);
+        }
+        LoadedBase base = sharedBase(baseVersion);
+        if (base == null) {
+            base = loadBase(baseVersion, baseDir);
+        }
+        try {
+            Policy p = base.policy();
+            LoraWeights adapter = PeftAdapter.load(dir, p.config(), p.weights().manager());
+            return new ServedModel(version, base, adapter, Instant.now());
+        } catch (IOException | RuntimeException e) {
+            base.release();
+            lastLoadError = "adapter " + Echo.of(version) + " could not be loaded on " + Echo.of(baseVersion) + ": "
+                    + StorePaths.relativize(root, rootMessage(e));
+            throw ServiceException.failedPrecondition(lastLoadError);
+        }
+    }
+
+    /** The served model's base with a reference taken, when it is {@code baseVersion}; else null. */
+    private LoadedBase sharedBase(String baseVersion) {
+        ServedModel served = current.get();
+        if (served != null && served.baseVersion().equals(baseVersion) && served.base().tryAcquire()) {
+            return served.base();
+        }
+        return null;
+    }
+
+    /**
+     * The directory of {@code version}, a checkpoint ({@code config.json}) or a LoRA adapter
+     * ({@code adapter_config.json}): inside the store root, with every symbolic link (on the folder or
+     * on any file in it) followed and staying inside the store.
      */
     Path resolve(String version) {
         Path dir = StorePaths.resolve("version", root, version, STORE);
-        if (!Files.isRegularFile(dir.resolve(Checkpoint.CONFIG))) {
+        if (!Files.isRegularFile(dir.resolve(Checkpoint.CONFIG)) && !PeftAdapter.isAdapter(dir)) {
             throw ServiceException.notFound("no checkpoint " + Echo.of(version) + " in the model store (no "
-                    + Checkpoint.CONFIG + " there)");
+                    + Checkpoint.CONFIG + " or " + PeftAdapter.CONFIG + " there)");
         }
         return dir;
     }

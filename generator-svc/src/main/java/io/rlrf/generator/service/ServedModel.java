@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.rlrf.model.Policy;
 import io.rlrf.model.generate.EngineParams;
 import io.rlrf.model.generate.GenerationEngine;
+import io.rlrf.model.lora.LoraWeights;
 
 /**
  * A loaded checkpoint and the number of users holding it. The model store holds one reference while
@@ -13,18 +14,25 @@ import io.rlrf.model.generate.GenerationEngine;
  * and the batch worker holds one for each engine step. The policy's native memory (its generation
  * engine's KV cache included) is freed when the last reference goes, so a hot swap never closes a
  * model a request or step still uses.
+ *
+ * <p>A served model is a full checkpoint, or a LoRA adapter on one ({@link LoadedBase}): the adapter's
+ * engine runs the base's network with the adapter applied, and the base's weights are shared with
+ * every other served model over the same base (the version being replaced, typically).
  */
 public final class ServedModel {
 
     private final String version;
-    private final Policy policy;
+    private final LoadedBase base;
+    private final LoraWeights adapter; // null: the base checkpoint itself
     private GenerationEngine engine; // created and used by the batch worker only
     private final Instant loadedAt;
     private final AtomicInteger references = new AtomicInteger(1); // the store's own reference
 
-    ServedModel(String version, Policy policy, Instant loadedAt) {
+    /** Takes over one reference to {@code base} and, if not null, ownership of {@code adapter}. */
+    ServedModel(String version, LoadedBase base, LoraWeights adapter, Instant loadedAt) {
         this.version = version;
-        this.policy = policy;
+        this.base = base;
+        this.adapter = adapter;
         this.loadedAt = loadedAt;
     }
 
@@ -32,15 +40,28 @@ public final class ServedModel {
         return version;
     }
 
+    /** The base checkpoint's policy: its tokenizer, chat template, EOS ids and config serve the adapter too. */
     public Policy policy() {
-        return policy;
+        return base.policy();
+    }
+
+    LoadedBase base() {
+        return base;
+    }
+
+    /** The store version of the base checkpoint: this version itself unless it is an adapter. */
+    public String baseVersion() {
+        return base.version();
     }
 
     /** This model's generation engine, created on first use (batch worker thread only). */
     GenerationEngine engine(EngineParams params) {
         if (engine == null) {
+            Policy policy = base.policy();
             policy.requireTokenizer(); // served models read and write text
-            engine = policy.generationEngine(params); // stops on every EOS id of the checkpoint
+            engine = adapter == null ? policy.generationEngine(params) // stops on every EOS id of the checkpoint
+                    : new GenerationEngine(policy.baseModel().withAdapter(adapter), policy.requireTokenizer(),
+                            policy.stopTokens(), params);
         }
         return engine;
     }
@@ -62,10 +83,19 @@ public final class ServedModel {
         }
     }
 
-    /** Gives a reference back; the last one closes the policy. */
+    /**
+     * Gives a reference back; the last one frees the engine's KV cache and the adapter, and gives the
+     * base back (freed when no other served model holds it).
+     */
     void release() {
         if (references.decrementAndGet() == 0) {
-            policy.close(); // frees the engine's buffers too: they live on the policy's manager
+            if (engine != null) {
+                engine.close();
+            }
+            if (adapter != null) {
+                adapter.close();
+            }
+            base.release();
         }
     }
 

@@ -238,7 +238,7 @@ class GeneratorGrpcServiceTest extends ServiceConformanceTests {
     @Test
     void notFoundNamesTheStoreRelativeVersionOnly() {
         String root = Path.of("target/test-models").toAbsolutePath().toString();
-        var e = assertStatus(Code.NOT_FOUND, "no checkpoint 'no/such' in the model store (no config.json there)",
+        var e = assertStatus(Code.NOT_FOUND, "no checkpoint 'no/such' in the model store (no config.json or adapter_config.json there)",
                 () -> stub().loadCheckpoint(LoadCheckpointRequest.newBuilder().setVersion("no/such").build()));
         assertFalse(e.getStatus().getDescription().contains(root), e.getStatus().getDescription());
         assertFalse(e.getStatus().getDescription().contains("/work"), e.getStatus().getDescription());

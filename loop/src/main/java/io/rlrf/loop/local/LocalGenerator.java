@@ -22,6 +22,7 @@ import io.rlrf.model.generate.Completion;
 import io.rlrf.model.generate.EngineParams;
 import io.rlrf.model.generate.GenerationRequest;
 import io.rlrf.model.generate.Generator;
+import io.rlrf.model.lora.PeftAdapter;
 
 /**
  * The policy in this process: checkpoints from the model store, answers from the model library's
@@ -54,13 +55,13 @@ public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
                     .setPreviousVersion(version).build();
         }
         Path dir = store.resolve(requested).normalize();
-        if (!dir.startsWith(store) || !Files.isRegularFile(dir.resolve("config.json"))) {
+        if (!dir.startsWith(store) || !(Files.isRegularFile(dir.resolve("config.json")) || PeftAdapter.isAdapter(dir))) {
             throw ServiceException.notFound("checkpoint '" + requested + "' is not in the model store");
         }
         long start = System.nanoTime();
         Policy loaded;
         try {
-            loaded = Policy.load(dir);
+            loaded = Policy.load(dir, store); // an adapter version on the store checkpoint it names
         } catch (IOException e) {
             throw new UncheckedIOException("could not load checkpoint " + requested, e);
         }

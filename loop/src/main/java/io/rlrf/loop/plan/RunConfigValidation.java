@@ -1,7 +1,9 @@
 package io.rlrf.loop.plan;
 
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -17,6 +19,7 @@ import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.common.validation.Check;
 import io.rlrf.common.validation.Limit;
+import io.rlrf.model.lora.LoraConfig;
 
 /**
  * The one validator of run configurations, and of run ids. Field names in messages are those of the
@@ -182,6 +185,28 @@ public final class RunConfigValidation {
                     + "OBJECTIVE_WHOLE_ANSWER, OBJECTIVE_FIRST_DIVERGENCE_STEP, OBJECTIVE_FIRST_DIVERGENCE_ANSWER");
         }
         Check.nonNegative("config.dpo.reflection_weight", dpo.getReflectionWeight());
+
+        // LoRA (checked whether enabled or not: a resolved config holds no invalid value).
+        var lora = resolved.getLora();
+        Check.atLeast("config.lora.r", lora.getR(), 1);
+        Check.positive("config.lora.alpha", lora.getAlpha());
+        if (!(lora.getDropout() >= 0.0 && lora.getDropout() < 1.0)) {
+            throw ServiceException.invalidArgument("config.lora.dropout", "must be in [0.0, 1.0), got " + lora.getDropout());
+        }
+        if (lora.getTargetModulesCount() == 0) {
+            throw ServiceException.invalidArgument("config.lora.target_modules", "must name at least one of "
+                    + LoraConfig.MODULES);
+        }
+        Set<String> seen = new HashSet<>();
+        for (String module : lora.getTargetModulesList()) {
+            if (!LoraConfig.MODULES.contains(module)) {
+                throw ServiceException.invalidArgument("config.lora.target_modules", "holds '" + module + "'; each must be one of "
+                        + LoraConfig.MODULES);
+            }
+            if (!seen.add(module)) {
+                throw ServiceException.invalidArgument("config.lora.target_modules", "names " + module + " twice");
+            }
+        }
 
         // Supervised stages and evaluation.
         var sft = resolved.getSft();

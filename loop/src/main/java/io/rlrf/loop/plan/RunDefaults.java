@@ -102,6 +102,9 @@ public final class RunDefaults {
         if (top.getData().getDifficultyLevelsCount() > 0) {
             b.getDataBuilder().clearDifficultyLevels();
         }
+        if (top.getLora().getTargetModulesCount() > 0) {
+            b.getLoraBuilder().clearTargetModules();
+        }
         return b.mergeFrom(top).build();
     }
 

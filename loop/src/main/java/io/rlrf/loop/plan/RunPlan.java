@@ -2,6 +2,7 @@ package io.rlrf.loop.plan;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import io.rlrf.api.trainer.v1.DpoConfig;
@@ -13,6 +14,7 @@ import io.rlrf.api.trainer.v1.ScoreKind;
 import io.rlrf.api.trainer.v1.Stage;
 import io.rlrf.api.trainer.v1.Truncation;
 import io.rlrf.model.generate.SamplingParams;
+import io.rlrf.model.lora.LoraConfig;
 import io.rlrf.model.train.DpoParams;
 import io.rlrf.model.train.OptimizerParams;
 import io.rlrf.model.train.PreferenceLoss;
@@ -29,10 +31,11 @@ import io.rlrf.model.train.PreferenceLoss;
  * @param reflection steps 3-5
  * @param pairing    step 6
  * @param eval       held-out evaluation's parameters (seed fixed per run)
+ * @param lora       the adapters the updates train, or empty for full fine-tuning
  */
 public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, String baseCheckpoint, DataPlan data,
         String judge, int n, SamplingParams sampling, AnswerCap cap, ReflectionPlan reflection, PairingRule pairing, DpoPlan dpo,
-        SftPlan sft, SamplingParams eval) {
+        SftPlan sft, SamplingParams eval, Optional<LoraConfig> lora) {
 
     /**
      * Each prompt's answer length cap: {@code ceil(factor x reference characters)} new tokens, within
@@ -161,7 +164,14 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
                 PairingRule.of(p),
                 DpoPlan.of(dpo),
                 new SftPlan(sft.getLearningRate(), sft.getEpochs(), sft.getBatchSize()),
-                new SamplingParams(e.getTemperature(), 1.0, 0, e.getMaxNewTokens(), stop, 0, false));
+                new SamplingParams(e.getTemperature(), 1.0, 0, e.getMaxNewTokens(), stop, 0, false),
+                lora(c.getLora()));
+    }
+
+    /** The adapters, when enabled; a run config from before the field has none (full fine-tuning). */
+    static Optional<LoraConfig> lora(io.rlrf.api.trainer.v1.LoraConfig l) {
+        return l.getEnabled() ? Optional.of(new LoraConfig(l.getR(), l.getAlpha(), l.getDropout(), l.getTargetModulesList()))
+                : Optional.empty();
     }
 
     /**

@@ -26,6 +26,8 @@ public record RunLayout(Path runDir, String runId, String baseCheckpoint) {
     public static final String SCORED_PAIRS = "scored-pairs.jsonl";
     public static final String TRAIN = "train.json";
     public static final String CHECKPOINT = "checkpoint";
+    /** With LoRA: the iteration's adapter alone, in PEFT's layout, naming the version it was trained on. */
+    public static final String ADAPTER = "adapter";
     public static final String PUBLISH = "publish.json";
     public static final String EVAL_ANSWERS = "eval-answers.jsonl";
     public static final String EVAL_FEEDBACK = "eval-feedback.jsonl";

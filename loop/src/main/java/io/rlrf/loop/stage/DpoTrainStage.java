@@ -45,7 +45,10 @@ import io.rlrf.tasks.prompt.ReflectionPrompt;
  * ({@link TrainedCompletion}). The contrast sits where {@code dpo.objective} says
  * (the reference is scored over the same spans); with {@code dpo.reflection_weight} set, the right
  * rewrites that were chosen are also trained, in the same update, as answers to their reflection
- * prompts.
+ * prompts. With {@code lora} enabled, an adapter is trained instead of every weight
+ * ({@link StartingPolicy}: the previous iteration's, or a fresh one with B = 0 whose reference is the
+ * base with the adapter switched off), {@code checkpoint/} holds the merged weights and
+ * {@code adapter/} the adapter in PEFT's layout, naming the store checkpoint it sits on.
  */
 public final class DpoTrainStage implements RunStage {
 
@@ -61,7 +64,8 @@ public final class DpoTrainStage implements RunStage {
         List<Pair> pairs = RunFiles.readRecords(ctx.file(RunLayout.PAIRS), Pair.class);
         String version = ctx.version(t - 1);
         Truncation truncated = ctx.plan().pairing().truncated();
-        try (Policy policy = Policy.load(ctx.store().resolve(version), ctx.settings().compute())) {
+        try (StartingPolicy start = StartingPolicy.load(ctx, version, 301)) {
+            Policy policy = start.policy();
             policy.model().setActivationCheckpointing(ctx.settings().activationCheckpointing());
             List<PreferencePair> prefs = new ArrayList<>();
             for (Pair p : pairs) {
@@ -70,7 +74,7 @@ public final class DpoTrainStage implements RunStage {
                         TrainedCompletion.of(p.rejected(), policy, version, truncated)));
             }
             DpoParams params = plan.params(Set.of(policy.requireTokenizer().encode("\n")[0]));
-            List<Pair> scored = referenceScores(ctx, policy, pairs, prefs, params.loss());
+            List<Pair> scored = referenceScores(ctx, start, pairs, prefs, params.loss());
             List<PreferenceExample> examples = new ArrayList<>();
             for (int i = 0; i < scored.size(); i++) {
                 examples.add(new ScoredPair(prefs.get(i), scored.get(i).refChosenLogProb(), scored.get(i).refRejectedLogProb()));
@@ -102,6 +106,7 @@ public final class DpoTrainStage implements RunStage {
                 }
             }
             saveCheckpoint(policy, ctx.file(RunLayout.CHECKPOINT), t, ctx.settings().checkpoints());
+            saveAdapter(start, ctx.file(RunLayout.ADAPTER));
             TrainResult result = last.result(steps);
             RunFiles.writeRecord(ctx.file(RunLayout.TRAIN), result);
             return new StageFigures.Dpo(steps, examples.size(), result.loss(), result.preferenceLoss(), result.nllLoss(),
@@ -146,16 +151,24 @@ public final class DpoTrainStage implements RunStage {
     }
 
     /** The frozen reference's log-probabilities of both answers of every pair: computed once, then read back. */
-    private static List<Pair> referenceScores(StageContext ctx, Policy policy, List<Pair> pairs, List<PreferencePair> prefs,
-            PreferenceLoss loss) throws IOException {
+    private static List<Pair> referenceScores(StageContext ctx, StartingPolicy start, List<Pair> pairs,
+            List<PreferencePair> prefs, PreferenceLoss loss) throws IOException {
+        Policy policy = start.policy();
         Path file = ctx.file(RunLayout.SCORED_PAIRS);
         if (Files.exists(file)) {
             return RunFiles.readRecords(file, Pair.class);
         }
         List<ScoredPair> ref;
-        try (Policy reference = policy.copy()) {
-            ref = prefs.isEmpty() ? List.of() : DpoTrainer.score(reference.model(), prefs, ctx.settings().scoreBatchSize(),
-                    loss);
+        if (policy.adapter().isPresent()) {
+            // the starting policy, scored before any step: no second copy of the weights. A fresh adapter
+            // is switched off (the base alone); a continued one is the previous iteration's policy as it is.
+            ref = prefs.isEmpty() ? List.of() : DpoTrainer.score(start.freshAdapter() ? policy.baseModel() : policy.model(),
+                    prefs, ctx.settings().scoreBatchSize(), loss);
+        } else {
+            try (Policy reference = policy.copy()) {
+                ref = prefs.isEmpty() ? List.of() : DpoTrainer.score(reference.model(), prefs, ctx.settings().scoreBatchSize(),
+                        loss);
+            }
         }
         List<Pair> scored = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i++) {
@@ -166,8 +179,19 @@ public final class DpoTrainStage implements RunStage {
     }
 
     /**
+     * With an adapter on a base that is a checkpoint of the store, saves the adapter alone in PEFT's
+     * layout naming that base: what PUBLISH then publishes in place of the merged checkpoint.
+     */
+    static void saveAdapter(StartingPolicy start, Path target) throws IOException {
+        AtomicFiles.deleteTree(target); // a save completed by an attempt that crashed before train.json
+        if (start.policy().adapter().isPresent() && start.baseVersion() != null) {
+            start.policy().saveAdapter(target, start.baseVersion(), Map.of());
+        }
+    }
+
+    /**
      * Saves the trained weights as the settings say (dtype, shards; by default as the base was stored),
-     * with no run id in the metadata: same seed, same bytes.
+     * with no run id in the metadata: same seed, same bytes. With an adapter, the merged weights.
      */
     static void saveCheckpoint(Policy policy, Path target, int t, SaveOptions options) throws IOException {
         AtomicFiles.deleteTree(target); // a save completed by an attempt that crashed before train.json

@@ -33,7 +33,8 @@ public final class SftTrainStage implements RunStage {
     public StageFigures run(StageContext ctx) {
         int t = ctx.iteration();
         SftPlan s = ctx.plan().sft();
-        try (Policy policy = Policy.load(ctx.store().resolve(ctx.version(t - 1)), ctx.settings().compute())) {
+        try (StartingPolicy start = StartingPolicy.load(ctx, ctx.version(t - 1), 401)) {
+            Policy policy = start.policy();
             policy.model().setActivationCheckpointing(ctx.settings().activationCheckpointing());
             List<Sequence> examples = new ArrayList<>();
             for (Problem p : RunProblems.train(ctx.plan(), t)) {
@@ -60,6 +61,7 @@ public final class SftTrainStage implements RunStage {
                 }
             }
             DpoTrainStage.saveCheckpoint(policy, ctx.file(RunLayout.CHECKPOINT), t, ctx.settings().checkpoints());
+            DpoTrainStage.saveAdapter(start, ctx.file(RunLayout.ADAPTER));
             RunFiles.writeRecord(ctx.file(RunLayout.TRAIN), new TrainResult(steps, loss, 0, 0, 0, 0, 0, RunLayout.CHECKPOINT));
             return new StageFigures.Sft(steps, loss);
         } catch (IOException e) {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.rlrf.api.trainer.v1.DataConfig;
 import io.rlrf.api.trainer.v1.DpoConfig;
+import io.rlrf.api.trainer.v1.LoraConfig;
 import io.rlrf.api.trainer.v1.Mode;
 import io.rlrf.api.trainer.v1.PairingConfig;
 import io.rlrf.api.trainer.v1.ReflectionConfig;
@@ -122,6 +123,30 @@ public class RunDefaultsTest {
                 .build()));
         assertEquals("config.pairing.truncated must not be TRUNCATION_UNSPECIFIED; valid: TRUNCATION_DROP, "
                 + "TRUNCATION_UNFINISHED", unspecified.getMessage());
+    }
+
+    @Test
+    void loraIsOffByDefaultAndAnEnabledOneKeepsItsModulesAndIsCheckedNamingTheField() {
+        RunConfig r = resolver.resolve(RunConfig.newBuilder().setMode(Mode.MODE_RLRF).build());
+        assertFalse(r.getLora().getEnabled());
+        assertTrue(RunPlan.of(r, List.of()).lora().isEmpty(), "full fine-tuning by default");
+        RunConfig old = r.toBuilder().clearLora().build(); // a run config stored before the field
+        assertTrue(RunPlan.of(old, List.of()).lora().isEmpty());
+        RunConfig on = resolver.resolve(RunConfig.newBuilder().setMode(Mode.MODE_RLRF)
+                .setLora(LoraConfig.newBuilder().setEnabled(true).setR(4).addTargetModules("v_proj").addTargetModules("q_proj"))
+                .build());
+        io.rlrf.model.lora.LoraConfig lora = RunPlan.of(on, List.of()).lora().orElseThrow();
+        assertEquals(4, lora.r());
+        assertEquals(16.0, lora.alpha(), "alpha from the defaults");
+        assertEquals(List.of("q_proj", "v_proj"), lora.targetModules(), "the caller's modules replace the default seven");
+        assertEquals("config.lora.r must be at least 1, got 0", assertThrows(ServiceException.class, () -> resolver.resolve(
+                RunConfig.newBuilder().setMode(Mode.MODE_RLRF).setLora(LoraConfig.newBuilder().setEnabled(true).setR(0))
+                        .build())).getMessage());
+        assertTrue(assertThrows(ServiceException.class, () -> resolver.resolve(RunConfig.newBuilder().setMode(Mode.MODE_RLRF)
+                .setLora(LoraConfig.newBuilder().setEnabled(true).addTargetModules("lm_head")).build())).getMessage()
+                .startsWith("config.lora.target_modules holds 'lm_head'"));
+        assertTrue(assertThrows(ServiceException.class, () -> resolver.resolve(RunConfig.newBuilder().setMode(Mode.MODE_RLRF)
+                .setLora(LoraConfig.newBuilder().setDropout(1.0)).build())).getMessage().startsWith("config.lora.dropout"));
     }
 
     @Test

@@ -7,6 +7,7 @@ import ai.djl.nn.core.Linear;
 
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.LlamaWeights;
+import io.rlrf.model.lora.LoraWeights;
 
 /**
  * Causal multi-head self-attention (Vaswani et al. 2017, eq. 1) with rotary positions and optional
@@ -17,6 +18,8 @@ import io.rlrf.model.LlamaWeights;
  * never copied G times (Hugging Face's {@code repeat_kv}); for G = 1 this is plain multi-head
  * attention. Optional biases on the projections (Qwen2's q/k/v, Llama's {@code attention_bias}) are
  * added in the same matmuls; a sliding window (Mistral) is part of the additive mask the caller passes.
+ * With a LoRA adapter (Hu et al. 2021) the fused q/k/v and the output projection each add the
+ * adapter's low-rank update to their output ({@link LoraWeights.Projection#delta}).
  */
 public final class CausalSelfAttention {
 
@@ -33,10 +36,11 @@ public final class CausalSelfAttention {
      * @param scale the scalar 1/sqrt(D), a libtorch-owned tensor (see {@link io.rlrf.model.Tensors#scalar})
      * @param cache where to write K/V and what to attend over, as its current window says (Tk = the
      *              window's end); null for a full pass (Tk = T)
+     * @param lora  the block's adapter, or null for the base alone
      * @return (B, T, C)
      */
     public static NDArray forward(NDArray x, LlamaWeights.Layer w, LlamaConfig c, RotaryEmbedding rope,
-            NDArray cos, NDArray sin, NDArray bias, NDArray scale, KvCache cache, int layer) {
+            NDArray cos, NDArray sin, NDArray bias, NDArray scale, KvCache cache, int layer, LoraWeights lora) {
         Shape s = x.getShape();
         long B = s.get(0);
         long T = s.get(1);
@@ -47,6 +51,10 @@ public final class CausalSelfAttention {
 
         // 1. project to queries, keys and values in one matmul, split into heads
         NDArray qkv = Linear.linear(x, w.qkv(), w.qkvBias()).singletonOrThrow(); // (B, T, (H + 2*Hkv)*D), bias may be null
+        LoraWeights.Layer adapter = lora == null ? null : lora.layers().get(layer);
+        if (adapter != null && adapter.qkv() != null) {
+            qkv = qkv.addi(adapter.qkv().delta(x, lora.scaling(), lora.dropout())); // + (alpha/r) B A x, (B, T, (H + 2*Hkv)*D)
+        }
         qkv = T == 1 ? qkv.reshape(B, H + 2L * Hkv, 1, D) // a decoding step: no transpose needed for one column
                 : qkv.reshape(B, T, H + 2L * Hkv, D).transpose(0, 2, 1, 3); // (B, H + 2*Hkv, T, D)
         NDList qkAndV = qkv.split(new long[] {H + Hkv}, 1); // (B, H + Hkv, T, D), (B, Hkv, T, D)
@@ -83,6 +91,10 @@ public final class CausalSelfAttention {
                 : y.reshape(B, H, T, D).transpose(0, 2, 1, 3).reshape(B, T, (long) H * D); // (B, T, H*D)
 
         // 6. output projection back into the residual stream
-        return Linear.linear(y, w.o(), w.oBias()).singletonOrThrow(); // (B, T, C), bias may be null
+        NDArray out = Linear.linear(y, w.o(), w.oBias()).singletonOrThrow(); // (B, T, C), bias may be null
+        if (adapter != null && adapter.o() != null) {
+            out = out.addi(adapter.o().delta(y, lora.scaling(), lora.dropout())); // + (alpha/r) B A y, (B, T, C)
+        }
+        return out;
     }
 }

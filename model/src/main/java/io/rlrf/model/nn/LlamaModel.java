@@ -1,5 +1,8 @@
 package io.rlrf.model.nn;
 
+import java.util.List;
+import java.util.Optional;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
@@ -13,6 +16,7 @@ import ai.djl.pytorch.jni.JniUtils;
 
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.LlamaWeights;
+import io.rlrf.model.lora.LoraWeights;
 import io.rlrf.model.Tensors;
 
 /**
@@ -21,6 +25,11 @@ import io.rlrf.model.Tensors;
  * head. It knows nothing about sampling or training: it maps token ids to next-token logits.
  * Qwen2's and Mistral's networks are this one with {@link LlamaConfig} switches: projection biases,
  * RoPE scaling, a sliding attention window (added here to the caller's causal mask).
+ *
+ * <p>A model may carry a LoRA adapter ({@link #withAdapter}): a view over the same base weights and
+ * position tables whose projections add the adapter's update. The base is never copied: the DPO
+ * reference of an adapter run is {@link #withoutAdapter()} of the policy, and one loaded base can
+ * serve several adapters.
  */
 public final class LlamaModel implements AutoCloseable {
 
@@ -30,6 +39,8 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray attentionScale; // () 1/sqrt(D)
     private final ActivationCheckpoints checkpoints = new ActivationCheckpoints(this);
     private volatile boolean checkpointing;
+    private final LoraWeights adapter; // null: the base alone
+    private final boolean ownsTables; // a view shares its origin's rope tables and scale and does not close them
 
     public LlamaModel(LlamaWeights weights) {
         this.config = weights.config();
@@ -38,6 +49,57 @@ public final class LlamaModel implements AutoCloseable {
                 config.ropeTheta(), config.ropeScaling());
         this.attentionScale = Tensors.scalar(weights.manager(), (float) (1.0 / Math.sqrt(config.headDim())));
         NDScope.unregister(attentionScale);
+        this.adapter = null;
+        this.ownsTables = true;
+    }
+
+    private LlamaModel(LlamaModel origin, LoraWeights adapter) {
+        this.config = origin.config;
+        this.weights = origin.weights;
+        this.rope = origin.rope;
+        this.attentionScale = origin.attentionScale;
+        this.adapter = adapter;
+        this.ownsTables = false;
+        this.checkpointing = origin.checkpointing;
+    }
+
+    /**
+     * This model's base weights with {@code adapter} applied: a view sharing the weights and tables
+     * (valid while this model is open; closing it frees nothing). The adapter must be for this config.
+     */
+    public LlamaModel withAdapter(LoraWeights adapter) {
+        if (!adapter.config().equals(config)) {
+            throw new IllegalArgumentException("the adapter was made for another model config than this one");
+        }
+        return new LlamaModel(this, adapter);
+    }
+
+    /** The base alone, adapters switched off: a view sharing the weights (e.g. the DPO reference). */
+    public LlamaModel withoutAdapter() {
+        return adapter == null ? this : new LlamaModel(this, null);
+    }
+
+    /** The adapter this model applies, if any. */
+    public Optional<LoraWeights> adapter() {
+        return Optional.ofNullable(adapter);
+    }
+
+    /**
+     * What training updates: the adapter's A and B matrices when there is an adapter (the base stays
+     * frozen), else every base parameter (full fine-tuning).
+     */
+    public List<NDArray> trainableParameters() {
+        return adapter != null ? adapter.parameters() : weights.parameters();
+    }
+
+    /** Marks the trainable parameters as requiring gradients, and the base frozen under an adapter. */
+    public void prepareForTraining() {
+        if (adapter != null) {
+            weights.setRequiresGradient(false);
+            adapter.setRequiresGradient(true);
+        } else {
+            weights.setRequiresGradient(true);
+        }
     }
 
     public LlamaConfig config() {
@@ -100,6 +162,11 @@ public final class LlamaModel implements AutoCloseable {
             bias = bias == null ? null : bias.toType(dtype, false);
         }
         if (checkpointing && cache == null && JniUtils.isGradMode()) {
+            if (adapter != null && adapter.lora().dropout() > 0) {
+                // the recomputed blocks would draw other dropout masks than the forward pass did
+                throw new IllegalStateException("activation checkpointing cannot recompute LoRA dropout: set lora.dropout "
+                        + "to 0 or turn rlrf.trainer.loop.activation-checkpointing off");
+            }
             return checkpoints.forward(x, cs, bias); // training: blocks recomputed in the backward pass
         }
         for (int l = 0; l < config.numHiddenLayers(); l++) {
@@ -120,10 +187,11 @@ public final class LlamaModel implements AutoCloseable {
         LlamaWeights.Layer w = weights.layers().get(l);
         // attention sub-block with residual
         NDArray h = RmsNorm.apply(x, w.inputNorm(), eps); // (B, T, C)
-        x = x.add(CausalSelfAttention.forward(h, w, config, rope, cs.get(0), cs.get(1), bias, attentionScale, cache, l));
+        x = x.add(CausalSelfAttention.forward(h, w, config, rope, cs.get(0), cs.get(1), bias, attentionScale, cache, l,
+                adapter));
         // feed-forward sub-block with residual
         h = RmsNorm.apply(x, w.postAttentionNorm(), eps); // (B, T, C)
-        return x.add(SwiGluMlp.forward(h, w)); // (B, T, C)
+        return x.add(SwiGluMlp.forward(h, w, adapter == null ? null : adapter.layers().get(l), adapter)); // (B, T, C)
     }
 
     /**
@@ -164,7 +232,9 @@ public final class LlamaModel implements AutoCloseable {
     @Override
     public void close() {
         checkpoints.discard();
-        rope.close();
-        attentionScale.close();
+        if (ownsTables) {
+            rope.close();
+            attentionScale.close();
+        }
     }
 }

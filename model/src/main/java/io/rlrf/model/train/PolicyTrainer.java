@@ -34,9 +34,9 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
         this.model = model;
         this.optimizerParams = optimizerParams;
         this.microBatchSize = microBatchSize;
-        model.weights().setRequiresGradient(true);
-        this.optimizer = new AdamW(model.weights().parameters(), optimizerParams,
-                model.weights().manager());
+        // only what is trained gets gradients and optimiser state: the adapter's A and B under LoRA
+        model.prepareForTraining();
+        this.optimizer = new AdamW(model.trainableParameters(), optimizerParams, model.weights().manager());
     }
 
     /** Optimiser steps taken so far. */

@@ -36,6 +36,7 @@ import io.rlrf.model.generate.EngineParams;
 import io.rlrf.model.generate.GenerationRequest;
 import io.rlrf.model.generate.Generator;
 import io.rlrf.model.generate.SamplingParams;
+import io.rlrf.model.lora.LoraConfig;
 import io.rlrf.model.score.SequenceScorer;
 import io.rlrf.model.train.OptimizerParams;
 import io.rlrf.model.train.SftTrainer;
@@ -255,6 +256,57 @@ class ArchitectureFixturesTest {
             f.policy().weights().byName().forEach((n, a) -> assertFalse(Arrays.equals(before.get(n), a.toFloatArray()),
                     name + ": " + n + " unchanged"));
         }
+    }
+
+    /**
+     * LoRA on each variant (biases, GQA, sliding window): an adapter at initialisation leaves the logits
+     * exactly as they were, and a trained one merged into the base gives base + adapter's logits.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2", "llama-bias", "mistral"})
+    void aLoraAdapterIsExactAtInitialisationAndMergesExactly(String name) throws Exception {
+        try (Fixture f = load(name)) {
+            int[] seq = f.sequences()[1];
+            float[] base = fullPass(f.policy().model(), seq);
+            f.policy().newAdapter(LoraConfig.allProjections(2, 4, 0), 5);
+            assertTrue(Arrays.equals(base, fullPass(f.policy().model(), seq)), name + ": B = 0 changed the logits");
+            GradMode.withoutGradients(() -> {
+                f.policy().adapter().orElseThrow().byName().forEach((n, a) -> a.addi(a.getManager().ones(a.getShape())
+                        .mul(0.01f)));
+                return null;
+            });
+            float[] adapted = fullPass(f.policy().model(), seq);
+            try (Policy merged = f.policy().copy()) {
+                float[] m = fullPass(merged.model(), seq);
+                float worst = 0;
+                for (int i = 0; i < m.length; i++) {
+                    // float32 rounding of W + BA vs Wx + BAx: relative to the logit's size
+                    worst = Math.max(worst, Math.abs(m[i] - adapted[i]) / Math.max(1f, Math.abs(adapted[i])));
+                }
+                assertTrue(worst < 1e-5, name + ": merged differs by " + worst + " (relative)");
+                assertFalse(Arrays.equals(base, adapted), name + ": the adapter changed nothing");
+                // the engine (chunked prefill, KV-cache decoding) through the adapter samples what the merged model does
+                List<GenerationRequest> requests = List.of(new GenerationRequest(Arrays.copyOf(seq, 10),
+                        SamplingParams.greedy(12).withLogprobs(true)));
+                Completion viaAdapter = new Generator(f.policy().model(), null, EngineParams.defaults().withPrefillChunk(4))
+                        .generate(requests).get(0);
+                Completion viaMerged = new Generator(merged.model(), null, false).generate(requests).get(0);
+                assertArrayEquals(viaMerged.tokens(), viaAdapter.tokens(), name + ": engine with adapter vs merged");
+                assertClose(name + " adapter vs merged", viaMerged.logprobs(), viaAdapter.logprobs(), "log-probs");
+            }
+        }
+    }
+
+    static float[] fullPass(LlamaModel model, int[] seq) {
+        NDManager m = model.weights().manager();
+        int t = seq.length;
+        return GradMode.withoutGradients(() -> {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                return model.forward(ids(m, seq, t, 1), positions(m, new int[] {0}, t), AttentionMask.causal(m, 0, t), null, 0,
+                        false).toFloatArray(); // (1, T, V)
+            }
+        });
     }
 
     @AfterAll

@@ -48,6 +48,7 @@ import io.rlrf.loop.run.RunLayout;
 import io.rlrf.loop.run.RunStore;
 import io.rlrf.loop.stage.StageContext;
 import io.rlrf.common.validation.Check;
+import io.rlrf.model.lora.PeftAdapter;
 import io.rlrf.common.validation.StorePaths;
 import io.rlrf.tasks.prompt.AnswerPrompt;
 import io.rlrf.trainer.config.TrainerConfig;
@@ -137,7 +138,8 @@ public class RunService {
     }
 
     /**
-     * A given base checkpoint must be a config.json directory inside the model store, with every
+     * A given base checkpoint must be a config.json directory (or a LoRA adapter's, adapter_config.json,
+     * on such a directory) inside the model store, with every
      * symbolic link in it staying inside too; none given means the built-in base (the run's
      * BOOTSTRAP stage trains it, or finds it cached).
      */
@@ -147,9 +149,9 @@ public class RunService {
             return;
         }
         Path dir = StorePaths.resolve(field, modelStore, c.getBaseCheckpoint(), "model store");
-        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+        if (!Files.isRegularFile(dir.resolve("config.json")) && !PeftAdapter.isAdapter(dir)) {
             throw ServiceException.invalidArgument(field, Echo.of(c.getBaseCheckpoint())
-                    + " is not a checkpoint in the model store (no config.json)");
+                    + " is not a checkpoint in the model store (no config.json or adapter_config.json)");
         }
     }
 
@@ -276,7 +278,9 @@ public class RunService {
             return out.build();
         }
         try (Stream<Path> walk = Files.walk(root, 4)) {
-            for (Path cfg : walk.filter(p -> p.getFileName().toString().equals("config.json")).sorted().toList()) {
+            // full checkpoints, and the LoRA adapters LoRA runs publish (generator-svc serves both)
+            for (Path cfg : walk.filter(p -> p.getFileName().toString().equals("config.json")
+                    || p.getFileName().toString().equals(PeftAdapter.CONFIG)).sorted().toList()) {
                 Path dir = cfg.getParent();
                 if (dir.getFileName().toString().startsWith(".")) {
                     continue; // an incomplete save

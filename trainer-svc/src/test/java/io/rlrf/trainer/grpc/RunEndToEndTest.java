@@ -258,6 +258,65 @@ class RunEndToEndTest {
     }
 
     /**
+     * LoRA through the services, two iterations: each trains q/v adapters only, on the same base
+     * (iteration 2 continues iteration 1's adapter), and publishes the adapter alone in PEFT's layout,
+     * naming tiny/v1; generator-svc serves it on that base. The iteration's merged export
+     * ({@code checkpoint/} in the run folder) differs from the base in the adapted projections only and
+     * computes what base + adapter computes.
+     */
+    @Test
+    void aLoraRunTrainsAdaptersOnlyAndPublishesThemOnTheBase() throws Exception {
+        RunConfig config = tiny().toBuilder().setSeed(13).setIterations(2).setLora(io.rlrf.api.trainer.v1.LoraConfig.newBuilder()
+                .setEnabled(true).setR(2).setAlpha(4).addTargetModules("q_proj").addTargetModules("v_proj")).build();
+        stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-lora").setConfig(config).build());
+        Run run = awaitEnd("e2e-lora");
+        assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
+        Path store = Path.of(PeerServicesResource.STORE);
+        for (int t = 1; t <= 2; t++) {
+            Path it = Path.of("target/e2e-runs/e2e-lora/iter-" + t);
+            com.google.gson.JsonObject train = com.google.gson.JsonParser.parseString(Files.readString(it.resolve("train.json")))
+                    .getAsJsonObject();
+            assertTrue(train.get("steps").getAsInt() > 0, "DPO took no step: " + train);
+
+            // 1. the published version is the adapter alone, on the run's base
+            Path published = store.resolve("runs/e2e-lora/iter-" + t);
+            assertTrue(Files.exists(published.resolve(io.rlrf.model.lora.PeftAdapter.WEIGHTS)));
+            assertTrue(!Files.exists(published.resolve("config.json")), "an adapter, not a full checkpoint");
+            io.rlrf.model.lora.PeftAdapter.Description adapter = io.rlrf.model.lora.PeftAdapter.readConfig(published);
+            assertEquals("tiny/v1", adapter.baseModelNameOrPath(), "iteration " + t + " sits on the run's base");
+            assertEquals(List.of("q_proj", "v_proj"), adapter.lora().targetModules());
+
+            // 2. the merged export differs from the base in the adapted projections only
+            try (Policy base = Policy.load(store.resolve("tiny/v1")); Policy merged = Policy.load(it.resolve("checkpoint"));
+                    Policy served = Policy.load(published, store)) {
+                int changed = 0;
+                for (var e : base.weights().byName().entrySet()) {
+                    boolean same = java.util.Arrays.equals(e.getValue().toFloatArray(),
+                            merged.weights().byName().get(e.getKey()).toFloatArray());
+                    boolean adapted = e.getKey().endsWith("q_proj.weight") || e.getKey().endsWith("v_proj.weight");
+                    assertTrue(same || adapted, e.getKey() + " changed but carries no adapter");
+                    changed += same ? 0 : 1;
+                }
+                assertTrue(changed > 0, "no adapted projection changed");
+
+                // 3. the merged export computes what the published adapter on its base computes
+                var seq = List.of(new io.rlrf.model.score.SequenceScorer.Sequence(base.encodePrompt("Question:\n2+3\nAnswer:\n"),
+                        base.requireTokenizer().encode("5")));
+                double viaAdapter = io.rlrf.model.score.SequenceScorer.score(served.model(), seq, 1)[0];
+                double viaMerged = io.rlrf.model.score.SequenceScorer.score(merged.model(), seq, 1)[0];
+                double viaBase = io.rlrf.model.score.SequenceScorer.score(base.model(), seq, 1)[0];
+                assertEquals(viaAdapter, viaMerged, 1e-4);
+                assertTrue(viaAdapter != viaBase, "the adapter changed nothing");
+            }
+            // 4. the generator served the adapter for evaluation
+            assertTrue(Files.readString(it.resolve("eval-answers.jsonl"))
+                    .contains("\"policyVersion\":\"runs/e2e-lora/iter-" + t + "\""));
+        }
+        assertEquals(2, stub().listCheckpoints(ListCheckpointsRequest.newBuilder().setRunId("e2e-lora").build())
+                .getCheckpointsCount(), "the adapters are listed as the run's checkpoints");
+    }
+
+    /**
      * Thrown at a safe point to stop the run's worker as if the process died there: an Error, so the
      * service's failure handling (which marks a run FAILED) does not see it and the run stays RUNNING.
      */

@@ -109,7 +109,7 @@ class TrainerHostileInputTest {
     @Test
     void aMissingBaseCheckpointIsNamedStoreRelative() {
         StatusRuntimeException e = startRefused(Code.INVALID_ARGUMENT,
-                "config.base_checkpoint 'no/such' is not a checkpoint in the model store (no config.json)",
+                "config.base_checkpoint 'no/such' is not a checkpoint in the model store (no config.json or adapter_config.json)",
                 r -> r.getConfigBuilder().setBaseCheckpoint("no/such"));
         assertFalse(e.getStatus().getDescription().contains(Path.of("target").toAbsolutePath().toString()));
     }

@@ -200,7 +200,7 @@ public final class RunConfigValidation {
         Set<String> seen = new HashSet<>();
         for (String module : lora.getTargetModulesList()) {
             if (!LoraConfig.MODULES.contains(module)) {
-                throw ServiceException.invalidArgument("config.lora.target_modules", "holds '" + module + "'; each must be one of "
+                throw ServiceException.invalidArgument("config.lora.target_modules", "holds " + Echo.of(module) + "; each must be one of "
                         + LoraConfig.MODULES);
             }
             if (!seen.add(module)) {

@@ -43,7 +43,7 @@ final class ExperimentCommand extends Cli.Command implements Callable<Integer> {
 
     @Option(names = {"--generator", "--reward", "--reflector"}, paramLabel = "HOST:PORT", hidden = true,
             description = "Accepted for symmetry with probe (bin/rlrf passes all four); the experiment talks to trainer-svc only.")
-    String ignoredPeer;
+    List<String> ignoredPeers; // one value per option given: picocli refuses a single-valued option given three times
 
     @Option(names = "--seeds", paramLabel = "S1,S2,...", split = ",", defaultValue = "1",
             description = "Run seeds (default: ${DEFAULT-VALUE}).")

@@ -166,6 +166,14 @@ class CommandLineTest {
     }
 
     @Test
+    void experimentAcceptsTheFourServiceAddressesBinRlrfPasses() {
+        ExperimentCommand experiment = new ExperimentCommand();
+        new CommandLine(experiment).parseArgs("--generator", "127.0.0.1:1", "--reward", "127.0.0.1:2", "--reflector",
+                "127.0.0.1:3", "--trainer", "127.0.0.1:4", "--out", dir.toString());
+        assertEquals("127.0.0.1:4", experiment.trainer);
+    }
+
+    @Test
     void anUnreachableTrainerIsAFailedRpcPrintedAsItsStatus() throws Exception {
         int closed;
         try (var socket = new java.net.ServerSocket(0)) {

@@ -12,9 +12,11 @@ import io.rlrf.api.reward.v1.Feedback;
 import io.rlrf.api.reward.v1.FeedbackStatus;
 import io.rlrf.api.reward.v1.Outcome;
 import io.rlrf.api.reward.v1.VerifiableOutcome;
+import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.core.ContentKey;
 import io.rlrf.loop.peer.RewardPeer;
+import io.rlrf.loop.plan.RunProblems;
 import io.rlrf.tasks.verify.MathVerifier;
 import io.rlrf.tasks.verify.Verdict;
 import io.rlrf.tasks.verify.VerifierAspect;
@@ -48,9 +50,9 @@ public final class LocalReward implements RewardPeer {
 
     @Override
     public EvaluateResponse evaluate(EvaluateRequest request) {
-        if (!request.getTask().equals("arith")) {
-            throw ServiceException.invalidArgument("task", "the in-process judge knows task 'arith' only, got '"
-                    + request.getTask() + "'");
+        if (!RunProblems.KNOWN.contains(request.getTask())) {
+            throw ServiceException.invalidArgument("task", "the in-process judge knows the tasks " + RunProblems.KNOWN
+                    + " (all GSM8K-format, judged by the verifier), got " + Echo.of(request.getTask()));
         }
         String judgeId = request.getJudge().isEmpty() ? VerifierJudges.VERIFIER : request.getJudge();
         VerifierJudge judge = judges.get(judgeId);

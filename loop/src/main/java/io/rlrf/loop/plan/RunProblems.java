@@ -1,9 +1,13 @@
 package io.rlrf.loop.plan;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.common.error.Echo;
@@ -14,12 +18,27 @@ import io.rlrf.tasks.MathProblem;
 import io.rlrf.tasks.Split;
 import io.rlrf.tasks.arith.ArithLevel;
 import io.rlrf.tasks.arith.ArithWorld;
+import io.rlrf.tasks.datasets.DatasetsRoot;
+import io.rlrf.tasks.datasets.Gsm8k;
+import io.rlrf.tasks.datasets.Svamp;
 
-/** The prompts of a run, a function of its plan (task, splits, levels, seed) and the iteration. */
+/**
+ * The prompts of a run, a function of its plan (task, splits, levels, seed) and the iteration.
+ * <ul>
+ * <li>{@code arith}: the built-in world, generated per split and difficulty level.</li>
+ * <li>{@code gsm8k}: GSM8K; trains on its train split (found under the datasets root, {@link DatasetsRoot}),
+ * evaluates on its test split (shipped with RLRF).</li>
+ * <li>{@code svamp}: trains on GSM8K's train split, evaluates on SVAMP (shipped), as the paper's
+ * math evaluation does.</li>
+ * </ul>
+ * A dataset task draws its prompts by a seeded shuffle of the split; difficulty levels do not apply.
+ */
 public final class RunProblems {
 
     /** Tasks this build can run. */
-    public static final Set<String> KNOWN = Set.of("arith");
+    public static final Set<String> KNOWN = Set.of("arith", "gsm8k", "svamp");
+
+    private static final Map<String, List<MathProblem>> LOADED = new ConcurrentHashMap<>();
 
     private RunProblems() {
     }
@@ -31,6 +50,15 @@ public final class RunProblems {
         }
         split("config.data.train_split", config.getData().getTrainSplit());
         split("config.data.eval_split", config.getData().getEvalSplit());
+        if (!config.getTask().equals("arith")) {
+            datasetSplits(config.getData().getTrainSplit(), config.getData().getEvalSplit());
+            try {
+                dataset(config.getTask(), Split.TRAIN); // found under the datasets root, or a clear refusal now
+            } catch (IllegalArgumentException e) {
+                throw ServiceException.failedPrecondition("config.task " + config.getTask() + ": " + e.getMessage());
+            }
+            return;
+        }
         for (int i = 0; i < config.getData().getDifficultyLevelsCount(); i++) {
             int level = config.getData().getDifficultyLevels(i);
             if (level > ArithLevel.MAX_LEVEL) {
@@ -48,6 +76,29 @@ public final class RunProblems {
         }
     }
 
+    /** A dataset task trains on a train split and evaluates on a test split. */
+    private static void datasetSplits(String train, String eval) {
+        if (split("config.data.train_split", train) != Split.TRAIN) {
+            throw ServiceException.invalidArgument("config.data.train_split", "must be train for a dataset task, got " + Echo.of(train));
+        }
+        if (split("config.data.eval_split", eval) != Split.TEST) {
+            throw ServiceException.invalidArgument("config.data.eval_split", "must be test for a dataset task, got " + Echo.of(eval));
+        }
+    }
+
+    /** A dataset task's problems of {@code split}, read once per process. */
+    static List<MathProblem> dataset(String task, Split split) {
+        Path root = DatasetsRoot.resolve();
+        String key = root + "|" + task + "|" + split;
+        List<MathProblem> cached = LOADED.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        List<MathProblem> problems = split == Split.TRAIN || task.equals("gsm8k") ? Gsm8k.load(root, split) : Svamp.load(root);
+        LOADED.put(key, List.copyOf(problems));
+        return LOADED.get(key);
+    }
+
     /** Training prompts of iteration t (a fresh draw per iteration). */
     public static List<Problem> train(RunPlan plan, int iteration) {
         RunPlan.DataPlan d = plan.data();
@@ -62,6 +113,9 @@ public final class RunProblems {
     }
 
     private static List<Problem> draw(RunPlan.DataPlan d, Split split, int count, long seed) {
+        if (!d.task().equals("arith")) {
+            return drawFromDataset(dataset(d.task(), split), count, seed);
+        }
         List<Integer> levels = d.levels().isEmpty() ? List.of(1, 2, 3, 4) : d.levels();
         List<Problem> out = new ArrayList<>(count);
         for (int li = 0; li < levels.size(); li++) {
@@ -72,6 +126,25 @@ public final class RunProblems {
             for (MathProblem p : ArithWorld.generate(ArithLevel.of(levels.get(li)), split, share, seed + li)) {
                 out.add(new Problem(out.size(), p.id(), p.question(), p.solution(), p.level()));
             }
+        }
+        return out;
+    }
+
+    /** {@code count} problems of {@code all} by a seeded shuffle (Fisher-Yates over the indices). */
+    private static List<Problem> drawFromDataset(List<MathProblem> all, int count, long seed) {
+        int[] order = java.util.stream.IntStream.range(0, all.size()).toArray();
+        SplittableRandom rng = new SplittableRandom(seed);
+        int n = Math.min(count, all.size());
+        for (int i = 0; i < n; i++) {
+            int j = i + rng.nextInt(order.length - i);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        List<Problem> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            MathProblem p = all.get(order[i]);
+            out.add(new Problem(i, p.id(), p.question(), p.solution(), p.level()));
         }
         return out;
     }

@@ -35,21 +35,27 @@ public final class Svamp {
     private Svamp() {
     }
 
-    /** All 1000 problems. */
+    /**
+     * All 1000 problems, from the datasets root when it holds {@code svamp/SVAMP.json}, else from the
+     * copy shipped in this jar (MIT, {@code io/rlrf/tasks/datasets/svamp/LICENSE}).
+     */
     public static List<MathProblem> load(Path datasetsRoot) {
         Path file = datasetsRoot.resolve("svamp").resolve("SVAMP.json");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("SVAMP file not found: " + file + " (set " + DatasetsRoot.PROPERTY
-                    + " or " + DatasetsRoot.ENV + " to the datasets folder)");
-        }
         JsonNode rows;
-        try {
-            rows = JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+        String source;
+        if (Files.isRegularFile(file)) {
+            source = file.toString();
+            try {
+                rows = JSON.readTree(file.toFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+        } else {
+            source = "the shipped SVAMP set";
+            rows = Shipped.read("svamp/SVAMP.json", JSON::readTree);
         }
         if (!rows.isArray()) {
-            throw new IllegalArgumentException(file + " is not a JSON list");
+            throw new IllegalArgumentException(source + " is not a JSON list");
         }
         List<MathProblem> problems = new ArrayList<>(rows.size());
         for (JsonNode row : rows) {

@@ -63,4 +63,20 @@ class DatasetsTest {
         assertTrue(found.endsWith(Path.of("shared", "datasets")), found.toString());
         assertTrue(FinalAnswer.extract("#### 5").isPresent());
     }
+
+    @Test
+    void theEvaluationSetsShipWithRlrfAndEqualTheOriginals() {
+        Path none = Path.of("/nonexistent-datasets-root");
+        List<MathProblem> gsm8k = Gsm8k.load(none, Split.TEST);
+        List<MathProblem> svamp = Svamp.load(none);
+        assertEquals(1319, gsm8k.size());
+        assertEquals(1000, svamp.size());
+        Path root = DatasetsRoot.resolve();
+        if (java.nio.file.Files.isDirectory(root.resolve("gsm8k"))) { // the project's ../shared: the copies are the originals
+            assertEquals(Gsm8k.load(root, Split.TEST), gsm8k);
+            assertEquals(Svamp.load(root), svamp);
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> Gsm8k.load(none, Split.TRAIN));
+        assertTrue(e.getMessage().contains("only the test split ships"), e.getMessage());
+    }
 }

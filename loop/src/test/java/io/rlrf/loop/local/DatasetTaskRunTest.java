@@ -1,0 +1,96 @@
+package io.rlrf.loop.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.rlrf.api.trainer.v1.DataConfig;
+import io.rlrf.api.trainer.v1.DpoConfig;
+import io.rlrf.api.trainer.v1.EvalConfig;
+import io.rlrf.api.trainer.v1.Mode;
+import io.rlrf.api.trainer.v1.PairingConfig;
+import io.rlrf.api.trainer.v1.ReflectionConfig;
+import io.rlrf.api.trainer.v1.RunConfig;
+import io.rlrf.api.trainer.v1.SamplingConfig;
+import io.rlrf.api.trainer.v1.Truncation;
+import io.rlrf.common.error.ServiceException;
+import io.rlrf.loop.plan.RunDefaults;
+import io.rlrf.loop.plan.RunDefaultsTest;
+import io.rlrf.loop.plan.RunProblems;
+import io.rlrf.loop.run.Records.Problem;
+import io.rlrf.loop.run.RunFiles;
+import io.rlrf.tasks.datasets.DatasetsRoot;
+
+/**
+ * GSM8K and SVAMP as run tasks: a run trains on GSM8K's train split (under the datasets root: here the
+ * project's ../shared/datasets) and evaluates on GSM8K's test split or SVAMP, both shipped in the
+ * rlrf-tasks jar; a root without the train split is refused naming what to set.
+ */
+class DatasetTaskRunTest {
+
+    @TempDir
+    Path dir;
+
+    private static RunConfig tiny(String task) {
+        return RunConfig.newBuilder().setMode(Mode.MODE_RLRF).setTask(task).setBaseCheckpoint("tiny/v1").setIterations(1)
+                .setSeed(7).setData(DataConfig.newBuilder().setTrainPrompts(2).setEvalPrompts(2))
+                .setSampling(SamplingConfig.newBuilder().setN(2).setMaxNewTokens(16))
+                .setReflection(ReflectionConfig.newBuilder().setK(1).setM(1).setMaxNewTokens(16))
+                .setPairing(PairingConfig.newBuilder().setDelta(0).setTruncated(Truncation.TRUNCATION_UNFINISHED))
+                .setDpo(DpoConfig.newBuilder().setBatchSize(2)).setEval(EvalConfig.newBuilder().setMaxNewTokens(16)).build();
+    }
+
+    @Test
+    void aGsm8kRunTrainsOnItsTrainSplitAndEvaluatesOnTheShippedTestSplit() throws Exception {
+        InProcessRunTest.run(dir, "gsm8k", tiny("gsm8k"));
+        List<String> samples = Files.readAllLines(dir.resolve("runs/gsm8k/iter-1/samples.jsonl"));
+        assertTrue(samples.stream().allMatch(s -> s.contains("\"promptId\":\"gsm8k-train-")), samples.get(0));
+        String evaluated = Files.readString(dir.resolve("runs/gsm8k/iter-1/eval-answers.jsonl"));
+        assertTrue(evaluated.contains("gsm8k-test-"), evaluated);
+    }
+
+    @Test
+    void svampEvaluatesOnTheShippedSetAndDrawsTheSameProblemsEveryIteration() throws Exception {
+        RunConfig config = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny("svamp"));
+        RunProblems.validate(config);
+        var plan = io.rlrf.loop.plan.RunPlan.of(config, List.of());
+        List<Problem> eval = RunProblems.eval(plan);
+        assertEquals(2, eval.size());
+        assertTrue(eval.get(0).id().startsWith("svamp-"), eval.get(0).id());
+        assertEquals(eval, RunProblems.eval(plan), "held-out prompts are fixed across iterations");
+        List<Problem> train1 = RunProblems.train(plan, 1);
+        assertTrue(train1.get(0).id().startsWith("gsm8k-train-"), train1.get(0).id());
+        assertTrue(!train1.equals(RunProblems.train(plan, 2)), "a fresh draw per iteration");
+    }
+
+    @Test
+    void aDatasetTaskNeedsTrainAndTestSplitsAndATrainSplitUnderTheRoot() {
+        RunConfig dev = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny("gsm8k").toBuilder()
+                .setData(DataConfig.newBuilder().setEvalSplit("dev")).build());
+        ServiceException e = assertThrows(ServiceException.class, () -> RunProblems.validate(dev));
+        assertTrue(e.getMessage().contains("config.data.eval_split") && e.getMessage().contains("must be test"), e.getMessage());
+
+        String before = System.getProperty(DatasetsRoot.PROPERTY);
+        System.setProperty(DatasetsRoot.PROPERTY, dir.resolve("no-datasets-here").toString());
+        try {
+            RunConfig config = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny("gsm8k"));
+            ServiceException missing = assertThrows(ServiceException.class, () -> RunProblems.validate(config));
+            assertEquals(ServiceException.Kind.FAILED_PRECONDITION, missing.kind());
+            assertTrue(missing.getMessage().contains("GSM8K file not found") && missing.getMessage().contains(DatasetsRoot.PROPERTY),
+                    missing.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty(DatasetsRoot.PROPERTY);
+            } else {
+                System.setProperty(DatasetsRoot.PROPERTY, before);
+            }
+        }
+    }
+}

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -36,7 +35,7 @@ import io.rlrf.tasks.datasets.Svamp;
 public final class RunProblems {
 
     /** Tasks this build can run. */
-    public static final Set<String> KNOWN = Set.of("arith", "gsm8k", "svamp");
+    public static final List<String> KNOWN = List.of("arith", "gsm8k", "svamp");
 
     private static final Map<String, List<MathProblem>> LOADED = new ConcurrentHashMap<>();
 

@@ -55,7 +55,7 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
      * preference file (empty in the other modes).
      */
     public record DataPlan(String task, int trainPrompts, int evalPrompts, String trainSplit, String evalSplit,
-            List<Integer> levels, String pairsFile) {
+            List<Integer> levels, String pairsFile, String trainFile, String evalFile) {
     }
 
     /** Steps 3-5: the top k answers per prompt get m / k rewrites each. */
@@ -155,7 +155,7 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
         var e = c.getEval();
         return new RunPlan(c, c.getMode(), c.getSeed(), c.getIterations(), c.getBaseCheckpoint(),
                 new DataPlan(c.getTask(), d.getTrainPrompts(), d.getEvalPrompts(), d.getTrainSplit(), d.getEvalSplit(),
-                        List.copyOf(d.getDifficultyLevelsList()), d.getPairsFile()),
+                        List.copyOf(d.getDifficultyLevelsList()), d.getPairsFile(), d.getTrainFile(), d.getEvalFile()),
                 c.getJudge(), s.getN(), new SamplingParams(s.getTemperature(), s.getTopP(), s.getTopK(), s.getMaxNewTokens(), stop, 0,
                         false),
                 new AnswerCap(s.getLengthFactor()),

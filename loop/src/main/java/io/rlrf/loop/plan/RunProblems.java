@@ -19,6 +19,7 @@ import io.rlrf.tasks.arith.ArithLevel;
 import io.rlrf.tasks.arith.ArithWorld;
 import io.rlrf.tasks.datasets.DatasetsRoot;
 import io.rlrf.tasks.datasets.Gsm8k;
+import io.rlrf.tasks.datasets.PromptFile;
 import io.rlrf.tasks.datasets.Svamp;
 
 /**
@@ -31,6 +32,8 @@ import io.rlrf.tasks.datasets.Svamp;
  * math evaluation does.</li>
  * </ul>
  * A dataset task draws its prompts by a seeded shuffle of the split; difficulty levels do not apply.
+ * {@code data.train_file} / {@code eval_file} replace a side's prompts by a JSON Lines prompt set
+ * ({@link PromptFile}), drawn the same way; the task still names the judge.
  */
 public final class RunProblems {
 
@@ -49,7 +52,9 @@ public final class RunProblems {
         }
         split("config.data.train_split", config.getData().getTrainSplit());
         split("config.data.eval_split", config.getData().getEvalSplit());
-        if (!config.getTask().equals("arith")) {
+        promptFile("config.data.train_file", config.getData().getTrainFile(), Split.TRAIN);
+        promptFile("config.data.eval_file", config.getData().getEvalFile(), Split.TEST);
+        if (!config.getTask().equals("arith") && config.getData().getTrainFile().isEmpty()) {
             datasetSplits(config.getData().getTrainSplit(), config.getData().getEvalSplit());
             try {
                 dataset(config.getTask(), Split.TRAIN); // found under the datasets root, or a clear refusal now
@@ -72,6 +77,18 @@ public final class RunProblems {
             return Split.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw ServiceException.invalidArgument(field, "is unknown: " + Echo.of(name) + "; known splits: train, dev, test");
+        }
+    }
+
+    /** The prompts of a prompt-set file ({@code field}), or a refusal naming the field, the file and the line. */
+    private static List<MathProblem> promptFile(String field, String file, Split split) {
+        if (file.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return PromptFile.read(Path.of(file), split);
+        } catch (IllegalArgumentException e) { // InvalidPathException included
+            throw ServiceException.invalidArgument(field, Echo.of(file) + " " + e.getMessage());
         }
     }
 
@@ -101,6 +118,10 @@ public final class RunProblems {
     /** Training prompts of iteration t (a fresh draw per iteration). */
     public static List<Problem> train(RunPlan plan, int iteration) {
         RunPlan.DataPlan d = plan.data();
+        if (!d.trainFile().isEmpty()) {
+            return drawFromDataset(promptFile("config.data.train_file", d.trainFile(), Split.TRAIN), d.trainPrompts(),
+                    Seeds.mix(plan.seed(), iteration, 11));
+        }
         return draw(d, split("config.data.train_split", d.trainSplit()), d.trainPrompts(),
                 Seeds.mix(plan.seed(), iteration, 11));
     }
@@ -108,6 +129,10 @@ public final class RunProblems {
     /** Held-out prompts: the same for every iteration, so accuracies compare. */
     public static List<Problem> eval(RunPlan plan) {
         RunPlan.DataPlan d = plan.data();
+        if (!d.evalFile().isEmpty()) {
+            return drawFromDataset(promptFile("config.data.eval_file", d.evalFile(), Split.TEST), d.evalPrompts(),
+                    Seeds.mix(plan.seed(), 0, 13));
+        }
         return draw(d, split("config.data.eval_split", d.evalSplit()), d.evalPrompts(), Seeds.mix(plan.seed(), 0, 13));
     }
 

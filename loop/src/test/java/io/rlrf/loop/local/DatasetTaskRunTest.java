@@ -93,4 +93,41 @@ class DatasetTaskRunTest {
             }
         }
     }
+
+    @Test
+    void aRunDrawsItsPromptsFromJsonlFilesAndABadLineIsRefusedNamingIt() throws Exception {
+        Path train = Files.writeString(dir.resolve("my-train.jsonl"), """
+                {"question": "Tom has 2 apples and buys 3 more. How many apples does he have?", "answer": "2 + 3 = 5\\n#### 5"}
+
+                {"prompt": "What is 4 times 6?", "answer": "4 * 6 = 24\\n#### 24", "id": "mult-1"}
+                {"question": "What is 9 minus 4?", "answer": "9 - 4 = 5\\n#### 5"}
+                """);
+        Path eval = Files.writeString(dir.resolve("my-eval.jsonl"), """
+                {"question": "What is 7 plus 8?", "answer": "7 + 8 = 15\\n#### 15", "id": "e1"}
+                {"question": "What is 10 divided by 2?", "answer": "10 / 2 = 5\\n#### 5", "id": "e2"}
+                """);
+        RunConfig files = tiny("arith").toBuilder().setData(DataConfig.newBuilder().setTrainPrompts(2).setEvalPrompts(2)
+                .setTrainFile(train.toString()).setEvalFile(eval.toString())).build();
+        InProcessRunTest.run(dir, "files", files);
+        String samples = Files.readString(dir.resolve("runs/files/iter-1/samples.jsonl"));
+        assertTrue(samples.contains("\"promptId\":\"my-train-") || samples.contains("\"promptId\":\"mult-1\""), samples);
+        assertTrue(!samples.contains("arith-"), "no prompt of the arith world");
+        String evaluated = Files.readString(dir.resolve("runs/files/iter-1/eval-answers.jsonl"));
+        assertTrue(evaluated.contains("\"e1\"") && evaluated.contains("\"e2\""), evaluated);
+
+        Path bad = Files.writeString(dir.resolve("bad.jsonl"), """
+                {"question": "What is 1 plus 1?", "answer": "1 + 1 = 2\\n#### 2"}
+                {"question": "What is 2 plus 2?", "answer": "four"}
+                """);
+        RunConfig refused = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny("arith").toBuilder()
+                .setData(DataConfig.newBuilder().setTrainFile(bad.toString())).build());
+        ServiceException e = assertThrows(ServiceException.class, () -> RunProblems.validate(refused));
+        assertEquals(ServiceException.Kind.INVALID_ARGUMENT, e.kind());
+        assertTrue(e.getMessage().startsWith("config.data.train_file") && e.getMessage().contains("line 2: \"answer\" has no final answer"),
+                e.getMessage());
+        RunConfig missing = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny("arith").toBuilder()
+                .setData(DataConfig.newBuilder().setEvalFile(dir.resolve("none.jsonl").toString())).build());
+        ServiceException m = assertThrows(ServiceException.class, () -> RunProblems.validate(missing));
+        assertTrue(m.getMessage().startsWith("config.data.eval_file") && m.getMessage().contains("no such file"), m.getMessage());
+    }
 }

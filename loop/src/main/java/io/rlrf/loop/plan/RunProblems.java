@@ -1,5 +1,6 @@
 package io.rlrf.loop.plan;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,9 +86,15 @@ public final class RunProblems {
         if (file.isEmpty()) {
             return List.of();
         }
+        Path path;
         try {
-            return PromptFile.read(Path.of(file), split);
-        } catch (IllegalArgumentException e) { // InvalidPathException included
+            path = Path.of(file);
+        } catch (InvalidPathException e) { // its message repeats the raw value
+            throw ServiceException.invalidArgument(field, Echo.of(file) + " is not a valid path");
+        }
+        try {
+            return PromptFile.read(path, split);
+        } catch (IllegalArgumentException e) {
             throw ServiceException.invalidArgument(field, Echo.of(file) + " " + e.getMessage());
         }
     }

@@ -69,7 +69,7 @@ public final class PromptFile {
         } catch (MalformedInputException e) {
             throw new IllegalArgumentException("is not UTF-8 text");
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot be read: " + e.getMessage());
+            throw new IllegalArgumentException("cannot be read (" + e.getClass().getSimpleName() + ")");
         }
         if (problems.isEmpty()) {
             throw new IllegalArgumentException("holds no prompts");

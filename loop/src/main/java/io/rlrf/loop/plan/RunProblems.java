@@ -55,13 +55,8 @@ public final class RunProblems {
         split("config.data.eval_split", config.getData().getEvalSplit());
         promptFile("config.data.train_file", config.getData().getTrainFile(), Split.TRAIN);
         promptFile("config.data.eval_file", config.getData().getEvalFile(), Split.TEST);
-        if (!config.getTask().equals("arith") && config.getData().getTrainFile().isEmpty()) {
-            datasetSplits(config.getData().getTrainSplit(), config.getData().getEvalSplit());
-            try {
-                dataset(config.getTask(), Split.TRAIN); // found under the datasets root, or a clear refusal now
-            } catch (IllegalArgumentException e) {
-                throw ServiceException.failedPrecondition("config.task " + config.getTask() + ": " + e.getMessage());
-            }
+        if (!config.getTask().equals("arith")) {
+            datasetSplits(config);
             return;
         }
         for (int i = 0; i < config.getData().getDifficultyLevelsCount(); i++) {
@@ -99,13 +94,26 @@ public final class RunProblems {
         }
     }
 
-    /** A dataset task trains on a train split and evaluates on a test split. */
-    private static void datasetSplits(String train, String eval) {
+    /**
+     * A dataset task trains on a train split (found under the datasets root now, or refused) and
+     * evaluates on a test split; a side drawn from a prompt-set file needs neither.
+     */
+    private static void datasetSplits(RunConfig config) {
+        String train = config.getData().getTrainSplit();
+        String eval = config.getData().getEvalSplit();
+        if (config.getData().getEvalFile().isEmpty() && split("config.data.eval_split", eval) != Split.TEST) {
+            throw ServiceException.invalidArgument("config.data.eval_split", "must be test for a dataset task, got " + Echo.of(eval));
+        }
+        if (!config.getData().getTrainFile().isEmpty()) {
+            return;
+        }
         if (split("config.data.train_split", train) != Split.TRAIN) {
             throw ServiceException.invalidArgument("config.data.train_split", "must be train for a dataset task, got " + Echo.of(train));
         }
-        if (split("config.data.eval_split", eval) != Split.TEST) {
-            throw ServiceException.invalidArgument("config.data.eval_split", "must be test for a dataset task, got " + Echo.of(eval));
+        try {
+            dataset(config.getTask(), Split.TRAIN);
+        } catch (IllegalArgumentException e) {
+            throw ServiceException.failedPrecondition("config.task " + config.getTask() + ": " + e.getMessage());
         }
     }
 

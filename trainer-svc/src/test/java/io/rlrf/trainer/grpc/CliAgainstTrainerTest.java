@@ -56,7 +56,8 @@ class CliAgainstTrainerTest {
     record Result(int status, String out, String err) {
     }
 
-    private static Result cli(String... args) {
+    /** Runs the CLI in this JVM against this test's trainer-svc (also used by {@link CliRoundTripTest}). */
+    static Result cli(String... args) {
         String[] withTarget = new String[args.length + 2];
         System.arraycopy(args, 0, withTarget, 0, args.length);
         withTarget[args.length] = "--trainer";

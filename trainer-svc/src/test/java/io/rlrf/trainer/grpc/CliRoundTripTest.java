@@ -1,12 +1,10 @@
 package io.rlrf.trainer.grpc;
 
+import static io.rlrf.trainer.grpc.CliAgainstTrainerTest.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,8 +16,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
-import io.rlrf.cli.RlrfCli;
 import io.rlrf.loop.run.Records.Pair;
 import io.rlrf.loop.run.RunFiles;
 
@@ -57,31 +53,16 @@ class CliRoundTripTest {
             eval: {max_new_tokens: 24}
             """;
 
-    record Result(int status, String out, String err) {
-    }
-
-    private static Result cli(String... args) {
-        String[] withTarget = new String[args.length + 2];
-        System.arraycopy(args, 0, withTarget, 0, args.length);
-        withTarget[args.length] = "--trainer";
-        withTarget[args.length + 1] = "127.0.0.1:" + RestAssured.port;
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
-        int status = RlrfCli.run(withTarget, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void aRunsExportedPairsTrainAnOfflineDpoRunStartedFromTheCli() throws Exception {
         Path dir = Files.createTempDirectory("round-trip");
         Path rlrf = Files.writeString(dir.resolve("rlrf.yaml"), TINY_RLRF);
-        Result source = cli("run", "start", "--config", rlrf.toString(), "--run-id", "rt-source", "--watch");
+        var source = cli("run", "start", "--config", rlrf.toString(), "--run-id", "rt-source", "--watch");
         assertEquals(0, source.status(), source.out() + source.err());
         assertTrue(source.out().contains("succeeded"), source.out());
 
         Path pairs = dir.resolve("pairs.jsonl");
-        Result export = cli("pairs", "export", "rt-source", "--out", pairs.toString());
+        var export = cli("pairs", "export", "rt-source", "--out", pairs.toString());
         assertEquals(0, export.status(), export.err());
         List<Pair> sourcePairs = RunFiles.readRecords(Path.of(PeerServicesResource.RUN_ROOT, "rt-source/iter-1/pairs.jsonl"),
                 Pair.class);
@@ -92,7 +73,7 @@ class CliRoundTripTest {
         assertEquals("Question:\n" + sourcePairs.get(0).question() + "\nAnswer:\n", first.get("prompt").asText());
 
         Path offline = Files.writeString(dir.resolve("offline.yaml"), TINY_OFFLINE);
-        Result trained = cli("run", "start", "--config", offline.toString(), "--pairs", pairs.toString(), "--run-id",
+        var trained = cli("run", "start", "--config", offline.toString(), "--pairs", pairs.toString(), "--run-id",
                 "rt-offline", "--watch");
         assertEquals(0, trained.status(), trained.out() + trained.err());
         assertTrue(trained.out().contains("dpo-offline"), trained.out());
@@ -107,7 +88,7 @@ class CliRoundTripTest {
         }
         assertFalse(Files.exists(iter.resolve("samples.jsonl")), "an offline run samples nothing");
         assertTrue(Files.exists(Path.of(PeerServicesResource.STORE, "runs/rt-offline/iter-1/model.safetensors")), "published");
-        Result shown = cli("runs", "show", "rt-offline");
+        var shown = cli("runs", "show", "rt-offline");
         assertTrue(shown.out().contains("state      succeeded"), shown.out());
         assertTrue(shown.out().contains("runs/rt-offline/iter-1"), shown.out());
     }

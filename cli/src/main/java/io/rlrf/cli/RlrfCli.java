@@ -13,20 +13,20 @@ import picocli.CommandLine.Spec;
 /**
  * Command-line client of the RLRF services ({@code bin/rlrf} runs it): {@code health}, {@code probe},
  * {@code experiment}, {@code bootstrap}, {@code run start}, {@code runs list|show|watch|resume|cancel}
- * and {@code pairs export}. Every command documents its options under {@code --help} (exit status 0);
+ * {@code pairs export} and {@code just-eval}. Every command documents its options under {@code --help} (exit status 0);
  * the exit statuses are {@link Cli#OK}, {@link Cli#FAILED} and {@link Cli#USAGE}.
  */
 @Command(name = "rlrf-cli", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true, version = "rlrf-cli 0.1.0",
         usageHelpAutoWidth = true, sortOptions = false,
         description = "Command-line client of the RLRF services: health checks, runs through trainer-svc, pairs export, "
-                + "the built-in experiment.",
+                + "Just-Eval, the built-in experiment.",
         exitCodeListHeading = "%nExit status:%n", exitCodeList = {
             "0:ok (for a run: it succeeded)",
             "1:a run failed or was cancelled; a service answered with an error (printed as its gRPC status and message) "
                     + "or could not be reached; an output file could not be written",
             "2:bad usage: an unknown command or option, a bad value, an unreadable or invalid config or pairs file"},
         subcommands = {HealthCommand.class, ProbeCommand.class, RunCommand.class, RunsCommand.class, PairsCommand.class,
-            ExperimentCommand.class, BootstrapCommand.class, CommandLine.HelpCommand.class})
+            JustEvalCommand.class, ExperimentCommand.class, BootstrapCommand.class, CommandLine.HelpCommand.class})
 public final class RlrfCli implements Runnable {
 
     @Spec

@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * <ul>
  * <li>rating: {@code {"rating": 1|2|3, "critique": "..."}}, the rating an integer literal, the
  *     critique a string, non-empty unless the rating is 3;</li>
- * <li>selection: {@code {"aspects": ["name", ...]}}, 1..max distinct names of the catalog.</li>
+ * <li>selection: {@code {"aspects": ["name", ...]}}, 1..max distinct names of the catalog's selectable (FLASK) aspects.</li>
  * </ul>
  * Anything else is a {@link Invalid} with the reason, which the judge sends back on its retry.
  */
@@ -90,8 +90,9 @@ public final class JudgeReplyParser {
         List<String> names = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (JsonNode a : aspects) {
-            if (!a.isTextual() || AspectCatalog.find(a.asText()).isEmpty()) {
-                return new Invalid<>(a + " is not an aspect name; valid names: " + AspectCatalog.names());
+            if (!a.isTextual() || AspectCatalog.find(a.asText()).filter(d -> d.family() == AspectCatalog.Family.FLASK)
+                    .isEmpty()) {
+                return new Invalid<>(a + " is not an aspect name; valid names: " + AspectCatalog.selectableNames());
             }
             if (!seen.add(a.asText())) {
                 return new Invalid<>("\"aspects\" repeats " + a);

@@ -6,10 +6,10 @@ import io.rlrf.api.reward.v1.EvaluationItem;
 import io.rlrf.reward.client.ChatBackend.Message;
 
 /**
- * The model judge's prompts (our own wording of the FLASK aspects in {@link AspectCatalog}): one
- * to select the relevant aspects of a prompt, one per aspect to rate an answer. Both demand a
- * single JSON object. A change here is a new {@link #VERSION}, because the version is part of
- * every cache key.
+ * The model judge's prompts (our own wording of the aspects in {@link AspectCatalog}): one to select
+ * the relevant FLASK aspects of a prompt, one per aspect (FLASK's or Just-Eval's) to rate an
+ * answer. Both demand a single JSON object. A change here is a new {@link #VERSION}, because the
+ * version is part of every cache key.
  */
 public final class RubricPrompts {
 
@@ -27,7 +27,7 @@ public final class RubricPrompts {
         StringBuilder user = new StringBuilder();
         user.append("Choose the aspects that matter most for judging an answer to the prompt below: at least 1, at most ")
                 .append(maxAspects).append(".\n\nAspects (name: what it checks):\n");
-        for (AspectCatalog.AspectDefinition a : AspectCatalog.all()) {
+        for (AspectCatalog.AspectDefinition a : AspectCatalog.selectable()) {
             user.append("- ").append(a.name()).append(": ").append(a.description()).append('\n');
         }
         user.append("\nPrompt:\n<<<\n").append(item.getPrompt()).append("\n>>>\n\n")

@@ -163,7 +163,7 @@ class ModelJudgeGrpcTest extends ServiceConformanceTests {
         var model = rubrics.getRubricsList().stream().filter(r -> r.getJudgeId().equals("model-openai")).findFirst()
                 .orElseThrow();
         assertEquals(JudgeKind.JUDGE_KIND_MODEL, model.getKind());
-        assertEquals(12, model.getAspectsCount());
+        assertEquals(17, model.getAspectsCount(), "FLASK's twelve and Just-Eval's five");
         assertTrue(model.getDescription().contains("openai:fake-judge"), model.getDescription());
         assertEquals("model-openai", rubrics.getTasksList().stream().filter(t -> t.getName().equals("open")).findFirst()
                 .orElseThrow().getDefaultJudge());

@@ -70,10 +70,12 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
-    void listAspectsReturnsTheTwelveFlaskAspectsWithThreeLevelsEach() {
+    void listAspectsReturnsTheTwelveFlaskAspectsThenJustEvalsWithThreeLevelsEach() {
         List<Aspect> aspects = stub().listAspects(ListAspectsRequest.getDefaultInstance()).getAspectsList();
-        assertEquals(12, aspects.size());
+        assertEquals(17, aspects.size());
         assertEquals("logical_correctness", aspects.get(0).getName());
+        assertEquals(List.of("helpfulness", "clarity", "depth", "engagement", "safety"),
+                aspects.subList(12, 17).stream().map(Aspect::getName).toList());
         for (Aspect aspect : aspects) {
             assertEquals(List.of(1, 2, 3), aspect.getLevelsList().stream().map(RatingLevel::getRating).toList());
             assertFalse(aspect.getDescription().isBlank(), aspect.getName());

@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The evaluation sets RLRF ships, as resources of this jar under {@code io/rlrf/tasks/datasets/}, each
- * beside its license: GSM8K's test split and SVAMP (both MIT). Training splits are not shipped; they
- * are found under the configured datasets root ({@link DatasetsRoot}).
+ * beside its license: GSM8K's test split, SVAMP and the Just-Eval-Instruct prompts (all MIT). Training
+ * splits are not shipped; they are found under the configured datasets root ({@link DatasetsRoot}).
  */
 final class Shipped {
 

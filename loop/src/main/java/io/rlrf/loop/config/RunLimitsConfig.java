@@ -77,10 +77,33 @@ public interface RunLimitsConfig {
     @WithDefault("256")
     int maxLabelChars();
 
+    /**
+     * Largest prompt-set file ({@code data.train_file}, {@code data.eval_file}), in bytes. The file is
+     * read whole at StartRun and by the stages. Default 67108864 (64 MiB; GSM8K's train split is 4 MiB).
+     */
+    @WithDefault("67108864")
+    long maxPromptFileBytes();
+
+    /** Most prompts (non-blank lines) in a prompt-set file. Default 1000000. */
+    @WithDefault("1000000")
+    int maxPromptFileLines();
+
+    /**
+     * Largest preference file of an offline DPO run ({@code data.pairs_file}), in bytes. The file is
+     * read whole at StartRun and by the PAIR stage. Default 268435456 (256 MiB).
+     */
+    @WithDefault("268435456")
+    long maxPairsFileBytes();
+
+    /** Most rows (non-blank lines, one pair each) in a preference file. Default 1000000. */
+    @WithDefault("1000000")
+    int maxPairsFileRows();
+
     /** These limits as the validator takes them. */
     default RunLimits runLimits() {
         return new RunLimits("rlrf.trainer.limits.", maxIterations(), maxN(), maxM(), maxPrompts(), maxNewTokens(),
                 maxLabels(), maxEpochs(), maxBatchSize(), maxGradAccumulation(), maxPairsPerStep(), maxPairsPerPrompt(),
-                maxAnswersPerIteration(), maxTrainingExamples(), maxLabelChars());
+                maxAnswersPerIteration(), maxTrainingExamples(), maxLabelChars(), maxPromptFileBytes(),
+                maxPromptFileLines(), maxPairsFileBytes(), maxPairsFileRows());
     }
 }

@@ -71,8 +71,8 @@ public final class LocalTrainer implements AutoCloseable {
     /** The complete config a run with {@code requested} would use (StartRun's validate_only). */
     public RunConfig resolve(RunConfig requested) {
         RunConfig resolved = defaults.resolve(requested);
-        RunProblems.validate(resolved);
-        PreferenceRows.validate(resolved, answerPrompt);
+        RunProblems.validate(resolved, defaults.limits());
+        PreferenceRows.validate(resolved, answerPrompt, defaults.limits());
         return resolved;
     }
 

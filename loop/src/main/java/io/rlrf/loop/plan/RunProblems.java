@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
+import io.rlrf.common.validation.Check;
 import io.rlrf.loop.run.Records.Problem;
 import io.rlrf.loop.run.Seeds;
 import io.rlrf.tasks.MathProblem;
@@ -46,15 +47,18 @@ public final class RunProblems {
     private RunProblems() {
     }
 
-    /** The task-specific checks of a resolved config (after {@link RunConfigValidation}). */
-    public static void validate(RunConfig config) {
+    /**
+     * The task-specific checks of a resolved config (after {@link RunConfigValidation}), prompt-set
+     * files read whole within {@code limits} (their bytes and prompts).
+     */
+    public static void validate(RunConfig config, RunLimits limits) {
         if (!KNOWN.contains(config.getTask())) {
             throw ServiceException.invalidArgument("config.task", "is unknown: " + Echo.of(config.getTask()) + "; known tasks: " + KNOWN);
         }
         split("config.data.train_split", config.getData().getTrainSplit());
         split("config.data.eval_split", config.getData().getEvalSplit());
-        promptFile("config.data.train_file", config.getData().getTrainFile(), Split.TRAIN);
-        promptFile("config.data.eval_file", config.getData().getEvalFile(), Split.TEST);
+        promptFileWithinLimits("config.data.train_file", config.getData().getTrainFile(), Split.TRAIN, limits);
+        promptFileWithinLimits("config.data.eval_file", config.getData().getEvalFile(), Split.TEST, limits);
         if (!config.getTask().equals("arith")) {
             datasetSplits(config);
             return;
@@ -76,17 +80,34 @@ public final class RunProblems {
         }
     }
 
+    /**
+     * A prompt-set file read as its run will read it, within the limits on its size (checked before it
+     * is read) and its prompts: RESOURCE_EXHAUSTED naming the field, the limit and the setting.
+     */
+    private static void promptFileWithinLimits(String field, String file, Split split, RunLimits limits) {
+        if (file.isEmpty()) {
+            return;
+        }
+        RunLimits.fileSizeWithinLimit(field, path(field, file), limits.limit("max-prompt-file-bytes",
+                limits.maxPromptFileBytes()));
+        Check.withinLimit(field + " (lines)", promptFile(field, file, split).size(),
+                limits.limit("max-prompt-file-lines", limits.maxPromptFileLines()));
+    }
+
+    private static Path path(String field, String file) {
+        try {
+            return Path.of(file);
+        } catch (InvalidPathException e) { // its message repeats the raw value
+            throw ServiceException.invalidArgument(field, Echo.of(file) + " is not a valid path");
+        }
+    }
+
     /** The prompts of a prompt-set file ({@code field}), or a refusal naming the field, the file and the line. */
     private static List<MathProblem> promptFile(String field, String file, Split split) {
         if (file.isEmpty()) {
             return List.of();
         }
-        Path path;
-        try {
-            path = Path.of(file);
-        } catch (InvalidPathException e) { // its message repeats the raw value
-            throw ServiceException.invalidArgument(field, Echo.of(file) + " is not a valid path");
-        }
+        Path path = path(field, file);
         try {
             return PromptFile.read(path, split);
         } catch (IllegalArgumentException e) {

@@ -22,6 +22,8 @@ import io.rlrf.api.trainer.v1.PreferenceRow;
 import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
+import io.rlrf.common.validation.Check;
+import io.rlrf.loop.plan.RunLimits;
 import io.rlrf.loop.run.Records.Candidate;
 import io.rlrf.loop.run.Records.Pair;
 import io.rlrf.tasks.prompt.AnswerPrompt;
@@ -152,9 +154,10 @@ public final class PreferenceRows {
      * A MODE_DPO_OFFLINE config's preference file, read as its run will read it, when the run is
      * started: a missing file or a bad line is refused there rather than when the run reaches its PAIR stage.
      *
-     * @throws ServiceException INVALID_ARGUMENT naming {@code config.data.pairs_file}, the line and what is wrong
+     * @throws ServiceException INVALID_ARGUMENT naming {@code config.data.pairs_file}, the line and what is wrong;
+     *         RESOURCE_EXHAUSTED when the file has more bytes or rows than {@code limits} allow
      */
-    public static void validate(RunConfig resolved, AnswerPrompt answerPrompt) {
+    public static void validate(RunConfig resolved, AnswerPrompt answerPrompt, RunLimits limits) {
         String file = resolved.getData().getPairsFile();
         if (resolved.getMode() != Mode.MODE_DPO_OFFLINE || file.isEmpty()) {
             return;
@@ -163,11 +166,16 @@ public final class PreferenceRows {
             throw ServiceException.invalidArgument("config.data.pairs_file", Echo.of(file)
                     + " is not a file trainer-svc can read");
         }
+        RunLimits.fileSizeWithinLimit("config.data.pairs_file", Path.of(file),
+                limits.limit("max-pairs-file-bytes", limits.maxPairsFileBytes()));
+        List<Pair> pairs;
         try {
-            read(Path.of(file), answerPrompt);
+            pairs = read(Path.of(file), answerPrompt);
         } catch (IllegalArgumentException e) {
             throw ServiceException.invalidArgument("config.data.pairs_file", Echo.of(file) + " " + e.getMessage());
         }
+        Check.withinLimit("config.data.pairs_file (rows)", pairs.size(),
+                limits.limit("max-pairs-file-rows", limits.maxPairsFileRows()));
     }
 
     private static String text(JsonNode row, String field, String at) {

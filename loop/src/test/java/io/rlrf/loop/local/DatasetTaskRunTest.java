@@ -59,7 +59,7 @@ class DatasetTaskRunTest {
     @Test
     void svampEvaluatesOnTheShippedSetAndDrawsTheSameProblemsEveryIteration() throws Exception {
         RunConfig config = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny("svamp"));
-        RunProblems.validate(config);
+        RunProblems.validate(config, RunDefaultsTest.LIMITS);
         var plan = io.rlrf.loop.plan.RunPlan.of(config, List.of());
         List<Problem> eval = RunProblems.eval(plan);
         assertEquals(2, eval.size());
@@ -74,14 +74,16 @@ class DatasetTaskRunTest {
     void aDatasetTaskNeedsTrainAndTestSplitsAndATrainSplitUnderTheRoot() {
         RunConfig dev = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny("gsm8k").toBuilder()
                 .setData(DataConfig.newBuilder().setEvalSplit("dev")).build());
-        ServiceException e = assertThrows(ServiceException.class, () -> RunProblems.validate(dev));
+        ServiceException e = assertThrows(ServiceException.class,
+                () -> RunProblems.validate(dev, RunDefaultsTest.LIMITS));
         assertTrue(e.getMessage().contains("config.data.eval_split") && e.getMessage().contains("must be test"), e.getMessage());
 
         String before = System.getProperty(DatasetsRoot.PROPERTY);
         System.setProperty(DatasetsRoot.PROPERTY, dir.resolve("no-datasets-here").toString());
         try {
             RunConfig config = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny("gsm8k"));
-            ServiceException missing = assertThrows(ServiceException.class, () -> RunProblems.validate(config));
+            ServiceException missing = assertThrows(ServiceException.class,
+                    () -> RunProblems.validate(config, RunDefaultsTest.LIMITS));
             assertEquals(ServiceException.Kind.FAILED_PRECONDITION, missing.kind());
             assertTrue(missing.getMessage().contains("GSM8K file not found") && missing.getMessage().contains(DatasetsRoot.PROPERTY),
                     missing.getMessage());
@@ -121,13 +123,13 @@ class DatasetTaskRunTest {
                 """);
         RunConfig refused = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny("arith").toBuilder()
                 .setData(DataConfig.newBuilder().setTrainFile(bad.toString())).build());
-        ServiceException e = assertThrows(ServiceException.class, () -> RunProblems.validate(refused));
+        ServiceException e = assertThrows(ServiceException.class, () -> RunProblems.validate(refused, RunDefaultsTest.LIMITS));
         assertEquals(ServiceException.Kind.INVALID_ARGUMENT, e.kind());
         assertTrue(e.getMessage().startsWith("config.data.train_file") && e.getMessage().contains("line 2: \"answer\" has no final answer"),
                 e.getMessage());
         RunConfig missing = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny("arith").toBuilder()
                 .setData(DataConfig.newBuilder().setEvalFile(dir.resolve("none.jsonl").toString())).build());
-        ServiceException m = assertThrows(ServiceException.class, () -> RunProblems.validate(missing));
+        ServiceException m = assertThrows(ServiceException.class, () -> RunProblems.validate(missing, RunDefaultsTest.LIMITS));
         assertTrue(m.getMessage().startsWith("config.data.eval_file") && m.getMessage().contains("no such file"), m.getMessage());
     }
 }

@@ -150,7 +150,8 @@ class OfflineDpoRunTest {
     private void assertRefused(String content, String fragment) throws Exception {
         Path file = Files.writeString(dir.resolve("bad.jsonl"), content);
         RunConfig config = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(offline(file));
-        ServiceException e = assertThrows(ServiceException.class, () -> PreferenceRows.validate(config, AnswerPrompt.DEFAULT));
+        ServiceException e = assertThrows(ServiceException.class,
+                () -> PreferenceRows.validate(config, AnswerPrompt.DEFAULT, RunDefaultsTest.LIMITS));
         assertEquals(ServiceException.Kind.INVALID_ARGUMENT, e.kind());
         assertTrue(e.getMessage().startsWith("config.data.pairs_file '"), e.getMessage());
         assertTrue(e.getMessage().contains(fragment), e.getMessage());
@@ -167,7 +168,7 @@ class OfflineDpoRunTest {
                 .setMode(Mode.MODE_RLRF).setData(DataConfig.newBuilder().setPairsFile("p.jsonl")).build()));
         assertEquals("config.data.pairs_file is only for MODE_DPO_OFFLINE, not MODE_RLRF", stray.getMessage());
         ServiceException absent = assertThrows(ServiceException.class, () -> PreferenceRows.validate(
-                defaults.resolve(offline(dir.resolve("absent.jsonl"))), AnswerPrompt.DEFAULT));
+                defaults.resolve(offline(dir.resolve("absent.jsonl"))), AnswerPrompt.DEFAULT, RunDefaultsTest.LIMITS));
         assertTrue(absent.getMessage().contains("is not a file trainer-svc can read"), absent.getMessage());
     }
 }

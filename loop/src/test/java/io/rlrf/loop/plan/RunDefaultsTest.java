@@ -29,7 +29,7 @@ public class RunDefaultsTest {
 
     /** trainer-svc's default limits (RunLimitsConfig). */
     public static final RunLimits LIMITS = new RunLimits("rlrf.trainer.limits.", 20, 32, 32, 100000, 512, 32, 100, 1024,
-            256, 4096, 32, 6_400_000, 10_000_000, 256);
+            256, 4096, 32, 6_400_000, 10_000_000, 256, 67_108_864, 1_000_000, 268_435_456, 1_000_000);
 
     private final RunDefaults resolver = RunDefaults.builtIn(LIMITS);
 

@@ -117,8 +117,8 @@ public class RunService {
     public Run start(StartRunRequest request) {
         RunConfigValidation.runId("run_id", request.getRunId(), false);
         RunConfig resolved = resolver.resolve(request.getConfig());
-        RunProblems.validate(resolved);
-        PreferenceRows.validate(resolved, config.loop().settings().answerPrompt());
+        RunProblems.validate(resolved, config.limits().runLimits());
+        PreferenceRows.validate(resolved, config.loop().settings().answerPrompt(), config.limits().runLimits());
         baseCheckpoint(resolved);
         if (request.getValidateOnly()) {
             return Run.newBuilder().setRunId(request.getRunId()).setConfig(resolved)

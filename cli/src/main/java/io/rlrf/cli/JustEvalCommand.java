@@ -64,8 +64,10 @@ final class JustEvalCommand extends Cli.Command implements Callable<Integer> {
                     + "every item needs an 'output'. Without it, answers come from generator-svc.")
     Path outputs;
 
-    @Option(names = "--generator", paramLabel = "HOST:PORT", defaultValue = Targets.GENERATOR,
-            description = "generator-svc's gRPC address, when answers come from the policy (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--generator", paramLabel = "HOST:PORT",
+            defaultValue = "${env:RLRF_GENERATOR_TARGET:-" + Targets.GENERATOR + "}",
+            description = "generator-svc's gRPC address, when answers come from the policy (default: "
+                    + "$RLRF_GENERATOR_TARGET, else ${DEFAULT-VALUE}).")
     String generator;
 
     @Option(names = "--policy", paramLabel = "VERSION",
@@ -78,8 +80,8 @@ final class JustEvalCommand extends Cli.Command implements Callable<Integer> {
             description = "Most tokens per generated answer, greedy decoding (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--reward", paramLabel = "HOST:PORT", defaultValue = Targets.REWARD,
-            description = "reward-svc's gRPC address (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--reward", paramLabel = "HOST:PORT", defaultValue = "${env:RLRF_REWARD_TARGET:-" + Targets.REWARD + "}",
+            description = "reward-svc's gRPC address (default: $RLRF_REWARD_TARGET, else ${DEFAULT-VALUE}).")
     String reward;
 
     @Option(names = "--judge", paramLabel = "ID",

@@ -170,8 +170,8 @@ final class JustEvalCommand extends Cli.Command implements Callable<Integer> {
         }
 
         // 3. The table, and the report.
-        out.printf("judge: %s (rubric %s); %d item(s) with an empty answer were not judged%n", results.judgeId(),
-                results.rubricVersion(), results.unanswered());
+        out.printf("judge: %s; %d item(s) with an empty answer were not judged%n", results.judgeId().isEmpty()
+                ? "none called" : results.judgeId() + " (rubric " + results.rubricVersion() + ")", results.unanswered());
         results.printTable(out);
         if (report != null) {
             Map<String, String> about = new LinkedHashMap<>();

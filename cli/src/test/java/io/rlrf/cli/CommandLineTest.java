@@ -43,7 +43,7 @@ class CommandLineTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "health", "probe", "experiment", "bootstrap", "run", "run start", "runs", "runs list",
-        "runs show", "runs watch", "runs resume", "runs cancel", "pairs", "pairs export"})
+        "runs show", "runs watch", "runs resume", "runs cancel", "pairs", "pairs export", "just-eval"})
     void helpExitsZeroAndDocumentsEveryOptionAndTheExitStatuses(String command) {
         String[] words = command.isEmpty() ? new String[0] : command.split(" ");
         String[] args = new String[words.length + 1];
@@ -66,6 +66,21 @@ class CommandLineTest {
                 assertTrue(r.out().contains(o.longestName()), command + " help lacks " + o.longestName());
             }
         }
+    }
+
+    @Test
+    void justEvalsBadOptionsAreBadUsageBeforeAnyServiceIsCalled() throws Exception {
+        Result category = run("just-eval", "--category", "funny");
+        assertEquals(2, category.status(), category.err());
+        assertTrue(category.err().contains("--category"), category.err());
+        Result both = run("just-eval", "--outputs", "x.json", "--policy", "tiny/v1");
+        assertEquals(2, both.status(), both.err());
+        assertTrue(both.err().contains("--outputs and --policy exclude each other"), both.err());
+        Result limit = run("just-eval", "--limit", "-1");
+        assertEquals(2, limit.status(), limit.err());
+        Result missing = run("just-eval", "--outputs", "/nonexistent/outputs.json");
+        assertEquals(2, missing.status(), missing.err());
+        assertTrue(missing.err().contains("--outputs: /nonexistent/outputs.json is not a file"), missing.err());
     }
 
     @Test

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.rlrf.common.testing.FakeChatCompletionsServer;
+
 /**
  * The OpenAI-compatible backend against {@link FakeChatCompletionsServer}, a real HTTP server on
  * loopback with scripted replies: no language model can run in these tests (and no real

@@ -26,8 +26,8 @@ import io.rlrf.api.reward.v1.Feedback;
 import io.rlrf.api.reward.v1.FeedbackStatus;
 import io.rlrf.api.reward.v1.RewardGrpc;
 import io.rlrf.common.testing.InfinispanServerResource;
-import io.rlrf.reward.client.FakeChatCompletionsServer;
-import io.rlrf.reward.client.FakeChatCompletionsServer.Reply;
+import io.rlrf.common.testing.FakeChatCompletionsServer;
+import io.rlrf.common.testing.FakeChatCompletionsServer.Reply;
 
 /**
  * The model judge's feedback goes through the same "feedback" cache as the verifier's (a real

@@ -27,8 +27,8 @@ import io.rlrf.api.reward.v1.JudgeKind;
 import io.rlrf.api.reward.v1.ListRubricsRequest;
 import io.rlrf.api.reward.v1.RewardGrpc;
 import io.rlrf.common.testing.ServiceConformanceTests;
-import io.rlrf.reward.client.FakeChatCompletionsServer;
-import io.rlrf.reward.client.FakeChatCompletionsServer.Reply;
+import io.rlrf.common.testing.FakeChatCompletionsServer;
+import io.rlrf.common.testing.FakeChatCompletionsServer.Reply;
 
 /**
  * The model judge end to end over gRPC, with the OpenAI-compatible backend pointed at

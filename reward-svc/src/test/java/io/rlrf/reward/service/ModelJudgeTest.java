@@ -20,9 +20,9 @@ import io.rlrf.api.reward.v1.EvaluationItem;
 import io.rlrf.api.reward.v1.Feedback;
 import io.rlrf.api.reward.v1.FeedbackStatus;
 import io.rlrf.common.error.ServiceException;
+import io.rlrf.common.testing.FakeChatCompletionsServer;
+import io.rlrf.common.testing.FakeChatCompletionsServer.Reply;
 import io.rlrf.reward.client.ChatBackend;
-import io.rlrf.reward.client.FakeChatCompletionsServer;
-import io.rlrf.reward.client.FakeChatCompletionsServer.Reply;
 import io.rlrf.reward.client.OpenAiChatBackend;
 
 /**

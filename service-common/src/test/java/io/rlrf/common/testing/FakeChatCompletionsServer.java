@@ -1,4 +1,4 @@
-package io.rlrf.reward.client;
+package io.rlrf.common.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

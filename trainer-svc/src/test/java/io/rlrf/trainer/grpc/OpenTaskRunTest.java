@@ -115,7 +115,8 @@ class OpenTaskRunTest {
                 .setReflection(ReflectionConfig.newBuilder().setK(1).setM(2).setMaxNewTokens(16))
                 .setPairing(PairingConfig.newBuilder().setDelta(0).setTruncated(Truncation.TRUNCATION_UNFINISHED))
                 .setDpo(DpoConfig.newBuilder().setBatchSize(2).setLearningRate(1e-3))
-                .setEval(EvalConfig.newBuilder().setMaxNewTokens(16)).build();
+                // Sampled, not greedy: greedy answers of random weights can be blank, which are not sent to the judge.
+                .setEval(EvalConfig.newBuilder().setTemperature(1.0f).setMaxNewTokens(16)).build();
         stub().startRun(StartRunRequest.newBuilder().setRunId("open-a").setConfig(config).build());
         stub().watchRun(WatchRunRequest.newBuilder().setRunId("open-a").build()).forEachRemaining(e -> { });
         Run run = stub().getRun(GetRunRequest.newBuilder().setRunId("open-a").build());
@@ -133,7 +134,7 @@ class OpenTaskRunTest {
         assertTrue(judged.stream().anyMatch(f -> f.contains("SCRIPTED CRITIQUE")), "the critiques are kept");
         assertTrue(Files.readString(it.resolve("refinement-feedback.jsonl")).contains("\"judgeId\":\"model-openai\""),
                 "the rewrites are judged by the model judge too");
-        assertTrue(Files.exists(it.resolve("pairs.jsonl")));
+        assertFalse(Files.readAllLines(it.resolve("pairs.jsonl")).isEmpty(), "pairs from the model judge's scores");
         String evaluation = Files.readString(it.resolve("evaluation.json"));
         assertTrue(evaluation.contains("\"comprehension\"") && evaluation.contains("\"conciseness\""),
                 "mean rating per aspect from the model judge: " + evaluation);

@@ -50,8 +50,12 @@ public final class LocalReward implements RewardPeer {
 
     @Override
     public EvaluateResponse evaluate(EvaluateRequest request) {
-        if (!RunProblems.KNOWN.contains(request.getTask())) {
-            throw ServiceException.invalidArgument("task", "the in-process judge knows the tasks " + RunProblems.KNOWN
+        if (request.getTask().equals(RunProblems.OPEN)) {
+            throw ServiceException.failedPrecondition("task open is judged by a model judge, and the in-process judge "
+                    + "is the math verifier only; run it through reward-svc with rlrf.reward.model-judge.backend set");
+        }
+        if (!RunProblems.VERIFIED.contains(request.getTask())) {
+            throw ServiceException.invalidArgument("task", "the in-process judge knows the tasks " + RunProblems.VERIFIED
                     + " (all GSM8K-format, judged by the verifier), got " + Echo.of(request.getTask()));
         }
         String judgeId = request.getJudge().isEmpty() ? VerifierJudges.VERIFIER : request.getJudge();

@@ -9,6 +9,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.rlrf.api.reward.v1.ListRubricsResponse;
+import io.rlrf.api.reward.v1.Rubric;
+import io.rlrf.api.reward.v1.TaskInfo;
+import io.rlrf.api.trainer.v1.Mode;
 import io.rlrf.api.trainer.v1.RunConfig;
 import io.rlrf.common.error.Echo;
 import io.rlrf.common.error.ServiceException;
@@ -32,6 +36,11 @@ import io.rlrf.tasks.datasets.Svamp;
  * evaluates on its test split (shipped with RLRF).</li>
  * <li>{@code svamp}: trains on GSM8K's train split, evaluates on SVAMP (shipped), as the paper's
  * math evaluation does.</li>
+ * <li>{@code open}: open-ended prompts judged by reward-svc's model judge (aspect selection, 1-3
+ * ratings, critiques); both sides come from JSON Lines files ({@code data.train_file} and
+ * {@code eval_file}, {@link PromptFile#readOpen}), where a reference answer is optional. It needs a
+ * {@code base_checkpoint} (the built-in base is a character-level model of the arith world) and a
+ * reward-svc with a model judge ({@link #checkJudge}).</li>
  * </ul>
  * A dataset task draws its prompts by a seeded shuffle of the split; difficulty levels do not apply.
  * {@code data.train_file} / {@code eval_file} replace a side's prompts by a JSON Lines prompt set
@@ -39,8 +48,14 @@ import io.rlrf.tasks.datasets.Svamp;
  */
 public final class RunProblems {
 
+    /** The task of open-ended prompts, judged by reward-svc's model judge. */
+    public static final String OPEN = "open";
+
     /** Tasks this build can run. */
-    public static final List<String> KNOWN = List.of("arith", "gsm8k", "svamp");
+    public static final List<String> KNOWN = List.of("arith", "gsm8k", "svamp", OPEN);
+
+    /** The tasks judged by the math verifier (GSM8K-format references). */
+    public static final List<String> VERIFIED = List.of("arith", "gsm8k", "svamp");
 
     private static final Map<String, List<MathProblem>> LOADED = new ConcurrentHashMap<>();
 
@@ -57,8 +72,12 @@ public final class RunProblems {
         }
         split("config.data.train_split", config.getData().getTrainSplit());
         split("config.data.eval_split", config.getData().getEvalSplit());
-        promptFileWithinLimits("config.data.train_file", config.getData().getTrainFile(), Split.TRAIN, limits);
-        promptFileWithinLimits("config.data.eval_file", config.getData().getEvalFile(), Split.TEST, limits);
+        if (config.getTask().equals(OPEN)) {
+            validateOpen(config, limits);
+            return;
+        }
+        promptFileWithinLimits("config.data.train_file", config.getData().getTrainFile(), Split.TRAIN, config.getTask(), limits);
+        promptFileWithinLimits("config.data.eval_file", config.getData().getEvalFile(), Split.TEST, config.getTask(), limits);
         if (!config.getTask().equals("arith")) {
             datasetSplits(config);
             return;
@@ -69,6 +88,61 @@ public final class RunProblems {
                 throw ServiceException.invalidArgument("config.data.difficulty_levels[" + i + "]",
                         "must be 1 to " + ArithLevel.MAX_LEVEL + " for task arith, got " + level);
             }
+        }
+    }
+
+    /**
+     * Task open: both prompt files, a base checkpoint (the built-in base only knows the arith world),
+     * and in MODE_SFT a reference for every training prompt (SFT trains on them).
+     */
+    private static void validateOpen(RunConfig config, RunLimits limits) {
+        var d = config.getData();
+        for (String[] side : new String[][] { { "config.data.train_file", d.getTrainFile() },
+                { "config.data.eval_file", d.getEvalFile() } }) {
+            if (side[1].isEmpty()) {
+                throw ServiceException.invalidArgument(side[0], "is required for task open: its prompts come from a "
+                        + "JSON Lines file (one {\"prompt\": ...} per line, \"answer\" optional)");
+            }
+        }
+        if (config.getBaseCheckpoint().isEmpty()) {
+            throw ServiceException.invalidArgument("config.base_checkpoint", "is required for task open: the built-in "
+                    + "base is a character-level model of the arith world and cannot answer open-ended prompts; "
+                    + "name a checkpoint in the model store");
+        }
+        List<MathProblem> train = promptFileWithinLimits("config.data.train_file", d.getTrainFile(), Split.TRAIN, OPEN, limits);
+        promptFileWithinLimits("config.data.eval_file", d.getEvalFile(), Split.TEST, OPEN, limits);
+        if (config.getMode() == Mode.MODE_SFT) {
+            for (MathProblem p : train) {
+                if (p.solution().isEmpty()) {
+                    throw ServiceException.invalidArgument("config.data.train_file", "prompt " + Echo.of(p.id())
+                            + " has no \"answer\": MODE_SFT trains on the reference answers");
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether the reward peer can judge the run (its ListRubrics answer): it knows the task, the
+     * judge the run names, and, without one, has a default judge for the task (task open has one
+     * only when reward-svc has a model judge configured). FAILED_PRECONDITION saying what to set.
+     */
+    public static void checkJudge(RunConfig config, ListRubricsResponse rubrics) {
+        String task = config.getTask();
+        TaskInfo info = rubrics.getTasksList().stream().filter(t -> t.getName().equals(task)).findFirst()
+                .orElseThrow(() -> ServiceException.failedPrecondition("reward-svc does not know task " + task
+                        + "; its tasks: " + rubrics.getTasksList().stream().map(TaskInfo::getName).toList()));
+        if (!config.getJudge().isEmpty()) {
+            if (rubrics.getRubricsList().stream().noneMatch(r -> r.getJudgeId().equals(config.getJudge()))) {
+                throw ServiceException.failedPrecondition("config.judge " + Echo.of(config.getJudge())
+                        + " is not configured on reward-svc; its judges: "
+                        + rubrics.getRubricsList().stream().map(Rubric::getJudgeId).toList());
+            }
+            return;
+        }
+        if (info.getDefaultJudge().isEmpty()) {
+            throw ServiceException.failedPrecondition("task " + task + " is judged by reward-svc's model judge, and it "
+                    + "has none configured: start reward-svc with rlrf.reward.model-judge.backend=openai (and "
+                    + "rlrf.reward.model-judge.openai.url and .model) or =local (and rlrf.reward.model-judge.local.checkpoint)");
         }
     }
 
@@ -84,14 +158,17 @@ public final class RunProblems {
      * A prompt-set file read as its run will read it, within the limits on its size (checked before it
      * is read) and its prompts: RESOURCE_EXHAUSTED naming the field, the limit and the setting.
      */
-    private static void promptFileWithinLimits(String field, String file, Split split, RunLimits limits) {
+    private static List<MathProblem> promptFileWithinLimits(String field, String file, Split split, String task,
+            RunLimits limits) {
         if (file.isEmpty()) {
-            return;
+            return List.of();
         }
         RunLimits.fileSizeWithinLimit(field, path(field, file), limits.limit("max-prompt-file-bytes",
                 limits.maxPromptFileBytes()));
-        Check.withinLimit(field + " (lines)", promptFile(field, file, split).size(),
+        List<MathProblem> prompts = promptFile(field, file, split, task);
+        Check.withinLimit(field + " (lines)", prompts.size(),
                 limits.limit("max-prompt-file-lines", limits.maxPromptFileLines()));
+        return prompts;
     }
 
     private static Path path(String field, String file) {
@@ -102,14 +179,17 @@ public final class RunProblems {
         }
     }
 
-    /** The prompts of a prompt-set file ({@code field}), or a refusal naming the field, the file and the line. */
-    private static List<MathProblem> promptFile(String field, String file, Split split) {
+    /**
+     * The prompts of a prompt-set file ({@code field}), or a refusal naming the field, the file and the
+     * line; task open's references are optional free text, the others' GSM8K-format answers.
+     */
+    private static List<MathProblem> promptFile(String field, String file, Split split, String task) {
         if (file.isEmpty()) {
             return List.of();
         }
         Path path = path(field, file);
         try {
-            return PromptFile.read(path, split);
+            return task.equals(OPEN) ? PromptFile.readOpen(path, split) : PromptFile.read(path, split);
         } catch (IllegalArgumentException e) {
             throw ServiceException.invalidArgument(field, Echo.of(file) + " " + e.getMessage());
         }
@@ -155,7 +235,7 @@ public final class RunProblems {
     public static List<Problem> train(RunPlan plan, int iteration) {
         RunPlan.DataPlan d = plan.data();
         if (!d.trainFile().isEmpty()) {
-            return drawFromDataset(promptFile("config.data.train_file", d.trainFile(), Split.TRAIN), d.trainPrompts(),
+            return drawFromDataset(promptFile("config.data.train_file", d.trainFile(), Split.TRAIN, d.task()), d.trainPrompts(),
                     Seeds.mix(plan.seed(), iteration, 11));
         }
         return draw(d, split("config.data.train_split", d.trainSplit()), d.trainPrompts(),
@@ -166,7 +246,7 @@ public final class RunProblems {
     public static List<Problem> eval(RunPlan plan) {
         RunPlan.DataPlan d = plan.data();
         if (!d.evalFile().isEmpty()) {
-            return drawFromDataset(promptFile("config.data.eval_file", d.evalFile(), Split.TEST), d.evalPrompts(),
+            return drawFromDataset(promptFile("config.data.eval_file", d.evalFile(), Split.TEST, d.task()), d.evalPrompts(),
                     Seeds.mix(plan.seed(), 0, 13));
         }
         return draw(d, split("config.data.eval_split", d.evalSplit()), d.evalPrompts(), Seeds.mix(plan.seed(), 0, 13));

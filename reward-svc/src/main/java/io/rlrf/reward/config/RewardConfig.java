@@ -98,9 +98,37 @@ public interface RewardConfig {
         @WithDefault("512")
         int maxTokens();
 
-        /** Deadline of one backend call (connect and reply). Default 60s. */
+        /**
+         * Deadline of one backend call (connect and reply). A backend that does not answer in time
+         * makes the call UNAVAILABLE; timeouts are not retried. Default 60s.
+         */
         @WithDefault("60s")
         Duration timeout();
+
+        /**
+         * Most judge prompts in flight at once on this server instance, all Evaluate calls together
+         * (items, and each item's aspect ratings after its selection). Default 4.
+         */
+        @WithDefault("4")
+        int maxConcurrency();
+
+        /** Retries of one judge prompt answered HTTP 429 or 503 (0 = none). Default 3. */
+        @WithDefault("3")
+        int maxRetries();
+
+        /**
+         * The first wait before a retry when the answer has no {@code Retry-After}; doubled for each
+         * further retry, up to {@code max-retry-wait}. Default 1s.
+         */
+        @WithDefault("1s")
+        Duration retryBackoff();
+
+        /**
+         * The longest wait before a retry: a {@code Retry-After} above it makes the call UNAVAILABLE at
+         * once (naming the wait asked for); also the cap of the backoff. Default 30s.
+         */
+        @WithDefault("30s")
+        Duration maxRetryWait();
 
         /** The OpenAI-compatible chat-completions endpoint. */
         OpenAi openai();

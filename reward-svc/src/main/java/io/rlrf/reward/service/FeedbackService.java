@@ -2,12 +2,22 @@ package io.rlrf.reward.service;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
@@ -38,7 +48,8 @@ import io.rlrf.reward.mapping.RewardRequests;
  * "feedback" cache has, judges the rest, stores what was judged successfully, and records metrics.
  * Judge failures are returned (status JUDGE_FAILURE) and not cached, so the next call judges again;
  * a judge that breaks on one item fails that item only. Judging stops once the caller has cancelled
- * or its deadline has passed.
+ * or its deadline has passed. A model judge works on several items at once (its
+ * {@code max-concurrency}); answers are in request order whatever order they finish in.
  */
 @ApplicationScoped
 public class FeedbackService {
@@ -49,12 +60,23 @@ public class FeedbackService {
     private final JudgeRegistry registry;
     private final FeedbackCache cache;
     private final RewardMetrics metrics;
+    /** Runs items of calls to a judge of parallelism above 1; each call admits at most that many at once. */
+    private final ExecutorService judges = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "judge-item");
+        t.setDaemon(true);
+        return t;
+    });
 
     public FeedbackService(RewardConfig config, JudgeRegistry registry, FeedbackCache cache, RewardMetrics metrics) {
         this.config = config;
         this.registry = registry;
         this.cache = cache;
         this.metrics = metrics;
+    }
+
+    @PreDestroy
+    void stop() {
+        judges.shutdownNow();
     }
 
     /** Judges each item, in request order. */
@@ -86,28 +108,22 @@ public class FeedbackService {
             metrics.cacheMisses(keys.size() - (int) hits);
         }
 
-        EvaluateResponse.Builder response = EvaluateResponse.newBuilder();
+        // The items to judge now: the first of each key the cache does not have.
+        List<Integer> toJudge = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < request.getItemsCount(); i++) {
+            String key = keys.get(i);
+            if (decode(cached.get(key)) == null && seen.add(key)) {
+                toJudge.add(i);
+            }
+        }
         Map<String, Feedback> judgedNow = new HashMap<>();
         Map<String, byte[]> toStore = new LinkedHashMap<>();
-        for (int i = 0; i < request.getItemsCount(); i++) {
-            EvaluationItem item = request.getItems(i);
-            String key = keys.get(i);
-            Feedback fromCache = decode(cached.get(key));
-            Feedback feedback;
-            if (fromCache != null) {
-                feedback = fromCache.toBuilder().setCached(true).setItemId(item.getId()).build();
-            } else if (judgedNow.containsKey(key)) {
-                // The same input twice in one batch is judged once.
-                feedback = judgedNow.get(key).toBuilder().setItemId(item.getId()).build();
-            } else {
-                if (cancelled.getAsBoolean()) {
-                    throw Status.CANCELLED.withDescription("the call was cancelled or ran past its deadline; stopped before items["
-                            + i + "] of " + request.getItemsCount()).asRuntimeException();
-                }
-                long start = System.nanoTime();
-                Feedback.Builder judged = judgeOne(judge, item, resolved.aspects());
-                metrics.judgeLatency(judge.id(), System.nanoTime() - start);
-                feedback = judged.setId(key).setItemId(item.getId()).setJudgeId(judge.id())
+        try {
+            judgeAll(request, toJudge, judge, resolved.aspects(), cancelled, (i, judged) -> {
+                EvaluationItem item = request.getItems(i);
+                String key = keys.get(i);
+                Feedback feedback = judged.setId(key).setItemId(item.getId()).setJudgeId(judge.id())
                         .setRubricVersion(judge.rubricVersion()).setTask(resolved.task()).setCached(false).build();
                 judgedNow.put(key, feedback);
                 for (AspectFeedback a : feedback.getAspectsList()) {
@@ -117,12 +133,135 @@ public class FeedbackService {
                     // Stored without the caller's item id, which is not part of the key.
                     toStore.put(key, feedback.toBuilder().clearItemId().build().toByteArray());
                 }
-            }
+            });
+        } finally {
+            // What was judged before a failure (backend down, call cancelled) is kept: a retry of the
+            // call does not judge it again.
+            cache.putAll(toStore);
+        }
+
+        EvaluateResponse.Builder response = EvaluateResponse.newBuilder();
+        for (int i = 0; i < request.getItemsCount(); i++) {
+            EvaluationItem item = request.getItems(i);
+            String key = keys.get(i);
+            Feedback fromCache = decode(cached.get(key));
+            Feedback feedback = fromCache != null ? fromCache.toBuilder().setCached(true).setItemId(item.getId()).build()
+                    // The same input twice in one batch is judged once.
+                    : judgedNow.get(key).toBuilder().setItemId(item.getId()).build();
             metrics.evaluation(judge.id(), feedback.getStatus(), feedback.getOutcome().getOutcome(), feedback.getCached());
             response.addFeedback(feedback);
         }
-        cache.putAll(toStore);
         return response.build();
+    }
+
+    /** Receives one judged item: its index in the request and its feedback (in the calling thread). */
+    private interface Judged {
+        void accept(int index, Feedback.Builder feedback);
+    }
+
+    /**
+     * Judges the items at {@code indices}, handing each result to {@code out} in request order. A
+     * judge of parallelism 1 works in this thread, item after item; a model judge works on up to its
+     * parallelism items at once on worker threads (each prompt still takes a slot of the judge's
+     * shared limit). Before each item starts, and while waiting, {@code cancelled} is checked: once
+     * the caller is gone, the items in progress are interrupted and the call is CANCELLED. A
+     * {@link ServiceException} of any item (the backend is down) fails the call once the items
+     * before it are handed over.
+     */
+    private void judgeAll(EvaluateRequest request, List<Integer> indices, Judge judge, List<String> aspects,
+            BooleanSupplier cancelled, Judged out) {
+        int parallelism = Math.min(judge.parallelism(), indices.size());
+        if (parallelism <= 1) {
+            for (int i : indices) {
+                checkCancelled(cancelled, i, request.getItemsCount());
+                out.accept(i, timedJudge(judge, request.getItems(i), aspects));
+            }
+            return;
+        }
+        Map<Integer, Future<Feedback.Builder>> running = new LinkedHashMap<>();
+        try {
+            Semaphore admitted = new Semaphore(parallelism);
+            int next = 0; // the next of indices to hand over
+            for (int n = 0; n < indices.size(); n++) {
+                int i = indices.get(n);
+                while (!admitted.tryAcquire(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+                    checkCancelled(cancelled, i, request.getItemsCount());
+                    next = handOver(indices, next, running, out, false);
+                }
+                checkCancelled(cancelled, i, request.getItemsCount());
+                EvaluationItem item = request.getItems(i);
+                running.put(i, judges.submit(() -> {
+                    try {
+                        return timedJudge(judge, item, aspects);
+                    } finally {
+                        admitted.release();
+                    }
+                }));
+                next = handOver(indices, next, running, out, false);
+            }
+            while (next < indices.size()) {
+                checkCancelled(cancelled, indices.get(next), request.getItemsCount());
+                next = handOver(indices, next, running, out, true);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Status.CANCELLED.withDescription("interrupted while judging").asRuntimeException();
+        } finally {
+            // Interrupts what is still running when the call failed or was cancelled.
+            running.values().forEach(f -> f.cancel(true));
+        }
+    }
+
+    private static final long POLL_MILLIS = 50;
+
+    /**
+     * Hands over the finished items from {@code indices[next]} on, in order; returns the new
+     * {@code next}. With {@code waitBriefly}, waits up to one poll interval for the next one.
+     */
+    private static int handOver(List<Integer> indices, int next, Map<Integer, Future<Feedback.Builder>> running, Judged out,
+            boolean waitBriefly) throws InterruptedException {
+        while (next < indices.size()) {
+            Future<Feedback.Builder> f = running.get(indices.get(next));
+            if (f == null) {
+                return next;
+            }
+            Feedback.Builder done;
+            try {
+                done = waitBriefly ? f.get(POLL_MILLIS, TimeUnit.MILLISECONDS) : f.isDone() ? f.get() : null;
+            } catch (TimeoutException e) {
+                return next;
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (e.getCause() instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException(e.getCause());
+            }
+            if (done == null) {
+                return next;
+            }
+            out.accept(indices.get(next), done);
+            running.remove(indices.get(next));
+            next++;
+            waitBriefly = false;
+        }
+        return next;
+    }
+
+    private static void checkCancelled(BooleanSupplier cancelled, int i, int count) {
+        if (cancelled.getAsBoolean()) {
+            throw Status.CANCELLED.withDescription("the call was cancelled or ran past its deadline; stopped before items["
+                    + i + "] of " + count).asRuntimeException();
+        }
+    }
+
+    private Feedback.Builder timedJudge(Judge judge, EvaluationItem item, List<String> aspects) {
+        long start = System.nanoTime();
+        Feedback.Builder judged = judgeOne(judge, item, aspects);
+        metrics.judgeLatency(judge.id(), System.nanoTime() - start);
+        return judged;
     }
 
     /**

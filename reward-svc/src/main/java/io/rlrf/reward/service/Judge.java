@@ -39,6 +39,14 @@ public interface Judge {
     String description();
 
     /**
+     * How many items of one call this judge may work on at once (the model judge: its
+     * {@code max-concurrency}); 1, the default, judges them one after the other in the caller's thread.
+     */
+    default int parallelism() {
+        return 1;
+    }
+
+    /**
      * Judges one item. Returns a feedback with status, aspects, score and outcome set (status
      * JUDGE_FAILURE with a reason when the judge could not produce valid feedback); the caller sets
      * ids, judge, task and cache fields.

@@ -2,7 +2,6 @@ package io.rlrf.reward.service;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +18,7 @@ import io.rlrf.common.error.ServiceException;
 import io.rlrf.reward.client.ChatBackend;
 import io.rlrf.reward.client.LocalModelChatBackend;
 import io.rlrf.reward.client.OpenAiChatBackend;
+import io.rlrf.reward.client.RetryPolicy;
 import io.rlrf.reward.config.RewardConfig;
 import io.rlrf.tasks.verify.MathVerifier;
 
@@ -71,9 +71,7 @@ public class JudgeRegistry {
 
     private static Optional<Judge> modelJudge(RewardConfig config, RewardMetrics metrics) {
         RewardConfig.ModelJudge m = config.modelJudge();
-        if (m.maxAttempts() < 1) {
-            throw new IllegalArgumentException("rlrf.reward.model-judge.max-attempts must be >= 1, got " + m.maxAttempts());
-        }
+        validate(m);
         return switch (m.backend()) {
             case NONE -> Optional.empty();
             case OPENAI -> {
@@ -81,11 +79,12 @@ public class JudgeRegistry {
                         "rlrf.reward.model-judge.backend=openai needs rlrf.reward.model-judge.openai.url"));
                 String model = m.openai().model().filter(u -> !u.isBlank()).orElseThrow(() -> new IllegalArgumentException(
                         "rlrf.reward.model-judge.backend=openai needs rlrf.reward.model-judge.openai.model"));
-                Duration timeout = m.timeout();
+                RetryPolicy retries = new RetryPolicy(m.maxRetries(), m.retryBackoff(), m.maxRetryWait());
                 yield Optional.of(new ModelJudge(MODEL_OPENAI,
-                        new OpenAiChatBackend(url, model, m.openai().apiKey(), timeout),
+                        new OpenAiChatBackend(url, model, m.openai().apiKey(), m.timeout(), retries,
+                                metrics.backendListener(MODEL_OPENAI)),
                         new ChatBackend.Options(m.temperature(), m.maxTokens(), m.openai().jsonMode()), m.maxAttempts(),
-                        config.limits().maxAspects(), metrics));
+                        config.limits().maxAspects(), m.maxConcurrency(), metrics));
             }
             case LOCAL -> {
                 Path dir = Path.of(m.local().checkpoint().filter(c -> !c.isBlank()).orElseThrow(
@@ -97,11 +96,35 @@ public class JudgeRegistry {
                 } catch (IOException e) {
                     throw new IllegalArgumentException("rlrf.reward.model-judge.local.checkpoint: " + e.getMessage(), e);
                 }
+                // One model in process answers one prompt at a time (its backend is synchronized).
                 yield Optional.of(new ModelJudge(MODEL_LOCAL, backend,
                         new ChatBackend.Options(m.temperature(), m.maxTokens(), false), m.maxAttempts(),
-                        config.limits().maxAspects(), metrics));
+                        config.limits().maxAspects(), 1, metrics));
             }
         };
+    }
+
+    /** The model judge's numeric settings, checked at start-up whatever the backend; messages name the setting. */
+    static void validate(RewardConfig.ModelJudge m) {
+        String p = RewardConfig.PREFIX + ".model-judge.";
+        if (m.maxAttempts() < 1) {
+            throw new IllegalArgumentException(p + "max-attempts must be >= 1, got " + m.maxAttempts());
+        }
+        if (m.maxConcurrency() < 1) {
+            throw new IllegalArgumentException(p + "max-concurrency must be >= 1, got " + m.maxConcurrency());
+        }
+        if (m.maxRetries() < 0) {
+            throw new IllegalArgumentException(p + "max-retries must be >= 0 (0 = no retries), got " + m.maxRetries());
+        }
+        if (m.timeout().isNegative() || m.timeout().isZero()) {
+            throw new IllegalArgumentException(p + "timeout must be above 0, got " + m.timeout());
+        }
+        if (m.retryBackoff().isNegative()) {
+            throw new IllegalArgumentException(p + "retry-backoff must be >= 0, got " + m.retryBackoff());
+        }
+        if (m.maxRetryWait().isNegative()) {
+            throw new IllegalArgumentException(p + "max-retry-wait must be >= 0, got " + m.maxRetryWait());
+        }
     }
 
     public List<Judge> judges() {

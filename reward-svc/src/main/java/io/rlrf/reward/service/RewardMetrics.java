@@ -3,6 +3,7 @@ package io.rlrf.reward.service;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -13,6 +14,7 @@ import io.micrometer.core.instrument.Timer;
 import io.rlrf.api.reward.v1.FeedbackStatus;
 import io.rlrf.api.reward.v1.Outcome;
 import io.rlrf.common.cache.ResilientCache;
+import io.rlrf.reward.client.BackendListener;
 
 /**
  * The metrics reward-svc publishes (Prometheus names on {@code /q/metrics} in brackets):
@@ -23,6 +25,13 @@ import io.rlrf.common.cache.ResilientCache;
  *     judged now (not cache hits);</li>
  * <li>{@code rlrf.reward.judge.parse.failures} [rlrf_reward_judge_parse_failures_total] per judge:
  *     model judge replies that did not match the schema (each attempt);</li>
+ * <li>{@code rlrf.reward.judge.http.calls} [rlrf_reward_judge_http_calls_total] per judge and outcome
+ *     (ok, rate_limited, unavailable, rejected, malformed, timeout, unreachable): the model judge's
+ *     HTTP exchanges, retries included;</li>
+ * <li>{@code rlrf.reward.judge.retries} [rlrf_reward_judge_retries_total] per judge and status (429,
+ *     503): retries made after a busy answer;</li>
+ * <li>{@code rlrf.reward.judge.in.flight} [rlrf_reward_judge_in_flight] per judge: prompts holding a
+ *     concurrency slot now;</li>
  * <li>{@code rlrf.reward.cache.hits}, {@code .misses}, {@code .errors} [..._total]; the lookup
  *     latency {@code rlrf.reward.cache.lookup} (one batched get per call); the gauge
  *     {@code rlrf.reward.cache.up} [rlrf_reward_cache_up]: 1 when the last cache operation or
@@ -61,6 +70,30 @@ public class RewardMetrics implements ResilientCache.Listener {
         return Counter.builder("rlrf.reward.judge.parse.failures")
                 .description("Model judge replies that did not match the JSON schema (per attempt)")
                 .tag("judge", judge).register(registry);
+    }
+
+    /** The model judge backend's HTTP outcomes and retries, tagged with {@code judge}. */
+    public BackendListener backendListener(String judge) {
+        return new BackendListener() {
+            @Override
+            public void httpCall(String outcome) {
+                Counter.builder("rlrf.reward.judge.http.calls").description("Model judge HTTP exchanges, per outcome")
+                        .tag("judge", judge).tag("outcome", outcome).register(registry).increment();
+            }
+
+            @Override
+            public void retry(int status) {
+                Counter.builder("rlrf.reward.judge.retries")
+                        .description("Model judge prompts retried after HTTP 429 or 503")
+                        .tag("judge", judge).tag("status", Integer.toString(status)).register(registry).increment();
+            }
+        };
+    }
+
+    /** Registers the gauge of prompts {@code judge} has in flight. */
+    public void inFlightGauge(String judge, IntSupplier inFlight) {
+        Gauge.builder("rlrf.reward.judge.in.flight", inFlight::getAsInt)
+                .description("Model judge prompts holding a concurrency slot now").tag("judge", judge).register(registry);
     }
 
     public void rating(String aspect, int rating) {

@@ -23,8 +23,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.rlrf.cli.RlrfCli;
-import io.rlrf.reward.client.FakeChatCompletionsServer;
-import io.rlrf.reward.client.FakeChatCompletionsServer.Reply;
+import io.rlrf.common.testing.FakeChatCompletionsServer;
+import io.rlrf.common.testing.FakeChatCompletionsServer.Reply;
 
 /**
  * {@code rlrf just-eval} against this reward-svc over real gRPC on loopback, its model judge on the

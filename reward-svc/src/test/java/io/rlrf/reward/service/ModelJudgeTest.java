@@ -20,15 +20,15 @@ import io.rlrf.api.reward.v1.EvaluationItem;
 import io.rlrf.api.reward.v1.Feedback;
 import io.rlrf.api.reward.v1.FeedbackStatus;
 import io.rlrf.common.error.ServiceException;
+import io.rlrf.common.testing.FakeChatCompletionsServer;
+import io.rlrf.common.testing.FakeChatCompletionsServer.Reply;
 import io.rlrf.reward.client.ChatBackend;
-import io.rlrf.reward.client.FakeChatCompletionsServer;
-import io.rlrf.reward.client.FakeChatCompletionsServer.Reply;
 import io.rlrf.reward.client.OpenAiChatBackend;
 
 /**
  * The model judge over the OpenAI-compatible backend, against {@link FakeChatCompletionsServer}: no
- * real chat-completions endpoint (vLLM, Ollama, a hosted API) runs on the build machines, so a small
- * local HTTP server plays the model. Proves that replies which do not match the schema are retried
+ * language model can run in these tests (and no real chat-completions endpoint such as vLLM, Ollama
+ * or a hosted API is reachable), so a real local HTTP server answers with scripted replies. Proves that replies which do not match the schema are retried
  * a bounded number of times and then reported as a judge failure, never scored; that a well-formed
  * reply round-trips; and that an unreachable backend is UNAVAILABLE.
  */
@@ -116,6 +116,37 @@ class ModelJudgeTest {
         String correction = FakeChatCompletionsServer.lastUserMessage(server.requests().get(1));
         assertTrue(correction.contains("did not match the required format"), correction);
         assertEquals(1, parseFailures());
+    }
+
+    @Test
+    void aBodyThatIsNotAChatCompletionIsRetriedLikeAnUnparsableReply() {
+        server.enqueue(Reply.status(200, "upstream said: overloaded"), Reply.content("{\"rating\": 3, \"critique\": \"\"}"));
+        Feedback feedback = judge(server.baseUrl()).judge(item, List.of("readability")).build();
+        assertEquals(FeedbackStatus.FEEDBACK_STATUS_OK, feedback.getStatus());
+        assertEquals(3, feedback.getAspects(0).getRating());
+        assertEquals(2, server.requests().size());
+        assertEquals(1, parseFailures());
+    }
+
+    @Test
+    void anItemsAspectRatingsAreAskedConcurrentlyWithinTheLimitAndKeptInOrder() {
+        // Each rating takes 300 ms at the server, so prompts sent together overlap there.
+        server.respondWith(request -> {
+            String asked = FakeChatCompletionsServer.lastUserMessage(request);
+            int rating = asked.contains("Factuality") ? 1 : asked.contains("Conciseness") ? 2 : 3;
+            return Reply.content("{\"rating\": " + rating + ", \"critique\": \"" + (rating < 3 ? "fix it" : "") + "\"}")
+                    .after(300);
+        });
+        ModelJudge judge = new ModelJudge("model-openai",
+                new OpenAiChatBackend(server.baseUrl(), "judge-model", Optional.empty(), Duration.ofSeconds(5)),
+                new ChatBackend.Options(0.0, 256, true), MAX_ATTEMPTS, 3, 2, new RewardMetrics(registry));
+        Feedback feedback = judge.judge(item, List.of("factuality", "conciseness", "readability")).build();
+        assertEquals(List.of(1, 2, 3), feedback.getAspectsList().stream().map(a -> a.getRating()).toList(),
+                "ratings in the order of the aspects");
+        assertEquals(3, server.requests().size());
+        assertTrue(server.maxInFlight() <= 2, server.maxInFlight() + " prompts in flight; the limit is 2");
+        assertTrue(server.maxInFlight() > 1, "the ratings were asked one at a time");
+        assertEquals(0.0, registry.find("rlrf.reward.judge.in.flight").gauge().value(), "every slot given back");
     }
 
     @Test

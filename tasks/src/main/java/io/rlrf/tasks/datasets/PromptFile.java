@@ -21,7 +21,9 @@ import io.rlrf.tasks.Split;
  * A prompt set from a JSON Lines file, one prompt per line: {@code "question"} (or {@code "prompt"}),
  * {@code "answer"} (the reference solution in GSM8K format, ending with {@code #### N}), and an
  * optional {@code "id"} (default {@code <file name>-<line>}). Blank lines are skipped. A bad line is an
- * {@link IllegalArgumentException} naming the line and what is wrong.
+ * {@link IllegalArgumentException} naming the line and what is wrong. For open-ended prompts (judged
+ * by a model judge, {@link #readOpen}), {@code "answer"} is optional and free text: a reference the
+ * judge may be shown, not a final answer to check.
  */
 public final class PromptFile {
 
@@ -30,8 +32,20 @@ public final class PromptFile {
     private PromptFile() {
     }
 
-    /** The prompts of {@code file}, as problems of {@code split}. */
+    /** The prompts of {@code file}, as problems of {@code split}; each needs a GSM8K-format answer. */
     public static List<MathProblem> read(Path file, Split split) {
+        return read(file, split, true);
+    }
+
+    /**
+     * The open-ended prompts of {@code file}, as problems of {@code split}: the answer is optional
+     * (an empty solution and final answer when absent) and any non-empty text when present.
+     */
+    public static List<MathProblem> readOpen(Path file, Split split) {
+        return read(file, split, false);
+    }
+
+    private static List<MathProblem> read(Path file, Split split, boolean mathAnswers) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no such file");
         }
@@ -59,12 +73,14 @@ public final class PromptFile {
                     throw new IllegalArgumentException(at + "\"question\" (or \"prompt\") is missing");
                 }
                 String question = text(row, row.has("question") ? "question" : "prompt", at);
-                String answer = text(row, "answer", at);
-                String finalAnswer = FinalAnswer.extract(answer).map(FinalAnswer.Extracted::value)
+                String answer = !mathAnswers && (row.get("answer") == null || row.get("answer").isNull()) ? ""
+                        : text(row, "answer", at);
+                String finalAnswer = !mathAnswers ? FinalAnswer.extract(answer).map(FinalAnswer.Extracted::value).orElse("")
+                        : FinalAnswer.extract(answer).map(FinalAnswer.Extracted::value)
                         .orElseThrow(() -> new IllegalArgumentException(at + "\"answer\" has no final answer (a last line '#### N')"));
                 String id = row.path("id").asText("");
-                problems.add(new MathProblem(id.isEmpty() ? name + "-" + number : id, "file", split, question, answer,
-                        finalAnswer, 0));
+                problems.add(new MathProblem(id.isEmpty() ? name + "-" + number : id, mathAnswers ? "file" : "open", split,
+                        question, answer, finalAnswer, 0));
             }
         } catch (MalformedInputException e) {
             throw new IllegalArgumentException("is not UTF-8 text");

@@ -49,6 +49,25 @@ class PromptFileTest {
         assertEquals("no such file", e.getMessage());
     }
 
+    @Test
+    void openPromptsNeedNoReferenceAndTakeAnyTextAsOne() throws Exception {
+        Path f = Files.writeString(dir.resolve("open.jsonl"), """
+                {"prompt": "Describe a sunset over the sea in two sentences."}
+                {"question": "Name the capital of France.", "answer": "Paris", "id": "fr"}
+                """);
+        List<MathProblem> ps = PromptFile.readOpen(f, Split.TRAIN);
+        assertEquals(2, ps.size());
+        assertEquals("", ps.get(0).solution());
+        assertEquals("", ps.get(0).finalAnswer());
+        assertEquals("Paris", ps.get(1).solution());
+        assertEquals("open", ps.get(1).source());
+        Path bad = Files.writeString(dir.resolve("bad-open.jsonl"), "{\"prompt\": \"q\", \"answer\": 3}\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> PromptFile.readOpen(bad, Split.TRAIN));
+        assertEquals("line 1: \"answer\" must be a non-empty string", e.getMessage());
+        var missing = assertThrows(IllegalArgumentException.class, () -> PromptFile.read(f, Split.TRAIN));
+        assertTrue(missing.getMessage().startsWith("line 1: \"answer\" is missing"), "a math task still needs it");
+    }
+
     private void assertRefused(String content, String expected) throws Exception {
         Path f = Files.writeString(dir.resolve("bad.jsonl"), content);
         var e = assertThrows(IllegalArgumentException.class, () -> PromptFile.read(f, Split.TRAIN));

@@ -51,6 +51,7 @@ import io.rlrf.common.validation.Check;
 import io.rlrf.model.lora.PeftAdapter;
 import io.rlrf.common.validation.StorePaths;
 import io.rlrf.tasks.prompt.AnswerPrompt;
+import io.rlrf.trainer.client.RewardClient;
 import io.rlrf.trainer.config.TrainerConfig;
 import io.rlrf.trainer.mapping.TrainerRequests;
 
@@ -69,6 +70,7 @@ public class RunService {
     private final RunConfigResolver resolver;
     private final TrainerConfig config;
     private final RunLoop loop;
+    private final RewardClient reward;
     private final RunStore store;
     private final Path modelStore;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
@@ -78,8 +80,9 @@ public class RunService {
     });
     private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
 
-    public RunService(RunConfigResolver resolver, TrainerConfig config, RunLoop loop) {
+    public RunService(RunConfigResolver resolver, TrainerConfig config, RunLoop loop, RewardClient reward) {
         this.resolver = resolver;
+        this.reward = reward;
         this.config = config;
         this.loop = loop;
         this.store = new RunStore(Path.of(config.storage().runRoot()));
@@ -120,6 +123,10 @@ public class RunService {
         RunProblems.validate(resolved, config.limits().runLimits());
         PreferenceRows.validate(resolved, config.loop().settings().answerPrompt(), config.limits().runLimits());
         baseCheckpoint(resolved);
+        if (resolved.getTask().equals(RunProblems.OPEN)) {
+            // Only reward-svc knows whether it has a model judge: asked now, not at the first JUDGE stage.
+            RunProblems.checkJudge(resolved, reward.listRubrics());
+        }
         if (request.getValidateOnly()) {
             return Run.newBuilder().setRunId(request.getRunId()).setConfig(resolved)
                     .setState(RunState.RUN_STATE_PENDING).build();

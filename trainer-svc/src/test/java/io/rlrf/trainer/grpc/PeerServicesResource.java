@@ -45,7 +45,9 @@ public class PeerServicesResource implements QuarkusTestResourceLifecycleManager
         start("generator", gen, List.of("-Drlrf.generator.store.root=" + Path.of(STORE).toAbsolutePath(),
                 "-Drlrf.generator.store.initial-version=tiny/v1", "-Drlrf.generator.store.initialize-if-missing=true",
                 "-Drlrf.generator.access-token=" + GENERATOR_TOKEN));
-        start("reward", rew, List.of("-Dquarkus.infinispan-client.hosts=" + hotRod));
+        List<String> rewardArgs = new ArrayList<>(List.of("-Dquarkus.infinispan-client.hosts=" + hotRod));
+        rewardArgs.addAll(rewardArgs());
+        start("reward", rew, rewardArgs);
         start("reflector", ref, List.of("-Dquarkus.infinispan-client.hosts=" + hotRod,
                 "-Dquarkus.grpc.clients.generator.port=" + gen));
         Map<String, String> out = new HashMap<>();
@@ -57,6 +59,11 @@ public class PeerServicesResource implements QuarkusTestResourceLifecycleManager
         out.put("rlrf.trainer.storage.model-store", STORE);
         out.put("rlrf.trainer.storage.run-root", RUN_ROOT);
         return out;
+    }
+
+    /** More JVM arguments of reward-svc (a subclass configures its model judge). */
+    protected List<String> rewardArgs() {
+        return List.of();
     }
 
     private void start(String name, int port, List<String> args) {

@@ -137,6 +137,20 @@ class RunEndToEndTest {
     }
 
     @Test
+    void aRunOfTaskOpenIsRefusedWhenRewardSvcHasNoModelJudge() throws Exception {
+        // reward-svc runs here without a model judge: StartRun asks its ListRubrics and refuses at once.
+        Path dir = Files.createDirectories(Path.of("target/open-prompts-nojudge"));
+        Path prompts = Files.writeString(dir.resolve("prompts.jsonl"), "{\"prompt\": \"Write a haiku about autumn rain.\"}\n");
+        RunConfig open = tiny().toBuilder().setTask("open").setData(DataConfig.newBuilder().setTrainPrompts(1)
+                .setEvalPrompts(1).setTrainFile(prompts.toAbsolutePath().toString())
+                .setEvalFile(prompts.toAbsolutePath().toString())).build();
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+                () -> stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-open").setConfig(open).build()));
+        assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("rlrf.reward.model-judge.backend"), e.getStatus().getDescription());
+    }
+
+    @Test
     void aRunCrashedDuringTrainingResumesToTheSamePairsAndCheckpoint() throws Exception {
         // The uninterrupted run to compare with (StartRun with the same id and config is idempotent).
         stub().startRun(StartRunRequest.newBuilder().setRunId("e2e-a").setConfig(tiny()).build());

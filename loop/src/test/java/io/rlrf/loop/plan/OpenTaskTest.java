@@ -51,7 +51,7 @@ class OpenTaskTest {
                 """);
         Path eval = file("eval.jsonl", "{\"prompt\": \"Describe the smell of coffee.\", \"id\": \"coffee\"}\n");
         RunConfig config = open(Mode.MODE_RLRF, train.toString(), eval.toString(), "tiny/v1");
-        RunProblems.validate(config);
+        RunProblems.validate(config, RunDefaultsTest.LIMITS);
         RunPlan plan = RunPlan.of(config, List.of());
         List<Problem> prompts = RunProblems.train(plan, 1);
         assertEquals(2, prompts.size());
@@ -75,7 +75,7 @@ class OpenTaskTest {
     }
 
     private static void assertRefused(RunConfig config, String start) {
-        ServiceException e = assertThrows(ServiceException.class, () -> RunProblems.validate(config));
+        ServiceException e = assertThrows(ServiceException.class, () -> RunProblems.validate(config, RunDefaultsTest.LIMITS));
         assertEquals(ServiceException.Kind.INVALID_ARGUMENT, e.kind());
         assertTrue(e.getMessage().startsWith(start), e.getMessage());
     }

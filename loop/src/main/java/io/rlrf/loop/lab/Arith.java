@@ -26,6 +26,8 @@ public final class Arith {
     private static final Pattern LINE = Pattern.compile("^(\\d+)([-+*/])(\\d+)=<<(\\d+)([-+*/])(\\d+)=(-?\\d+)>>(-?\\d+)$");
     /** A critique item that states a right value: {@code line L: ...; EXPR = V}. */
     private static final Pattern VALUED = Pattern.compile("line (\\d+): .*; ([^;]+?) ?= ?(-?\\d+(?:\\.\\d+)?)$");
+    /** A corrected-line critique item: {@code line L should be E=<<E=V>>V}. */
+    private static final Pattern CORRECTED_LINE = Pattern.compile("line (\\d+) should be .*>>(-?\\d+(?:\\.\\d+)?)$");
 
     private Arith() {
     }
@@ -99,8 +101,11 @@ public final class Arith {
                 s = s.substring(colon + 3);
             }
             Matcher m = VALUED.matcher(s);
+            Matcher c = CORRECTED_LINE.matcher(s);
             if (m.find() && !m.group(3).contains(".")) {
                 out.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(3))});
+            } else if (c.find() && !c.group(2).contains(".")) {
+                out.add(new long[] {Long.parseLong(c.group(1)), Long.parseLong(c.group(2))});
             }
         }
         return out;

@@ -54,12 +54,14 @@ public final class Probe {
      * @param chained     chained corrections in the critiques
      * @param values      critiques state the right values
      * @param compact     critiques write expressions without spaces, as the answers do
+     * @param lines       critiques are the corrected lines ({@link VerifierParams#correctedLines()})
      */
     public record Spec(int level, int problems, long seed, int n, int k, int m, int reflectOn, boolean chained,
-            boolean values, double temperature, double reflectTemperature, int maxNewTokens, int batch, boolean compact) {
+            boolean values, double temperature, double reflectTemperature, int maxNewTokens, int batch, boolean compact,
+            boolean lines) {
 
         public static Spec defaults() {
-            return new Spec(5, 500, 1, 8, 2, 8, 200, true, true, 0.8, 0.7, 160, 64, false);
+            return new Spec(5, 500, 1, 8, 2, 8, 200, true, true, 0.8, 0.7, 160, 64, false, false);
         }
 
         public static Spec parse(List<String> args) {
@@ -83,12 +85,13 @@ public final class Probe {
                     Double.parseDouble(kv.getOrDefault("reflect-temperature", "" + s.reflectTemperature)),
                     Integer.parseInt(kv.getOrDefault("max-new-tokens", "" + s.maxNewTokens)),
                     Integer.parseInt(kv.getOrDefault("batch", "" + s.batch)),
-                    Boolean.parseBoolean(kv.getOrDefault("compact", "" + s.compact)));
+                    Boolean.parseBoolean(kv.getOrDefault("compact", "" + s.compact)),
+                    Boolean.parseBoolean(kv.getOrDefault("lines", "" + s.lines)));
         }
 
         VerifierParams verifier() {
             return VerifierParams.DEFAULTS.withChainedCorrections(chained).withCritiqueValues(values)
-                    .withCompactExpressions(compact);
+                    .withCompactExpressions(compact).withCorrectedLines(lines);
         }
     }
 
@@ -346,7 +349,8 @@ public final class Probe {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: Probe <checkpoint> [level=5 problems=500 seed=1 n=8 k=2 m=8 reflect-on=200 chained=true "
-                    + "values=true temperature=0.8 reflect-temperature=0.7 max-new-tokens=160 batch=64 compact=false out=probe.json]");
+                    + "values=true temperature=0.8 reflect-temperature=0.7 max-new-tokens=160 batch=64 compact=false lines=false "
+                    + "out=probe.json]");
             System.exit(2);
         }
         List<String> rest = new ArrayList<>(List.of(args).subList(1, args.length));

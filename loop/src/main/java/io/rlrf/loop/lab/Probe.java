@@ -163,24 +163,50 @@ public final class Probe {
         public double rate() {
             return items == 0 ? 0 : (double) copied / items;
         }
+
+        Copy plus(Copy o) {
+            return new Copy(items + o.items, copied + o.copied);
+        }
     }
 
     /** Whether {@code rewrite} states each valued critique item's right value on the item's line. */
     public static Copy copy(String critiques, String rewrite) {
+        CopySplit s = copy(critiques, rewrite, "");
+        return s.sameExpression().plus(s.newExpression());
+    }
+
+    /**
+     * Copy figures split by whether the draft's line already has the item's expression with another
+     * value ({@code sameExpression}: the draft's wrong {@code 12+12=23} and the critique's
+     * {@code 12+12=24} share the characters before the value, so copying by matching them is
+     * ambiguous) or not ({@code newExpression}: a chained correction's {@code 19*3=57} where the draft
+     * has {@code 18*3=54}; the characters before the right value occur only in the critique).
+     */
+    public record CopySplit(Copy sameExpression, Copy newExpression) {
+    }
+
+    public static CopySplit copy(String critiques, String rewrite, String source) {
         String[] lines = rewrite.split("\n");
-        int items = 0;
-        int copied = 0;
-        for (long[] item : Arith.valuedItems(critiques)) {
-            items++;
-            int line = (int) item[0];
+        String[] drafted = source.split("\n");
+        Copy same = new Copy(0, 0);
+        Copy fresh = new Copy(0, 0);
+        for (Arith.Item item : Arith.items(critiques)) {
+            int line = item.line();
+            boolean copied = false;
             if (line >= 1 && line <= lines.length) {
                 Arith.Line p = Arith.parse(lines[line - 1]);
-                if (p != null && p.stated() == item[1] && p.visible() == item[1]) {
-                    copied++;
-                }
+                copied = p != null && p.stated() == item.value() && p.visible() == item.value();
+            }
+            Arith.Line d = line >= 1 && line <= drafted.length ? Arith.parse(drafted[line - 1]) : null;
+            boolean sameExpr = d != null && (d.a() + "" + d.op() + d.b()).equals(item.expression());
+            Copy one = new Copy(1, copied ? 1 : 0);
+            if (sameExpr) {
+                same = same.plus(one);
+            } else {
+                fresh = fresh.plus(one);
             }
         }
-        return new Copy(items, copied);
+        return new CopySplit(same, fresh);
     }
 
     private record Judged(String answer, Verdict verdict) {
@@ -308,6 +334,8 @@ public final class Probe {
         int unchanged = 0;
         int items = 0;
         int copied = 0;
+        Copy sameExpr = new Copy(0, 0);
+        Copy newExpr = new Copy(0, 0);
         Map<Integer, Boolean> anyFixed = new HashMap<>();
         Map<Integer, Boolean> firstFixed = new HashMap<>();
         for (int r = 0; r < rewritten.size(); r++) {
@@ -315,7 +343,10 @@ public final class Probe {
             boolean ok = Arith.isCorrect(rewritten.get(r), problems.get(i).finalAnswer());
             rewriteCorrect += ok ? 1 : 0;
             unchanged += rewritten.get(r).strip().equals(sources.get(r).strip()) ? 1 : 0;
-            Copy c = copy(critiqueOf.get(r), rewritten.get(r));
+            CopySplit split = copy(critiqueOf.get(r), rewritten.get(r), sources.get(r));
+            Copy c = split.sameExpression().plus(split.newExpression());
+            sameExpr = sameExpr.plus(split.sameExpression());
+            newExpr = newExpr.plus(split.newExpression());
             items += c.items();
             copied += c.copied();
             anyFixed.merge(i, ok, Boolean::logicalOr);
@@ -331,6 +362,11 @@ public final class Probe {
         out.put("unsolved_fixed_by_m_extra_samples", (double) extraFixed / denominator);
         out.put("rewrite_accuracy", rewritten.isEmpty() ? 0 : (double) rewriteCorrect / rewritten.size());
         out.put("copy_rate", items == 0 ? 0 : (double) copied / items);
+        out.put("copy_items", items);
+        out.put("copy_rate_same_expression", sameExpr.rate());
+        out.put("copy_items_same_expression", sameExpr.items());
+        out.put("copy_rate_new_expression", newExpr.rate());
+        out.put("copy_items_new_expression", newExpr.items());
         out.put("unchanged_rewrites", rewritten.isEmpty() ? 0 : (double) unchanged / rewritten.size());
         out.put("rewrite_fact_accuracy", lines(rewritten).factAccuracy());
         out.put("seconds", (System.nanoTime() - start) / 1e9);
@@ -340,6 +376,8 @@ public final class Probe {
                 (double) extraFixed / denominator, rewritten.isEmpty() ? 0 : (double) rewriteCorrect / rewritten.size(),
                 items == 0 ? 0 : (double) copied / items, items, rewritten.isEmpty() ? 0 : (double) unchanged / rewritten.size(),
                 (System.nanoTime() - t3) / 1e9);
+        System.out.printf("copy rate where the draft's line has the critique's expression %.3f (%d items), "
+                + "where it does not %.3f (%d items)%n", sameExpr.rate(), sameExpr.items(), newExpr.rate(), newExpr.items());
         if (!rewritten.isEmpty()) {
             System.out.println("example rewrite prompt:\n" + rewrites.get(0).prompt() + rewritten.get(0));
         }

@@ -180,33 +180,43 @@ public final class Probe {
      * value ({@code sameExpression}: the draft's wrong {@code 12+12=23} and the critique's
      * {@code 12+12=24} share the characters before the value, so copying by matching them is
      * ambiguous) or not ({@code newExpression}: a chained correction's {@code 19*3=57} where the draft
-     * has {@code 18*3=54}; the characters before the right value occur only in the critique).
+     * has {@code 18*3=54}; the characters before the right value occur only in the critique). The
+     * keyed figures count only the items whose line the rewrite wrote with the item's expression: having
+     * written {@code 12+12=<<12+12=}, did it go on with the critique's value (the copy step alone)?
      */
-    public record CopySplit(Copy sameExpression, Copy newExpression) {
+    public record CopySplit(Copy sameExpression, Copy newExpression, Copy sameKeyed, Copy newKeyed) {
+
+        public CopySplit(Copy sameExpression, Copy newExpression) {
+            this(sameExpression, newExpression, new Copy(0, 0), new Copy(0, 0));
+        }
+
+        CopySplit plus(CopySplit o) {
+            return new CopySplit(sameExpression.plus(o.sameExpression), newExpression.plus(o.newExpression),
+                    sameKeyed.plus(o.sameKeyed), newKeyed.plus(o.newKeyed));
+        }
     }
 
     public static CopySplit copy(String critiques, String rewrite, String source) {
         String[] lines = rewrite.split("\n");
         String[] drafted = source.split("\n");
-        Copy same = new Copy(0, 0);
-        Copy fresh = new Copy(0, 0);
+        Copy none = new Copy(0, 0);
+        CopySplit out = new CopySplit(none, none);
         for (Arith.Item item : Arith.items(critiques)) {
             int line = item.line();
             boolean copied = false;
+            boolean keyed = false;
             if (line >= 1 && line <= lines.length) {
                 Arith.Line p = Arith.parse(lines[line - 1]);
                 copied = p != null && p.stated() == item.value() && p.visible() == item.value();
+                keyed = p != null && p.sameExpr() && (p.a() + "" + p.op() + p.b()).equals(item.expression());
             }
             Arith.Line d = line >= 1 && line <= drafted.length ? Arith.parse(drafted[line - 1]) : null;
             boolean sameExpr = d != null && (d.a() + "" + d.op() + d.b()).equals(item.expression());
             Copy one = new Copy(1, copied ? 1 : 0);
-            if (sameExpr) {
-                same = same.plus(one);
-            } else {
-                fresh = fresh.plus(one);
-            }
+            Copy ifKeyed = keyed ? one : none;
+            out = out.plus(sameExpr ? new CopySplit(one, none, ifKeyed, none) : new CopySplit(none, one, none, ifKeyed));
         }
-        return new CopySplit(same, fresh);
+        return out;
     }
 
     private record Judged(String answer, Verdict verdict) {
@@ -334,8 +344,7 @@ public final class Probe {
         int unchanged = 0;
         int items = 0;
         int copied = 0;
-        Copy sameExpr = new Copy(0, 0);
-        Copy newExpr = new Copy(0, 0);
+        CopySplit split = new CopySplit(new Copy(0, 0), new Copy(0, 0));
         Map<Integer, Boolean> anyFixed = new HashMap<>();
         Map<Integer, Boolean> firstFixed = new HashMap<>();
         for (int r = 0; r < rewritten.size(); r++) {
@@ -343,10 +352,9 @@ public final class Probe {
             boolean ok = Arith.isCorrect(rewritten.get(r), problems.get(i).finalAnswer());
             rewriteCorrect += ok ? 1 : 0;
             unchanged += rewritten.get(r).strip().equals(sources.get(r).strip()) ? 1 : 0;
-            CopySplit split = copy(critiqueOf.get(r), rewritten.get(r), sources.get(r));
-            Copy c = split.sameExpression().plus(split.newExpression());
-            sameExpr = sameExpr.plus(split.sameExpression());
-            newExpr = newExpr.plus(split.newExpression());
+            CopySplit one = copy(critiqueOf.get(r), rewritten.get(r), sources.get(r));
+            Copy c = one.sameExpression().plus(one.newExpression());
+            split = split.plus(one);
             items += c.items();
             copied += c.copied();
             anyFixed.merge(i, ok, Boolean::logicalOr);
@@ -363,10 +371,14 @@ public final class Probe {
         out.put("rewrite_accuracy", rewritten.isEmpty() ? 0 : (double) rewriteCorrect / rewritten.size());
         out.put("copy_rate", items == 0 ? 0 : (double) copied / items);
         out.put("copy_items", items);
-        out.put("copy_rate_same_expression", sameExpr.rate());
-        out.put("copy_items_same_expression", sameExpr.items());
-        out.put("copy_rate_new_expression", newExpr.rate());
-        out.put("copy_items_new_expression", newExpr.items());
+        out.put("copy_rate_same_expression", split.sameExpression().rate());
+        out.put("copy_items_same_expression", split.sameExpression().items());
+        out.put("copy_rate_new_expression", split.newExpression().rate());
+        out.put("copy_items_new_expression", split.newExpression().items());
+        out.put("copy_rate_keyed_same_expression", split.sameKeyed().rate());
+        out.put("copy_items_keyed_same_expression", split.sameKeyed().items());
+        out.put("copy_rate_keyed_new_expression", split.newKeyed().rate());
+        out.put("copy_items_keyed_new_expression", split.newKeyed().items());
         out.put("unchanged_rewrites", rewritten.isEmpty() ? 0 : (double) unchanged / rewritten.size());
         out.put("rewrite_fact_accuracy", lines(rewritten).factAccuracy());
         out.put("seconds", (System.nanoTime() - start) / 1e9);
@@ -376,8 +388,11 @@ public final class Probe {
                 (double) extraFixed / denominator, rewritten.isEmpty() ? 0 : (double) rewriteCorrect / rewritten.size(),
                 items == 0 ? 0 : (double) copied / items, items, rewritten.isEmpty() ? 0 : (double) unchanged / rewritten.size(),
                 (System.nanoTime() - t3) / 1e9);
-        System.out.printf("copy rate where the draft's line has the critique's expression %.3f (%d items), "
-                + "where it does not %.3f (%d items)%n", sameExpr.rate(), sameExpr.items(), newExpr.rate(), newExpr.items());
+        System.out.printf("copy rate where the draft's line has the critique's expression %.3f (%d items; %.3f of the %d "
+                + "the rewrite wrote with that expression), where it does not %.3f (%d items; %.3f of %d)%n",
+                split.sameExpression().rate(), split.sameExpression().items(), split.sameKeyed().rate(),
+                split.sameKeyed().items(), split.newExpression().rate(), split.newExpression().items(),
+                split.newKeyed().rate(), split.newKeyed().items());
         if (!rewritten.isEmpty()) {
             System.out.println("example rewrite prompt:\n" + rewrites.get(0).prompt() + rewritten.get(0));
         }

@@ -26,6 +26,8 @@ public final class Arith {
     private static final Pattern LINE = Pattern.compile("^(\\d+)([-+*/])(\\d+)=<<(\\d+)([-+*/])(\\d+)=(-?\\d+)>>(-?\\d+)$");
     /** A critique item that states a right value: {@code line L: ...; EXPR = V}. */
     private static final Pattern VALUED = Pattern.compile("line (\\d+): .*; ([^;]+?) ?= ?(-?\\d+(?:\\.\\d+)?)$");
+    /** A corrected-line critique item: {@code line L should be E=<<E=V>>V}. */
+    private static final Pattern CORRECTED_LINE = Pattern.compile("line (\\d+) should be ([^=]+)=<<.*>>(-?\\d+(?:\\.\\d+)?)$");
 
     private Arith() {
     }
@@ -89,9 +91,18 @@ public final class Arith {
     }
 
 
+    /** A critique item that states a right value: its line, the expression without spaces, the value. */
+    public record Item(int line, String expression, long value) {
+    }
+
     /** The critique items that state a right value, as (line, value). */
     public static List<long[]> valuedItems(String critiques) {
-        List<long[]> out = new ArrayList<>();
+        return items(critiques).stream().map(i -> new long[] {i.line(), i.value()}).toList();
+    }
+
+    /** The critique items that state a right integer value, in either critique form. */
+    public static List<Item> items(String critiques) {
+        List<Item> out = new ArrayList<>();
         for (String item : critiques.split("\n")) {
             String s = item.strip();
             int colon = s.indexOf("): ");
@@ -99,8 +110,11 @@ public final class Arith {
                 s = s.substring(colon + 3);
             }
             Matcher m = VALUED.matcher(s);
+            Matcher c = CORRECTED_LINE.matcher(s);
             if (m.find() && !m.group(3).contains(".")) {
-                out.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(3))});
+                out.add(new Item(Integer.parseInt(m.group(1)), m.group(2).replace(" ", ""), Long.parseLong(m.group(3))));
+            } else if (c.find() && !c.group(3).contains(".")) {
+                out.add(new Item(Integer.parseInt(c.group(1)), c.group(2), Long.parseLong(c.group(3))));
             }
         }
         return out;

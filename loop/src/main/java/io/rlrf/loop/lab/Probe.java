@@ -54,12 +54,14 @@ public final class Probe {
      * @param chained     chained corrections in the critiques
      * @param values      critiques state the right values
      * @param compact     critiques write expressions without spaces, as the answers do
+     * @param lines       critiques are the corrected lines ({@link VerifierParams#correctedLines()})
      */
     public record Spec(int level, int problems, long seed, int n, int k, int m, int reflectOn, boolean chained,
-            boolean values, double temperature, double reflectTemperature, int maxNewTokens, int batch, boolean compact) {
+            boolean values, double temperature, double reflectTemperature, int maxNewTokens, int batch, boolean compact,
+            boolean lines) {
 
         public static Spec defaults() {
-            return new Spec(5, 500, 1, 8, 2, 8, 200, true, true, 0.8, 0.7, 160, 64, false);
+            return new Spec(5, 500, 1, 8, 2, 8, 200, true, true, 0.8, 0.7, 160, 64, false, false);
         }
 
         public static Spec parse(List<String> args) {
@@ -83,12 +85,13 @@ public final class Probe {
                     Double.parseDouble(kv.getOrDefault("reflect-temperature", "" + s.reflectTemperature)),
                     Integer.parseInt(kv.getOrDefault("max-new-tokens", "" + s.maxNewTokens)),
                     Integer.parseInt(kv.getOrDefault("batch", "" + s.batch)),
-                    Boolean.parseBoolean(kv.getOrDefault("compact", "" + s.compact)));
+                    Boolean.parseBoolean(kv.getOrDefault("compact", "" + s.compact)),
+                    Boolean.parseBoolean(kv.getOrDefault("lines", "" + s.lines)));
         }
 
         VerifierParams verifier() {
             return VerifierParams.DEFAULTS.withChainedCorrections(chained).withCritiqueValues(values)
-                    .withCompactExpressions(compact);
+                    .withCompactExpressions(compact).withCorrectedLines(lines);
         }
     }
 
@@ -160,24 +163,60 @@ public final class Probe {
         public double rate() {
             return items == 0 ? 0 : (double) copied / items;
         }
+
+        Copy plus(Copy o) {
+            return new Copy(items + o.items, copied + o.copied);
+        }
     }
 
     /** Whether {@code rewrite} states each valued critique item's right value on the item's line. */
     public static Copy copy(String critiques, String rewrite) {
+        CopySplit s = copy(critiques, rewrite, "");
+        return s.sameExpression().plus(s.newExpression());
+    }
+
+    /**
+     * Copy figures split by whether the draft's line already has the item's expression with another
+     * value ({@code sameExpression}: the draft's wrong {@code 12+12=23} and the critique's
+     * {@code 12+12=24} share the characters before the value, so copying by matching them is
+     * ambiguous) or not ({@code newExpression}: a chained correction's {@code 19*3=57} where the draft
+     * has {@code 18*3=54}; the characters before the right value occur only in the critique). The
+     * keyed figures count only the items whose line the rewrite wrote with the item's expression: having
+     * written {@code 12+12=<<12+12=}, did it go on with the critique's value (the copy step alone)?
+     */
+    public record CopySplit(Copy sameExpression, Copy newExpression, Copy sameKeyed, Copy newKeyed) {
+
+        public CopySplit(Copy sameExpression, Copy newExpression) {
+            this(sameExpression, newExpression, new Copy(0, 0), new Copy(0, 0));
+        }
+
+        CopySplit plus(CopySplit o) {
+            return new CopySplit(sameExpression.plus(o.sameExpression), newExpression.plus(o.newExpression),
+                    sameKeyed.plus(o.sameKeyed), newKeyed.plus(o.newKeyed));
+        }
+    }
+
+    public static CopySplit copy(String critiques, String rewrite, String source) {
         String[] lines = rewrite.split("\n");
-        int items = 0;
-        int copied = 0;
-        for (long[] item : Arith.valuedItems(critiques)) {
-            items++;
-            int line = (int) item[0];
+        String[] drafted = source.split("\n");
+        Copy none = new Copy(0, 0);
+        CopySplit out = new CopySplit(none, none);
+        for (Arith.Item item : Arith.items(critiques)) {
+            int line = item.line();
+            boolean copied = false;
+            boolean keyed = false;
             if (line >= 1 && line <= lines.length) {
                 Arith.Line p = Arith.parse(lines[line - 1]);
-                if (p != null && p.stated() == item[1] && p.visible() == item[1]) {
-                    copied++;
-                }
+                copied = p != null && p.stated() == item.value() && p.visible() == item.value();
+                keyed = p != null && p.sameExpr() && (p.a() + "" + p.op() + p.b()).equals(item.expression());
             }
+            Arith.Line d = line >= 1 && line <= drafted.length ? Arith.parse(drafted[line - 1]) : null;
+            boolean sameExpr = d != null && (d.a() + "" + d.op() + d.b()).equals(item.expression());
+            Copy one = new Copy(1, copied ? 1 : 0);
+            Copy ifKeyed = keyed ? one : none;
+            out = out.plus(sameExpr ? new CopySplit(one, none, ifKeyed, none) : new CopySplit(none, one, none, ifKeyed));
         }
-        return new Copy(items, copied);
+        return out;
     }
 
     private record Judged(String answer, Verdict verdict) {
@@ -305,6 +344,7 @@ public final class Probe {
         int unchanged = 0;
         int items = 0;
         int copied = 0;
+        CopySplit split = new CopySplit(new Copy(0, 0), new Copy(0, 0));
         Map<Integer, Boolean> anyFixed = new HashMap<>();
         Map<Integer, Boolean> firstFixed = new HashMap<>();
         for (int r = 0; r < rewritten.size(); r++) {
@@ -312,7 +352,9 @@ public final class Probe {
             boolean ok = Arith.isCorrect(rewritten.get(r), problems.get(i).finalAnswer());
             rewriteCorrect += ok ? 1 : 0;
             unchanged += rewritten.get(r).strip().equals(sources.get(r).strip()) ? 1 : 0;
-            Copy c = copy(critiqueOf.get(r), rewritten.get(r));
+            CopySplit one = copy(critiqueOf.get(r), rewritten.get(r), sources.get(r));
+            Copy c = one.sameExpression().plus(one.newExpression());
+            split = split.plus(one);
             items += c.items();
             copied += c.copied();
             anyFixed.merge(i, ok, Boolean::logicalOr);
@@ -328,6 +370,15 @@ public final class Probe {
         out.put("unsolved_fixed_by_m_extra_samples", (double) extraFixed / denominator);
         out.put("rewrite_accuracy", rewritten.isEmpty() ? 0 : (double) rewriteCorrect / rewritten.size());
         out.put("copy_rate", items == 0 ? 0 : (double) copied / items);
+        out.put("copy_items", items);
+        out.put("copy_rate_same_expression", split.sameExpression().rate());
+        out.put("copy_items_same_expression", split.sameExpression().items());
+        out.put("copy_rate_new_expression", split.newExpression().rate());
+        out.put("copy_items_new_expression", split.newExpression().items());
+        out.put("copy_rate_keyed_same_expression", split.sameKeyed().rate());
+        out.put("copy_items_keyed_same_expression", split.sameKeyed().items());
+        out.put("copy_rate_keyed_new_expression", split.newKeyed().rate());
+        out.put("copy_items_keyed_new_expression", split.newKeyed().items());
         out.put("unchanged_rewrites", rewritten.isEmpty() ? 0 : (double) unchanged / rewritten.size());
         out.put("rewrite_fact_accuracy", lines(rewritten).factAccuracy());
         out.put("seconds", (System.nanoTime() - start) / 1e9);
@@ -337,6 +388,11 @@ public final class Probe {
                 (double) extraFixed / denominator, rewritten.isEmpty() ? 0 : (double) rewriteCorrect / rewritten.size(),
                 items == 0 ? 0 : (double) copied / items, items, rewritten.isEmpty() ? 0 : (double) unchanged / rewritten.size(),
                 (System.nanoTime() - t3) / 1e9);
+        System.out.printf("copy rate where the draft's line has the critique's expression %.3f (%d items; %.3f of the %d "
+                + "the rewrite wrote with that expression), where it does not %.3f (%d items; %.3f of %d)%n",
+                split.sameExpression().rate(), split.sameExpression().items(), split.sameKeyed().rate(),
+                split.sameKeyed().items(), split.newExpression().rate(), split.newExpression().items(),
+                split.newKeyed().rate(), split.newKeyed().items());
         if (!rewritten.isEmpty()) {
             System.out.println("example rewrite prompt:\n" + rewrites.get(0).prompt() + rewritten.get(0));
         }
@@ -346,7 +402,8 @@ public final class Probe {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: Probe <checkpoint> [level=5 problems=500 seed=1 n=8 k=2 m=8 reflect-on=200 chained=true "
-                    + "values=true temperature=0.8 reflect-temperature=0.7 max-new-tokens=160 batch=64 compact=false out=probe.json]");
+                    + "values=true temperature=0.8 reflect-temperature=0.7 max-new-tokens=160 batch=64 compact=false lines=false "
+                    + "out=probe.json]");
             System.exit(2);
         }
         List<String> rest = new ArrayList<>(List.of(args).subList(1, args.length));

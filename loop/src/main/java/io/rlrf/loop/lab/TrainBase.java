@@ -31,13 +31,22 @@ import io.rlrf.tasks.verify.VerifierParams;
  *
  * <p>Usage: {@code TrainBase <out-dir> [levels=5 answers=6000 revisions=3000 slip-rate=0.35
  * hidden=128 layers=4 heads=4 positions=768 steps=1500 batch=32 micro=16 lr=2e-3 warmup=50 seed=1
- * probe=true probe-problems=500 probe-n=8 save-every=0 init=]}: {@code save-every} saves snapshots
+ * probe=true probe-problems=500 probe-n=8 save-every=0 init= compact=false chained=true lines=false]}: the last three
+ * are the critique format of the revision examples ({@link VerifierParams}: compact expressions, chained
+ * corrections, corrected lines); {@code save-every} saves snapshots
  * {@code <out-dir>-step<N>} along the way; {@code init} continues from a checkpoint instead of a fresh
  * network (its shape wins).
  */
 public final class TrainBase {
 
     private TrainBase() {
+    }
+
+    /** The critiques of the revision examples: {@code chained}, {@code compact} and {@code lines} (corrected lines). */
+    static VerifierParams critiqueFormat(Map<String, String> kv) {
+        return VerifierParams.DEFAULTS.withChainedCorrections(Boolean.parseBoolean(kv.get("chained")))
+                .withCompactExpressions(Boolean.parseBoolean(kv.get("compact")))
+                .withCorrectedLines(Boolean.parseBoolean(kv.get("lines")));
     }
 
     public static void main(String[] args) throws Exception {
@@ -64,6 +73,8 @@ public final class TrainBase {
         defaults.put("save-every", "0");
         defaults.put("init", "");
         defaults.put("compact", "false");
+        defaults.put("chained", "true");
+        defaults.put("lines", "false");
         kv.putAll(defaults);
         for (int i = 1; i < args.length; i++) {
             int eq = args[i].indexOf('=');
@@ -78,7 +89,7 @@ public final class TrainBase {
         List<Integer> levels = Arrays.stream(kv.get("levels").split(",")).map(Integer::parseInt).toList();
         List<BaseData.Example> data = BaseData.build(new BaseData.Spec(levels, Integer.parseInt(kv.get("answers")),
                 Integer.parseInt(kv.get("revisions")), Double.parseDouble(kv.get("slip-rate")),
-                VerifierParams.DEFAULTS.withChainedCorrections(true).withCompactExpressions(Boolean.parseBoolean(kv.get("compact"))),
+                critiqueFormat(kv),
                 seed));
         int hidden = Integer.parseInt(kv.get("hidden"));
         int heads = Integer.parseInt(kv.get("heads"));
@@ -151,6 +162,7 @@ public final class TrainBase {
             if (Boolean.parseBoolean(kv.get("probe"))) {
                 Probe.Spec spec = Probe.Spec.parse(List.of("level=" + levels.get(levels.size() - 1),
                         "problems=" + kv.get("probe-problems"), "n=" + kv.get("probe-n"), "compact=" + kv.get("compact"),
+                        "chained=" + kv.get("chained"), "lines=" + kv.get("lines"),
                         "batch=32"));
                 info.put("probe", Probe.run(policy, spec));
             }

@@ -103,4 +103,35 @@ class SlipDraftsTest {
         assertEquals(new Probe.Copy(2, 2), Probe.copy(compact, "12+7=<<12+7=19>>19\n19*3=<<19*3=57>>57\n#### 57"));
         assertEquals(java.util.List.of(1, 2), Arith.namedLines(critiques));
     }
+
+    @Test
+    void copiesAreSplitByWhetherTheDraftLineHasTheCritiquesExpression() {
+        String draft = "12+7=<<12+7=18>>18\n18*3=<<18*3=54>>54\n#### 54";
+        String lines = "- logical_robustness (rating 1/3): line 1 should be 12+7=<<12+7=19>>19\n"
+                + "line 2 should be 19*3=<<19*3=57>>57";
+        // line 1's expression is the draft's (only the value differs); line 2's is new (corrected carried operand)
+        // (keyed: the rewrite wrote the item's expression on its line, 18*3 is not 19*3)
+        assertEquals(new Probe.CopySplit(new Probe.Copy(1, 1), new Probe.Copy(1, 0), new Probe.Copy(1, 1), new Probe.Copy(0, 0)),
+                Probe.copy(lines, "12+7=<<12+7=19>>19\n18*3=<<18*3=54>>54\n#### 54", draft));
+        assertEquals(new Probe.CopySplit(new Probe.Copy(1, 0), new Probe.Copy(1, 1), new Probe.Copy(1, 0), new Probe.Copy(1, 1)),
+                Probe.copy(lines, "12+7=<<12+7=18>>18\n19*3=<<19*3=57>>57\n#### 57", draft));
+        String sentences = "- logical_robustness (rating 1/3): line 1: 12 + 7 = 18 is wrong; 12 + 7 = 19\n"
+                + "line 2: 18 * 3 = 54 uses the wrong 18 from line 1; 19 * 3 = 57";
+        assertEquals(new Probe.CopySplit(new Probe.Copy(1, 1), new Probe.Copy(1, 1), new Probe.Copy(1, 1), new Probe.Copy(1, 1)),
+                Probe.copy(sentences, "12+7=<<12+7=19>>19\n19*3=<<19*3=57>>57\n#### 57", draft));
+        // a perfect copier of corrected lines turns every slipped level-5 draft into its reference
+        MathVerifier verifier = new MathVerifier(VerifierParams.DEFAULTS.withChainedCorrections(true).withCorrectedLines(true));
+        Random random = new Random(5);
+        int drafts = 0;
+        for (MathProblem p : ArithWorld.generate(ArithLevel.L5, Split.TRAIN, 100, 4)) {
+            String d = SlipDrafts.draft(p.solution(), 0.4, random);
+            if (d != null) {
+                drafts++;
+                String critiques = Arith.critiques(verifier.verify(p.question(), d, p.solution()));
+                assertEquals(p.solution(), copyFix(d, critiques.replaceAll("line (\\d+) should be ([^=]+)=<<[^>]*>>(\\d+)",
+                        "line $1: x; $2=$3")), critiques);
+            }
+        }
+        assertTrue(drafts >= 80, drafts + " drafts");
+    }
 }

@@ -76,6 +76,14 @@ public interface RewardConfig {
          */
         @WithDefault("false")
         boolean compactExpressions();
+
+        /**
+         * Whether a wrong step's critique is its corrected line only, as the arith answers write a step
+         * ({@code line 2 should be 12+12=<<12+12=24>>24}), the wrong value not repeated (tasks'
+         * {@code VerifierParams.correctedLines}). Default false.
+         */
+        @WithDefault("false")
+        boolean correctedLines();
     }
 
     interface ModelJudge {

@@ -38,7 +38,7 @@ public class VerifierJudge implements Judge {
     public static List<VerifierJudge> all(RewardConfig config) {
         RewardConfig.Verifier v = config.verifier();
         VerifierParams configured = new VerifierParams(v.lengthRatio(), v.minLengthBound(), v.maxCritiqueItems(),
-                v.revealReferenceAnswer(), v.chainedCorrections(), true, v.compactExpressions());
+                v.revealReferenceAnswer(), v.chainedCorrections(), true, v.compactExpressions(), v.correctedLines());
         return VerifierJudges.IDS.stream()
                 .map(id -> new VerifierJudge(id, VerifierJudges.params(id, configured).orElseThrow())).toList();
     }

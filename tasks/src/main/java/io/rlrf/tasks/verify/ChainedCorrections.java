@@ -64,6 +64,14 @@ public final class ChainedCorrections {
             return critique(withValue, false);
         }
 
+        /**
+         * The critique as the corrected line ({@link VerifierParams#correctedLines()}), the corrected
+         * carried values in it: {@code line 2 should be 19*3=<<19*3=57>>57}.
+         */
+        public String correctedLine() {
+            return StepChecker.correctedLine(line, corrected, Arithmetic.display(right, stated));
+        }
+
         /** As {@link #critique(boolean)}, expressions without spaces when {@code compact} ({@code 19*3=57}). */
         public String critique(boolean withValue, boolean compact) {
             String eq = compact ? "=" : " = ";

@@ -102,10 +102,11 @@ public final class MathVerifier {
         VerifierAspect aspect = VerifierAspect.LOGICAL_ROBUSTNESS;
         boolean values = params.critiqueValues();
         boolean compact = params.compactExpressions();
+        boolean lines = values && params.correctedLines();
         List<String> wrong = params.chainedCorrections()
                 ? ChainedCorrections.faults(steps.steps(), questionNumbers(question)).stream()
-                        .map(f -> f.critique(values, compact)).toList()
-                : steps.wrong().stream().map(s -> s.critique(values, compact)).toList();
+                        .map(f -> lines ? f.correctedLine() : f.critique(values, compact)).toList()
+                : steps.wrong().stream().map(s -> lines ? s.correctedLine() : s.critique(values, compact)).toList();
         if (!wrong.isEmpty()) {
             return new Verdict.Rating(aspect, 1, list(wrong, "wrong steps"));
         }

@@ -62,6 +62,14 @@ public final class StepChecker {
             return critique(withValue, false);
         }
 
+        /**
+         * The critique of a wrong step as its corrected line ({@link VerifierParams#correctedLines()}):
+         * {@code line 2 should be 12+12=<<12+12=24>>24}.
+         */
+        public String correctedLine() {
+            return StepChecker.correctedLine(line, rendered, Arithmetic.display(computed, stated));
+        }
+
         /** As {@link #critique(boolean)}, the expression without spaces when {@code compact} ({@code 12+12=24}). */
         public String critique(boolean withValue, boolean compact) {
             String shownExpr = shown(rendered);
@@ -177,6 +185,15 @@ public final class StepChecker {
                 }
             }
         }
+    }
+
+    /**
+     * A corrected-line critique: {@code line L should be E=<<E=V>>V}, the expression {@code E} without
+     * spaces, as the arith world's answers write a step (cut like any shown expression).
+     */
+    static String correctedLine(int line, String expression, String value) {
+        String e = shown(expression).replace(" ", "");
+        return "line " + line + " should be " + e + "=<<" + e + "=" + value + ">>" + value;
     }
 
     /** An expression as a critique shows it: cut to {@link #MAX_SHOWN_CHARS} characters. */

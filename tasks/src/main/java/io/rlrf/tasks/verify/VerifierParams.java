@@ -25,12 +25,21 @@ package io.rlrf.tasks.verify;
  *                              arith world's answers write them ({@code line 2: 12+12=23 is wrong;
  *                              12+12=24}), so that a rewrite can copy the right line as it writes it;
  *                              off by default (canonical spacing, {@code 12 + 12})
+ * @param correctedLines        whether the critique of a wrong step is its corrected line, written as
+ *                              the arith world's answers write a step, and nothing else
+ *                              ({@code line 2 should be 12+12=<<12+12=24>>24}): the wrong value is not
+ *                              repeated, so the draft is the only place that has it and the critique the
+ *                              only place where the characters a rewrite is writing ({@code <<12+12=})
+ *                              are followed by the right value. Applies where values are stated
+ *                              ({@code critiqueValues}); with chained corrections a step that carried a
+ *                              wrong value gets its corrected line too. Off by default
  */
 public record VerifierParams(double lengthRatio, int minLengthBound, int maxCritiqueItems,
-        boolean revealReferenceAnswer, boolean chainedCorrections, boolean critiqueValues, boolean compactExpressions) {
+        boolean revealReferenceAnswer, boolean chainedCorrections, boolean critiqueValues, boolean compactExpressions,
+        boolean correctedLines) {
 
     /** The defaults documented above. */
-    public static final VerifierParams DEFAULTS = new VerifierParams(3.0, 200, 5, false, false, true, false);
+    public static final VerifierParams DEFAULTS = new VerifierParams(3.0, 200, 5, false, false, true, false, false);
 
     public VerifierParams {
         if (!(lengthRatio >= 1.0) || Double.isInfinite(lengthRatio)) {
@@ -46,7 +55,14 @@ public record VerifierParams(double lengthRatio, int minLengthBound, int maxCrit
 
     /** The first four settings, with chained corrections off and right values stated (the defaults). */
     public VerifierParams(double lengthRatio, int minLengthBound, int maxCritiqueItems, boolean revealReferenceAnswer) {
-        this(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, false, true, false);
+        this(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, false, true, false, false);
+    }
+
+    /** The first seven settings, critiques in their sentence form (corrected lines off, the default). */
+    public VerifierParams(double lengthRatio, int minLengthBound, int maxCritiqueItems, boolean revealReferenceAnswer,
+            boolean chainedCorrections, boolean critiqueValues, boolean compactExpressions) {
+        this(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, chainedCorrections, critiqueValues,
+                compactExpressions, false);
     }
 
     /**
@@ -59,24 +75,31 @@ public record VerifierParams(double lengthRatio, int minLengthBound, int maxCrit
         String base = "VerifierParams[lengthRatio=" + lengthRatio + ", minLengthBound=" + minLengthBound
                 + ", maxCritiqueItems=" + maxCritiqueItems + ", revealReferenceAnswer=" + revealReferenceAnswer;
         return base + (chainedCorrections ? ", chainedCorrections=true" : "") + (critiqueValues ? "" : ", critiqueValues=false")
-                + (compactExpressions ? ", compactExpressions=true" : "") + "]";
+                + (compactExpressions ? ", compactExpressions=true" : "") + (correctedLines ? ", correctedLines=true" : "")
+                + "]";
     }
 
     /** These settings with chained corrections on or off. */
     public VerifierParams withChainedCorrections(boolean on) {
         return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, on,
-                critiqueValues, compactExpressions);
+                critiqueValues, compactExpressions, correctedLines);
     }
 
     /** These settings with critiques that state (true) or withhold (false) the right values. */
     public VerifierParams withCritiqueValues(boolean on) {
         return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer,
-                chainedCorrections, on, compactExpressions);
+                chainedCorrections, on, compactExpressions, correctedLines);
     }
 
     /** These settings with wrong steps' expressions written without spaces (true) or canonically spaced. */
     public VerifierParams withCompactExpressions(boolean on) {
         return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer,
-                chainedCorrections, critiqueValues, on);
+                chainedCorrections, critiqueValues, on, correctedLines);
+    }
+
+    /** These settings with a wrong step's critique written as its corrected line (true) or as a sentence. */
+    public VerifierParams withCorrectedLines(boolean on) {
+        return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer,
+                chainedCorrections, critiqueValues, compactExpressions, on);
     }
 }

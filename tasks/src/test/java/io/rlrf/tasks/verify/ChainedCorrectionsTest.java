@@ -95,6 +95,22 @@ class ChainedCorrectionsTest {
     }
 
     @Test
+    void correctedLinesStateOnlyTheRightLineAsTheAnswersWriteIt() {
+        String answer = "12+12=<<12+12=23>>23\n23*2=<<23*2=47>>47\n#### 47";
+        String chained = robustness(CHAINED.withCorrectedLines(true), answer);
+        assertEquals("line 1 should be 12+12=<<12+12=24>>24\nline 2 should be 24*2=<<24*2=48>>48", chained);
+        // the wrong values are in the draft only
+        assertTrue(!chained.contains("23") && !chained.contains("47"), chained);
+        assertEquals("line 1 should be 12+12=<<12+12=24>>24\nline 2 should be 23*2=<<23*2=46>>46",
+                robustness(VerifierParams.DEFAULTS.withCorrectedLines(true), answer));
+        // without values there is no corrected line: the sentence form without the fix
+        assertEquals("line 1: 12+12=23 is wrong\nline 2: 23*2=47 is wrong",
+                robustness(CHAINED.withCorrectedLines(true).withCompactExpressions(true).withCritiqueValues(false), answer));
+        assertTrue(CHAINED.withCorrectedLines(true).toString().endsWith(", chainedCorrections=true, correctedLines=true]"));
+        assertEquals(VerifierParams.DEFAULTS.withChainedCorrections(true).toString(), CHAINED.toString());
+    }
+
+    @Test
     void aValueTheTextMiscopiesIsCarriedAsWrongToo() {
         String answer = "12+12=<<12+12=24>>25\n25*2=<<25*2=50>>50\n#### 50";
         assertEquals("line 1: 12 + 12 = 24 but the text then says 25\n"

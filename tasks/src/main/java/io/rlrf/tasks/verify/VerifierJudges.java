@@ -18,17 +18,44 @@ public final class VerifierJudges {
     /** Bumped whenever the verifier's rating rules or critique wording change (it is in every cache key). */
     public static final String RUBRIC_VERSION = "verifier-gsm8k-v1";
 
-    /** Every verifier judge id, the default first. */
+    /** Every math verifier judge id, the default first. */
     public static final List<String> IDS = List.of(VERIFIER, VERIFIER_NO_VALUES);
 
+    /** The facts world's verifier ({@link io.rlrf.tasks.facts.FactsVerifier}) with the configured settings. */
+    public static final String FACTS = "verifier-facts";
+    /** The facts verifier whose critiques name the unsupported claim but not its right value. */
+    public static final String FACTS_NO_VALUES = "verifier-facts-novalues";
+    /** Bumped whenever the facts verifier's claim patterns, rating rules or critique wording change. */
+    public static final String FACTS_RUBRIC_VERSION = "verifier-facts-v1";
+    /** Every facts verifier judge id, the default first. */
+    public static final List<String> FACTS_IDS = List.of(FACTS, FACTS_NO_VALUES);
+    /** The task of the factuality world. */
+    public static final String FACTS_TASK = "facts";
+
     private VerifierJudges() {
+    }
+
+    /** The default verifier judge of {@code task}: the facts verifier for {@value #FACTS_TASK}, else the math one. */
+    public static String defaultFor(String task) {
+        return FACTS_TASK.equals(task) ? FACTS : VERIFIER;
+    }
+
+    /** The judge of {@code task} whose critiques withhold the right values (the ablation). */
+    public static String noValuesFor(String task) {
+        return FACTS_TASK.equals(task) ? FACTS_NO_VALUES : VERIFIER_NO_VALUES;
+    }
+
+    /** The rubric version of verifier judge {@code id}. */
+    public static String rubricVersion(String id) {
+        return FACTS_IDS.contains(id) ? FACTS_RUBRIC_VERSION : RUBRIC_VERSION;
     }
 
     /** The settings judge {@code id} verifies with, given the configured ones; empty for another judge. */
     public static Optional<VerifierParams> params(String id, VerifierParams configured) {
         return switch (id) {
             case VERIFIER -> Optional.of(configured);
-            case VERIFIER_NO_VALUES -> Optional.of(configured.withCritiqueValues(false));
+            case VERIFIER_NO_VALUES, FACTS_NO_VALUES -> Optional.of(configured.withCritiqueValues(false));
+            case FACTS -> Optional.of(configured);
             default -> Optional.empty();
         };
     }

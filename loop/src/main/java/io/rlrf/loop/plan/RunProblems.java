@@ -22,6 +22,8 @@ import io.rlrf.tasks.datasets.DatasetsRoot;
 import io.rlrf.tasks.datasets.Gsm8k;
 import io.rlrf.tasks.datasets.PromptFile;
 import io.rlrf.tasks.datasets.Svamp;
+import io.rlrf.tasks.facts.FactsWorld;
+import io.rlrf.tasks.verify.VerifierJudges;
 
 /**
  * The prompts of a run, a function of its plan (task, splits, levels, seed) and the iteration.
@@ -31,6 +33,10 @@ import io.rlrf.tasks.datasets.Svamp;
  * evaluates on its test split (shipped with RLRF).</li>
  * <li>{@code svamp}: trains on GSM8K's train split, evaluates on SVAMP (shipped), as the paper's
  * math evaluation does.</li>
+ * <li>{@code facts}: the built-in factuality world ({@link FactsWorld#BUILT_IN}): "Tell me about
+ * &lt;name&gt;." about the entities of the split (split by entity: the held-out prompts ask about
+ * entities no training prompt asks about), drawn by a seeded shuffle, at most one prompt per
+ * entity; difficulty levels and prompt-set files do not apply.</li>
  * </ul>
  * A dataset task draws its prompts by a seeded shuffle of the split; difficulty levels do not apply.
  * {@code data.train_file} / {@code eval_file} replace a side's prompts by a JSON Lines prompt set
@@ -39,7 +45,7 @@ import io.rlrf.tasks.datasets.Svamp;
 public final class RunProblems {
 
     /** Tasks this build can run. */
-    public static final List<String> KNOWN = List.of("arith", "gsm8k", "svamp");
+    public static final List<String> KNOWN = List.of("arith", "gsm8k", "svamp", VerifierJudges.FACTS_TASK);
 
     private static final Map<String, List<MathProblem>> LOADED = new ConcurrentHashMap<>();
 
@@ -53,6 +59,10 @@ public final class RunProblems {
         }
         split("config.data.train_split", config.getData().getTrainSplit());
         split("config.data.eval_split", config.getData().getEvalSplit());
+        if (config.getTask().equals(VerifierJudges.FACTS_TASK)) {
+            facts(config);
+            return;
+        }
         promptFile("config.data.train_file", config.getData().getTrainFile(), Split.TRAIN);
         promptFile("config.data.eval_file", config.getData().getEvalFile(), Split.TEST);
         if (!config.getTask().equals("arith")) {
@@ -65,6 +75,22 @@ public final class RunProblems {
                 throw ServiceException.invalidArgument("config.data.difficulty_levels[" + i + "]",
                         "must be 1 to " + ArithLevel.MAX_LEVEL + " for task arith, got " + level);
             }
+        }
+    }
+
+    /** The facts world's checks: no levels, no prompt files, not the math verifier. */
+    private static void facts(RunConfig config) {
+        var data = config.getData();
+        if (data.getDifficultyLevelsCount() > 0) {
+            throw ServiceException.invalidArgument("config.data.difficulty_levels", "do not apply to task facts; leave them empty");
+        }
+        if (!data.getTrainFile().isEmpty() || !data.getEvalFile().isEmpty()) {
+            throw ServiceException.invalidArgument(data.getTrainFile().isEmpty() ? "config.data.eval_file" : "config.data.train_file",
+                    "does not apply to task facts (its prompts are the built-in world's entities); leave it empty");
+        }
+        if (VerifierJudges.IDS.contains(config.getJudge())) { // the math verifier cannot read an entity's record
+            throw ServiceException.invalidArgument("config.judge", Echo.of(config.getJudge()) + " cannot judge task facts; use "
+                    + String.join(" or ", VerifierJudges.FACTS_IDS) + " (or leave it empty)");
         }
     }
 
@@ -152,6 +178,12 @@ public final class RunProblems {
     }
 
     private static List<Problem> draw(RunPlan.DataPlan d, Split split, int count, long seed) {
+        if (d.task().equals(VerifierJudges.FACTS_TASK)) {
+            List<MathProblem> entities = FactsWorld.BUILT_IN.entities(split).stream()
+                    .map(e -> new MathProblem(e.id(), VerifierJudges.FACTS_TASK, split, e.question(), e.description(), "", 0))
+                    .toList();
+            return drawFromDataset(entities, count, seed);
+        }
         if (!d.task().equals("arith")) {
             return drawFromDataset(dataset(d.task(), split), count, seed);
         }

@@ -50,12 +50,27 @@ public final class VerifierJudges {
         return FACTS_IDS.contains(id) ? FACTS_RUBRIC_VERSION : RUBRIC_VERSION;
     }
 
+    /**
+     * The facts verifier reads only {@code maxCritiqueItems} and {@code critiqueValues}; the other
+     * settings are left at their defaults, so that its fingerprint does not change with the math ones.
+     */
+    private static VerifierParams facts(VerifierParams configured) {
+        return new VerifierParams(VerifierParams.DEFAULTS.lengthRatio(), VerifierParams.DEFAULTS.minLengthBound(),
+                configured.maxCritiqueItems(), false);
+    }
+
+    /** The feedback fingerprint of verifier judge {@code id} verifying with {@code params} (part of cache and content keys). */
+    public static String fingerprint(String id, VerifierParams params) {
+        return id + "|" + rubricVersion(id) + "|" + params;
+    }
+
     /** The settings judge {@code id} verifies with, given the configured ones; empty for another judge. */
     public static Optional<VerifierParams> params(String id, VerifierParams configured) {
         return switch (id) {
             case VERIFIER -> Optional.of(configured);
-            case VERIFIER_NO_VALUES, FACTS_NO_VALUES -> Optional.of(configured.withCritiqueValues(false));
-            case FACTS -> Optional.of(configured);
+            case VERIFIER_NO_VALUES -> Optional.of(configured.withCritiqueValues(false));
+            case FACTS -> Optional.of(facts(configured));
+            case FACTS_NO_VALUES -> Optional.of(facts(configured).withCritiqueValues(false));
             default -> Optional.empty();
         };
     }

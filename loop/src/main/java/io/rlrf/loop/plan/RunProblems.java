@@ -78,12 +78,9 @@ public final class RunProblems {
         }
     }
 
-    /** The facts world's checks: no levels, no prompt files, not the math verifier. */
+    /** The facts world's checks: no prompt files, not the math verifier (difficulty levels are ignored). */
     private static void facts(RunConfig config) {
         var data = config.getData();
-        if (data.getDifficultyLevelsCount() > 0) {
-            throw ServiceException.invalidArgument("config.data.difficulty_levels", "do not apply to task facts; leave them empty");
-        }
         if (!data.getTrainFile().isEmpty() || !data.getEvalFile().isEmpty()) {
             throw ServiceException.invalidArgument(data.getTrainFile().isEmpty() ? "config.data.eval_file" : "config.data.train_file",
                     "does not apply to task facts (its prompts are the built-in world's entities); leave it empty");

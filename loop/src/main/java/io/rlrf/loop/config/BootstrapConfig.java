@@ -132,7 +132,9 @@ public interface BootstrapConfig {
     interface Facts {
         /**
          * SFT steps. Few on purpose: the base learns the format and most facts but confuses some, so
-         * a run has precision to gain. Default 300 (about 3 to 5 minutes on 2 cores at the default shape).
+         * a run has precision to gain. Default 300 (12.4 minutes measured on the shared 2-core
+         * development machine under a load of about 7; the result ships in {@code models}, see
+         * {@code models/README.md}).
          */
         @WithDefault("300")
         int steps();

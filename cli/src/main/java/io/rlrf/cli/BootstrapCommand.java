@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code rlrf-cli bootstrap [--store DIR]}: makes the built-in base policy that the
+ * {@code rlrf-cli bootstrap [--store DIR] [--task arith|facts]}: makes the built-in base policy that the
  * {@code rlrf.trainer.bootstrap.*} settings (system properties, as trainer-svc reads them) describe, in
  * this process, into the model store {@code DIR} (default {@code .rlrf/models}) at
  * {@code bootstrap/<key>}, and prints how it was made. {@code --store models} remakes the base the
@@ -30,6 +30,11 @@ final class BootstrapCommand extends Cli.Command implements Callable<Integer> {
             description = "The model store (default: ${DEFAULT-VALUE}).")
     Path store;
 
+    @Option(names = "--task", paramLabel = "TASK", defaultValue = "arith",
+            description = "The task whose base to make: arith (also the base of gsm8k and svamp) or facts "
+                    + "(the factuality world's; -Drlrf.trainer.bootstrap.facts.* set it) (default: ${DEFAULT-VALUE}).")
+    String task;
+
     @Override
     public Integer call() throws Exception {
         SmallRyeConfig config = new SmallRyeConfigBuilder().addDefaultSources().withMapping(LocalTrainerConfig.class)
@@ -37,7 +42,11 @@ final class BootstrapCommand extends Cli.Command implements Callable<Integer> {
         LocalTrainerConfig settings = config.getConfigMapping(LocalTrainerConfig.class);
         Bootstrap bootstrap = new Bootstrap(settings.bootstrap().spec(), settings.loop().settings().answerPrompt(), store);
         long start = System.nanoTime();
-        Bootstrap.Result result = bootstrap.ensure(0, ReflectionPrompt.DEFAULT, (done, total) -> {
+        if (!io.rlrf.loop.plan.RunProblems.KNOWN.contains(task)) {
+            err.printf("--task: unknown task '%s'; known: %s%n", task, io.rlrf.loop.plan.RunProblems.KNOWN);
+            return Cli.USAGE;
+        }
+        Bootstrap.Result result = bootstrap.ensure(task, 0, ReflectionPrompt.DEFAULT, (done, total) -> {
             if (done % 25 == 0 || done == total) {
                 out.printf("[bootstrap] step %d/%d (%.0f s)%n", done, total, (System.nanoTime() - start) / 1e9);
             }

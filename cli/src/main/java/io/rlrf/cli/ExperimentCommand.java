@@ -62,6 +62,11 @@ final class ExperimentCommand extends Cli.Command implements Callable<Integer> {
             description = "Modes to compare: reward-only, rlrf, sft, rlrf-novalues (default: reward-only,rlrf).")
     List<String> modes;
 
+    @Option(names = "--task", paramLabel = "TASK",
+            description = "The task of every run: arith, gsm8k, svamp or facts (the factuality world: the tables add "
+                    + "factual precision per iteration) (default: the config's, else the trainer's, arith).")
+    String task;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "A partial RunConfig applied to every run before the experiment's own settings: YAML (.yaml, "
                     + ".yml), JSON (.json) or protobuf text format (anything else).")
@@ -106,6 +111,13 @@ final class ExperimentCommand extends Cli.Command implements Callable<Integer> {
                 positive("--eval-prompts", evalPrompts);
             }
             RunConfig overrides = config == null ? RunConfig.getDefaultInstance() : RunConfigFiles.read(config);
+            if (task != null) {
+                if (!io.rlrf.loop.plan.RunProblems.KNOWN.contains(task)) {
+                    throw new IllegalArgumentException("--task: unknown task '" + task + "'; known: "
+                            + String.join(", ", io.rlrf.loop.plan.RunProblems.KNOWN));
+                }
+                overrides = overrides.toBuilder().setTask(task).build();
+            }
             plan = new Experiment.Plan(List.copyOf(seeds), iterations, trainPrompts, evalPrompts, overrides,
                     (modes == null ? Experiment.DEFAULT_MODES : modes).stream().map(String::strip).toList());
         } catch (IllegalArgumentException e) {

@@ -24,7 +24,7 @@ final class IterationSummaries {
                 .setEvalAccuracy(e.accuracy()).putAllMeanAspectRating(e.meanAspectRating())
                 .setMeanAnswerTokens(e.meanAnswerTokens()).setFactAccuracy(e.factAccuracy())
                 .setAnnotationMismatches(e.annotationMismatches()).setDistinctAnswers(e.distinctAnswers())
-                .setConstantAnswerAccuracy(e.constantAnswerAccuracy()).build();
+                .setConstantAnswerAccuracy(e.constantAnswerAccuracy()).setMeanScore(e.meanScore()).build();
     }
 
     /** Iteration t > 0: evaluation, pairing and training. */
@@ -36,7 +36,7 @@ final class IterationSummaries {
                 .putAllMeanAspectRating(eval.meanAspectRating()).setMeanAnswerTokens(eval.meanAnswerTokens())
                 .setFactAccuracy(eval.factAccuracy()).setAnnotationMismatches(eval.annotationMismatches())
                 .setDistinctAnswers(eval.distinctAnswers()).setConstantAnswerAccuracy(eval.constantAnswerAccuracy())
-                .setInternalisation(eval.internalisation());
+                .setInternalisation(eval.internalisation()).setMeanScore(eval.meanScore());
         Path pairDone = layout.marker(t, Stage.STAGE_PAIR);
         if (Files.exists(pairDone)) {
             StageCompleted completed = RunFiles.fromJson(RunFiles.lines(pairDone).get(0), StageCompleted::newBuilder);

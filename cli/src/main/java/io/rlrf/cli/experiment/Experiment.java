@@ -60,7 +60,7 @@ public final class Experiment {
     public static final List<String> MODES = List.of("reward-only", "rlrf", "sft", "rlrf-novalues");
     /** The method's comparison. */
     public static final List<String> DEFAULT_MODES = List.of("reward-only", "rlrf");
-    /** The judge of {@code rlrf-novalues} (reward-svc's, and the in-process judge's). */
+    /** The judge of {@code rlrf-novalues} on the math tasks (reward-svc's, and the in-process judge's). */
     static final String NO_VALUES_JUDGE = io.rlrf.tasks.verify.VerifierJudges.VERIFIER_NO_VALUES;
 
     /** Why the experiment stopped early. */
@@ -112,7 +112,8 @@ public final class Experiment {
             }
             case "rlrf" -> config(plan, Mode.MODE_RLRF, seed).build();
             case "sft" -> config(plan, Mode.MODE_SFT, seed).clearReflection().build();
-            case "rlrf-novalues" -> config(plan, Mode.MODE_RLRF, seed).setJudge(NO_VALUES_JUDGE).build();
+            case "rlrf-novalues" -> config(plan, Mode.MODE_RLRF, seed)
+                    .setJudge(io.rlrf.tasks.verify.VerifierJudges.noValuesFor(plan.overrides().getTask())).build();
             default -> throw new IllegalArgumentException("unknown mode " + name);
         };
     }
@@ -172,9 +173,10 @@ public final class Experiment {
                             out.printf("[%s seed %d] iteration %d %-17s done in %.1f s%s%n", mode, seed, s.getIteration(),
                                     stageName(s.getStage()), s.getDurationMillis() / 1000.0, highlights(s));
                         }
-                        case ITERATION_COMPLETED -> out.printf("[%s seed %d] iteration %d: held-out accuracy %.1f%%%n",
-                                mode, seed, e.getIterationCompleted().getIteration(),
-                                100 * e.getIterationCompleted().getEvalAccuracy());
+                        case ITERATION_COMPLETED -> out.printf(
+                                "[%s seed %d] iteration %d: held-out accuracy %.1f%%, mean score %.3f%n", mode, seed,
+                                e.getIterationCompleted().getIteration(), 100 * e.getIterationCompleted().getEvalAccuracy(),
+                                e.getIterationCompleted().getMeanScore());
                         case STATE_CHANGED -> {
                             RunState state = e.getStateChanged().getState();
                             if (state == RunState.RUN_STATE_FAILED || state == RunState.RUN_STATE_CANCELLED

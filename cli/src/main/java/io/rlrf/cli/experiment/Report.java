@@ -1,5 +1,7 @@
 package io.rlrf.cli.experiment;
 
+import io.rlrf.tasks.verify.VerifierJudges;
+
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,8 +56,12 @@ public final class Report {
         runs.forEach(r -> r.rows().forEach(row -> aspects.addAll(row.aspects().keySet())));
         out.println();
         int heldOut = runs.isEmpty() ? 0 : runs.get(0).run().getConfig().getData().getEvalPrompts();
-        out.printf("Seed %d: held-out accuracy (%d problems, greedy) and mean rating per aspect (1-3)%n", seed, heldOut);
-        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-13s %4s %8s", "mode", "iter", "accuracy"));
+        boolean facts = !runs.isEmpty() && runs.get(0).run().getConfig().getTask().equals(VerifierJudges.FACTS_TASK);
+        out.printf("Seed %d: held-out accuracy (%d prompts, greedy), mean score (%s) and mean rating per aspect (1-3)%n",
+                seed, heldOut, facts ? "factual precision: supported claims / max(claims, the entity's facts)"
+                        : "the judge's score, 0-1");
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-13s %4s %8s %9s", "mode", "iter", "accuracy",
+                facts ? "precision" : "score"));
         for (String a : aspects) {
             header.append(String.format(Locale.ROOT, " %12s", abbreviate(a)));
         }
@@ -71,8 +77,8 @@ public final class Report {
                     }
                     basePrinted = true;
                 }
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-13s %4d %7.1f%%",
-                        row.iteration() == 0 ? "base" : r.mode(), row.iteration(), 100 * row.accuracy()));
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-13s %4d %7.1f%% %9.3f",
+                        row.iteration() == 0 ? "base" : r.mode(), row.iteration(), 100 * row.accuracy(), row.meanScore()));
                 for (String a : aspects) {
                     Double v = row.aspects().get(a);
                     line.append(v == null ? String.format(Locale.ROOT, " %12s", "-") : String.format(Locale.ROOT, " %12.2f", v));

@@ -54,12 +54,14 @@ public final class ResultsFiles {
         root.put("commit", commit);
         ArrayNode runs = root.putArray("runs");
         for (RunResult r : results) {
-            ObjectNode run = runs.addObject().put("mode", r.mode()).put("seed", r.seed()).put("run_id", r.run().getRunId())
+            ObjectNode run = runs.addObject().put("mode", r.mode()).put("seed", r.seed()).put("task", r.run().getConfig().getTask())
+                    .put("run_id", r.run().getRunId())
                     .put("wall_seconds", r.wallMillis() / 1000.0).put("base_from_store", r.bootstrapCached());
             run.set("stage_seconds", JSON.valueToTree(r.secondsByGroup()));
             ArrayNode iterations = run.putArray("iterations");
             for (RunResult.Row row : r.rows()) {
-                ObjectNode it = iterations.addObject().put("iteration", row.iteration()).put("accuracy", row.accuracy());
+                ObjectNode it = iterations.addObject().put("iteration", row.iteration()).put("accuracy", row.accuracy())
+                        .put("mean_score", row.meanScore());
                 it.set("mean_aspect_rating", JSON.valueToTree(row.aspects()));
                 it.put("mean_answer_tokens", row.meanAnswerTokens()).put("pairs", row.pairs())
                         .put("refine_acceptance_rate", row.refineAcceptance()).put("loss", row.loss())

@@ -44,12 +44,12 @@ public record RunResult(String mode, long seed, Run run, List<StageCompleted> st
      * One row of the accuracy table: iteration 0 is the starting policy. {@code loss} is the training
      * objective, {@code preferenceLoss + nll weight x nllLoss}.
      */
-    public record Row(int iteration, double accuracy, Map<String, Double> aspects, double meanAnswerTokens, int pairs,
+    public record Row(int iteration, double accuracy, double meanScore, Map<String, Double> aspects, double meanAnswerTokens, int pairs,
             double refineAcceptance, double loss, double preferenceLoss, double nllLoss, double rewardMargin,
             Mechanism mechanism) {
 
         static Row of(IterationSummary s) {
-            return new Row(s.getIteration(), s.getEvalAccuracy(), new TreeMap<>(s.getMeanAspectRatingMap()),
+            return new Row(s.getIteration(), s.getEvalAccuracy(), s.getMeanScore(), new TreeMap<>(s.getMeanAspectRatingMap()),
                     s.getMeanAnswerTokens(), s.getPairs(), s.getRefineAcceptanceRate(), s.getLoss(), s.getPreferenceLoss(),
                     s.getNllLoss(), s.getRewardMargin(), new Mechanism(s.getSampleAccuracy(), s.getRewriteAccuracy(),
                             s.getReflectionYield(), s.getInternalisation(), s.getFactAccuracy(),

@@ -91,6 +91,45 @@ class InProcessExperimentTest {
     }
 
     @Test
+    void theFactsTaskReportsPrecisionPerIterationAndItsNoValuesModeUsesTheFactsJudgeWithoutValues() throws Exception {
+        Path store = dir.resolve("models");
+        String alphabet = CharTokenizerSpec.PRINTABLE_ASCII;
+        try (Policy p = Policy.initialize(LlamaConfig.of(CharTokenizerSpec.vocabSize(alphabet), 32, 64, 1, 2, 2, 512,
+                true), CharTokenizerSpec.toJson(alphabet), 42)) {
+            p.save(store.resolve("tiny/v1"), Map.of());
+        }
+        Path config = Files.writeString(dir.resolve("config.textproto"), CONFIG);
+        Path runs = dir.resolve("runs");
+        Path out = dir.resolve("out");
+        var printed = new ByteArrayOutputStream();
+        var errors = new ByteArrayOutputStream();
+        int status = RlrfCliAccess.run(new String[] {"experiment", "--in-process", "--task", "facts", "--store",
+                store.toString(), "--runs", runs.toString(), "--out", out.toString(), "--config", config.toString(),
+                "--iterations", "1", "--modes", "reward-only,rlrf-novalues"}, new PrintStream(printed), new PrintStream(errors));
+        String text = printed.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, text + errors.toString(StandardCharsets.UTF_8));
+        assertTrue(text.contains("factual precision") && text.contains("precision"), text);
+        assertTrue(text.contains("mean score "), "the iteration line gives the mean score: " + text);
+
+        JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        for (JsonNode run : results.get("runs")) {
+            assertEquals("facts", run.get("task").asText());
+            JsonNode iterations = run.get("iterations");
+            assertEquals(2, iterations.size(), "the base and iteration 1");
+            iterations.forEach(it -> assertTrue(it.has("mean_score"), it.toString()));
+        }
+        for (Path run : list(runs)) {
+            String feedback = Files.readString(run.resolve("iter-1/feedback.jsonl"));
+            String judge = run.getFileName().toString().endsWith("-rlrf-novalues") ? "verifier-facts-novalues" : "verifier-facts";
+            assertTrue(feedback.contains("\"judgeId\":\"" + judge + "\""), run + ": " + feedback.substring(0, 300));
+        }
+        var bad = new ByteArrayOutputStream();
+        assertEquals(2, RlrfCliAccess.run(new String[] {"experiment", "--in-process", "--task", "poetry"},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(bad)));
+        assertTrue(bad.toString(StandardCharsets.UTF_8).contains("--task: unknown task 'poetry'"), bad.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void anUnknownModeIsBadUsage() {
         var errors = new ByteArrayOutputStream();
         assertEquals(2, RlrfCliAccess.run(new String[] {"experiment", "--in-process", "--modes", "rlrf,dpo"},

@@ -79,8 +79,10 @@ class ReportTest {
         String text = bytes.toString(StandardCharsets.UTF_8);
         // Seed 1: the base once, then each mode's iterations.
         assertTrue(text.contains("Seed 1: held-out accuracy"), text);
-        assertTrue(text.matches("(?s).*base\\s+0\\s+20\\.0%\\s+1\\.50.*"), text);
-        assertTrue(text.matches("(?s).*rlrf\\s+2\\s+34\\.0%\\s+2\\.10\\s+101\\s+25%.*"), text);
+        // accuracy, then the mean score (0 in these summaries), then the aspects
+        assertTrue(text.matches("(?s).*base\\s+0\\s+20\\.0%\\s+0\\.000\\s+1\\.50.*"), text);
+        assertTrue(text.matches("(?s).*rlrf\\s+2\\s+34\\.0%\\s+0\\.000\\s+2\\.10\\s+101\\s+25%.*"), text);
+        assertTrue(text.contains("mean score (the judge's score, 0-1)"), text);
         assertEquals(3, java.util.regex.Pattern.compile("(?m)^base\\s+0\\s+\\d+\\.\\d%").matcher(text).results().count(),
                 "the base row once per seed table");
         // Wall time: generation is 2 x 10 s per run, bootstrap 60 s, and the cached base is marked.

@@ -34,12 +34,18 @@ import io.rlrf.tasks.MathProblem;
 import io.rlrf.tasks.Split;
 import io.rlrf.tasks.arith.ArithLevel;
 import io.rlrf.tasks.arith.ArithWorld;
+import io.rlrf.tasks.facts.FactsVerifier;
+import io.rlrf.tasks.facts.FactsWorld;
+import io.rlrf.tasks.verify.VerifierJudges;
 import io.rlrf.tasks.prompt.AnswerPrompt;
 import io.rlrf.tasks.prompt.ReflectionPrompt;
 
 /**
  * The built-in base policy: a fresh char-level policy trained by SFT on the arith world (answering,
- * and revising a faulted draft given the verifier's critique; {@link BootstrapData}), for a bounded
+ * and revising a faulted draft given the verifier's critique; {@link BootstrapData}), or for task
+ * {@code facts} on the factuality world (every entity's description, and revisions of descriptions
+ * with one wrong value; {@link BootstrapData#facts}; dev accuracy: CORRECT descriptions of the dev
+ * entities), for a bounded
  * number of steps so that it stays imperfect, then measured (greedy final-answer accuracy on the dev
  * split) and cached in the model store at {@code <directory>/<hash>}. A second call with the same
  * settings and seed finds the directory and trains nothing.
@@ -49,6 +55,8 @@ public final class Bootstrap {
     private static final Logger LOG = Logger.getLogger(Bootstrap.class);
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private static final String ARITH = "arith";
 
     /** The file beside the weights that describes how the base was made. */
     public static final String INFO_FILE = "bootstrap.json";
@@ -102,7 +110,24 @@ public final class Bootstrap {
      * depends on.
      */
     public String version(long runSeed, ReflectionPrompt reflection) {
+        return version(ARITH, runSeed, reflection);
+    }
+
+    /**
+     * The same for a run of {@code task}: the facts world's base ({@code task} facts) has its own key,
+     * which adds the task and the facts settings; every other task's base is the arith one.
+     */
+    public String version(String task, long runSeed, ReflectionPrompt reflection) {
         BootstrapSpec b = spec;
+        if (isFacts(task)) {
+            String key = ContentKey.of("rlrf-bootstrap-facts-v1", List.of("seed=" + seedFor(runSeed),
+                    "world=" + FactsWorld.BUILT_IN.seed() + "/" + FactsWorld.BUILT_IN.entities().size(),
+                    "steps=" + b.facts().steps(), "revisions=" + b.facts().revisionsPerEntity(), "batch=" + b.batchSize(),
+                    "lr=" + b.learningRate(), "warmup=" + b.warmupSteps(), "hidden=" + b.hiddenSize(),
+                    "layers=" + b.layers(), "heads=" + b.heads(), "positions=" + b.maxPositions(),
+                    "answer-template=" + answerPrompt.template(), "reflection-template=" + reflection.template()));
+            return b.directory() + "/facts-" + key.substring(0, 12);
+        }
         String key = ContentKey.of("rlrf-bootstrap-v2", List.of("seed=" + seedFor(runSeed), "levels=" + b.levels(),
                 "answers=" + b.answerExamplesPerLevel(), "revisions=" + b.revisionExamplesPerLevel(),
                 "steps=" + b.steps(), "batch=" + b.batchSize(), "lr=" + b.learningRate(), "warmup=" + b.warmupSteps(),
@@ -119,8 +144,13 @@ public final class Bootstrap {
      * a time).
      */
     public synchronized Result ensure(long runSeed, ReflectionPrompt reflection, Progress progress) {
+        return ensure(ARITH, runSeed, reflection, progress);
+    }
+
+    /** The same for a run of {@code task} (see {@link #version(String, long, ReflectionPrompt)}). */
+    public synchronized Result ensure(String task, long runSeed, ReflectionPrompt reflection, Progress progress) {
         long seed = seedFor(runSeed);
-        String version = version(runSeed, reflection);
+        String version = version(task, runSeed, reflection);
         Path target = store.resolve(version);
         try {
             if (Files.isRegularFile(target.resolve("config.json"))) {
@@ -135,9 +165,9 @@ public final class Bootstrap {
             if (shipped.isPresent()) {
                 copy(shipped.get(), target);
                 LOG.infof("bootstrap %s copied from the shipped bases in %s: not trained", version, shipped.get());
-                return ensure(runSeed, reflection, progress);
+                return ensure(task, runSeed, reflection, progress);
             }
-            return train(seed, version, target, reflection, progress);
+            return train(isFacts(task), seed, version, target, reflection, progress);
         } catch (IOException e) {
             throw new UncheckedIOException("bootstrap " + version + " failed", e);
         }
@@ -156,12 +186,19 @@ public final class Bootstrap {
         });
     }
 
-    private Result train(long seed, String version, Path target, ReflectionPrompt reflection, Progress progress)
-            throws IOException {
+    private static boolean isFacts(String task) {
+        return VerifierJudges.FACTS_TASK.equals(task);
+    }
+
+    private Result train(boolean facts, long seed, String version, Path target, ReflectionPrompt reflection,
+            Progress progress) throws IOException {
         long start = System.nanoTime();
         BootstrapSpec b = spec;
-        List<BootstrapData.Example> data = BootstrapData.build(new BootstrapData.Spec(b.levels(),
-                b.answerExamplesPerLevel(), b.revisionExamplesPerLevel(), seed, answerPrompt, reflection));
+        List<BootstrapData.Example> data = facts
+                ? BootstrapData.facts(FactsWorld.BUILT_IN, b.facts().revisionsPerEntity(), seed, answerPrompt, reflection)
+                : BootstrapData.build(new BootstrapData.Spec(b.levels(), b.answerExamplesPerLevel(),
+                        b.revisionExamplesPerLevel(), seed, answerPrompt, reflection));
+        int totalSteps = facts ? b.facts().steps() : b.steps();
         String alphabet = CharTokenizerSpec.PRINTABLE_ASCII;
         LlamaConfig shape = LlamaConfig.of(CharTokenizerSpec.vocabSize(alphabet), b.hiddenSize(), 4 * b.hiddenSize(),
                 b.layers(), b.heads(), Math.max(1, b.heads() / 2), b.maxPositions(), true);
@@ -189,7 +226,7 @@ public final class Bootstrap {
             }
             LOG.infof("bootstrap %s: %d examples (%d answering, %d revision, %d longer than %d left out), %d parameters, "
                     + "%d steps of %d", version, examples.size(), answers, revisions, tooLong, b.maxPositions(),
-                    shape.parameterCount(), b.steps(), b.batchSize());
+                    shape.parameterCount(), totalSteps, b.batchSize());
             double loss = 0;
             long tokens = 0;
             Random shuffle = new Random(seed + 101);
@@ -197,9 +234,9 @@ public final class Bootstrap {
             Collections.shuffle(order, shuffle);
             int cursor = 0;
             try (SftTrainer sft = new SftTrainer(policy.model(),
-                    OptimizerParams.of(b.learningRate(), Math.min(b.warmupSteps(), b.steps() - 1), b.steps()),
+                    OptimizerParams.of(b.learningRate(), Math.min(b.warmupSteps(), totalSteps - 1), totalSteps),
                     Math.min(b.microBatchSize(), b.batchSize()))) {
-                for (int step = 1; step <= b.steps(); step++) {
+                for (int step = 1; step <= totalSteps; step++) {
                     List<Sequence> batch = new ArrayList<>(b.batchSize());
                     while (batch.size() < b.batchSize()) {
                         if (cursor == order.size()) {
@@ -213,18 +250,18 @@ public final class Bootstrap {
                     SftStats st = sft.step(batch);
                     loss = st.loss();
                     tokens += st.tokens();
-                    if (step % Math.max(1, b.logEvery()) == 0 || step == b.steps() || step == 1) {
+                    if (step % Math.max(1, b.logEvery()) == 0 || step == totalSteps || step == 1) {
                         double seconds = (System.nanoTime() - start) / 1e9;
-                        LOG.infof("bootstrap %s: step %d/%d loss %.4f lr %.2e (%.0f tokens/s)", version, step, b.steps(),
+                        LOG.infof("bootstrap %s: step %d/%d loss %.4f lr %.2e (%.0f tokens/s)", version, step, totalSteps,
                                 loss, st.lr(), seconds > 0 ? tokens / seconds : 0);
                     }
-                    progress.step(step, b.steps());
+                    progress.step(step, totalSteps);
                 }
             }
-            int[] dev = devAccuracy(policy, seed);
+            int[] dev = facts ? factsDevAccuracy(policy) : devAccuracy(policy, seed);
             double accuracy = dev[1] == 0 ? -1 : (double) dev[0] / dev[1];
             long millis = (System.nanoTime() - start) / 1_000_000;
-            Result result = new Result(version, false, seed, examples.size(), answers, revisions, tooLong, b.steps(), loss,
+            Result result = new Result(version, false, seed, examples.size(), answers, revisions, tooLong, totalSteps, loss,
                     accuracy, dev[1], shape.parameterCount(), millis);
             save(policy, target, result);
             LOG.infof("bootstrap %s saved: final loss %.4f, dev accuracy %d/%d, %d ms", version, loss, dev[0], dev[1], millis);
@@ -261,6 +298,31 @@ public final class Bootstrap {
             }
         }
         return new int[] {correct, problems.size()};
+    }
+
+    /** {correct, total}: greedy descriptions of the facts world's dev-split entities, CORRECT by the facts verifier. */
+    private int[] factsDevAccuracy(Policy policy) {
+        if (spec.devProblemsPerLevel() <= 0) {
+            return new int[] {0, 0};
+        }
+        List<FactsWorld.Entity> entities = FactsWorld.BUILT_IN.entities(Split.DEV);
+        entities = entities.subList(0, Math.min(entities.size(), spec.devProblemsPerLevel()));
+        FactsVerifier verifier = new FactsVerifier(io.rlrf.tasks.verify.VerifierParams.DEFAULTS);
+        policy.requireTokenizer();
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (FactsWorld.Entity e : entities) {
+            requests.add(new GenerationRequest(policy.encodePrompt(answerPrompt.render(e.question())),
+                    SamplingParams.greedy(spec.devMaxNewTokens())));
+        }
+        List<Completion> answers = requests.isEmpty() ? List.of() : policy.generator().generate(requests);
+        int correct = 0;
+        for (int i = 0; i < entities.size(); i++) {
+            if (verifier.verify(answers.get(i).text(), entities.get(i).description()).outcome()
+                    == io.rlrf.tasks.verify.Verdict.Outcome.CORRECT) {
+                correct++;
+            }
+        }
+        return new int[] {correct, entities.size()};
     }
 
     static boolean isCorrect(String answer, String reference) {

@@ -13,6 +13,9 @@ import io.rlrf.tasks.MathProblem;
 import io.rlrf.tasks.Split;
 import io.rlrf.tasks.arith.ArithLevel;
 import io.rlrf.tasks.arith.ArithWorld;
+import io.rlrf.tasks.facts.FactsVerifier;
+import io.rlrf.tasks.facts.FactsWorld;
+import io.rlrf.tasks.facts.Relation;
 import io.rlrf.tasks.prompt.AnswerPrompt;
 import io.rlrf.tasks.prompt.ReflectionPrompt;
 import io.rlrf.tasks.verify.MathVerifier;
@@ -45,7 +48,9 @@ public final class BootstrapData {
         /** The {@code #### N} line dropped. */
         DROP_FINAL_LINE,
         /** The {@code #### N} value changed. */
-        FINAL_ANSWER
+        FINAL_ANSWER,
+        /** Facts world: one attribute of a description stated with another entity's value. */
+        WRONG_FACT
     }
 
     /**
@@ -69,6 +74,7 @@ public final class BootstrapData {
     private static final Pattern FINAL = Pattern.compile("^####\\s*(\\d+)\\s*$");
 
     private static final MathVerifier VERIFIER = new MathVerifier(VerifierParams.DEFAULTS);
+    private static final FactsVerifier FACTS_VERIFIER = new FactsVerifier(VerifierParams.DEFAULTS);
 
     private BootstrapData() {
     }
@@ -99,9 +105,52 @@ public final class BootstrapData {
         return out;
     }
 
+    /**
+     * The facts world's SFT set: for every entity of {@code world} (every split: the base has "read
+     * about" the held-out entities too), its description as the answer to "Tell me about ...", and
+     * {@code revisionsPerEntity} revisions of the description with one attribute given another
+     * entity's value, under the facts verifier's critique. Shuffled by {@code seed}.
+     */
+    public static List<Example> facts(FactsWorld world, int revisionsPerEntity, long seed, AnswerPrompt answerPrompt,
+            ReflectionPrompt reflectionPrompt) {
+        Random random = new Random(seed ^ 0xFAC75L);
+        List<Example> out = new ArrayList<>();
+        for (FactsWorld.Entity e : world.entities()) {
+            String reference = e.description();
+            out.add(new Example(Kind.ANSWER, e.id(), answerPrompt.render(e.question()), reference, null, null));
+            for (int i = 0; i < revisionsPerEntity; i++) {
+                FactsWorld.Entity draft = wrongFact(world, e, random);
+                List<ReflectionPrompt.Rating> ratings = FACTS_VERIFIER.verify(draft.description(), reference).ratings()
+                        .stream().map(r -> new ReflectionPrompt.Rating(r.aspect().aspectName(), r.rating(), r.critique()))
+                        .toList();
+                out.add(new Example(Kind.REVISION, e.id(), reflectionPrompt.render(e.question(), draft.description(),
+                        ratings), reference, Corruption.WRONG_FACT, draft.description()));
+            }
+        }
+        Collections.shuffle(out, new Random(seed + 17));
+        return out;
+    }
+
+    /** {@code e} with one attribute set to the value another entity of its kind has for it (a confusion). */
+    static FactsWorld.Entity wrongFact(FactsWorld world, FactsWorld.Entity e, Random random) {
+        List<Relation> relations = e.kind().relations();
+        for (int attempt = 0; attempt < 64; attempt++) {
+            Relation r = relations.get(random.nextInt(relations.size()));
+            List<FactsWorld.Entity> all = world.entities();
+            FactsWorld.Entity other = all.get(random.nextInt(all.size()));
+            String value = other.attributes().get(r);
+            if (value != null && !value.equals(e.attributes().get(r))) {
+                Map<Relation, String> wrong = new java.util.LinkedHashMap<>(e.attributes());
+                wrong.put(r, value);
+                return new FactsWorld.Entity(e.name(), e.kind(), e.pronoun(), wrong);
+            }
+        }
+        throw new IllegalStateException("no other value for any attribute of " + e.name());
+    }
+
     /** A revision example for {@code p}: a corrupted draft the verifier faults, its critique, the fix. */
     static Example revision(MathProblem p, ReflectionPrompt template, Random random) {
-        Corruption[] kinds = Corruption.values();
+        Corruption[] kinds = {Corruption.STEP_RESULT, Corruption.DROP_FINAL_LINE, Corruption.FINAL_ANSWER};
         Corruption kind = kinds[random.nextInt(kinds.length)];
         for (int attempt = 0; attempt < 8; attempt++) {
             String draft = corrupt(p.solution(), kind, random);

@@ -17,6 +17,9 @@ import io.rlrf.common.error.ServiceException;
 import io.rlrf.core.ContentKey;
 import io.rlrf.loop.peer.RewardPeer;
 import io.rlrf.loop.plan.RunProblems;
+import io.rlrf.tasks.facts.FactAspect;
+import io.rlrf.tasks.facts.FactsVerdict;
+import io.rlrf.tasks.facts.FactsVerifier;
 import io.rlrf.tasks.verify.MathVerifier;
 import io.rlrf.tasks.verify.Verdict;
 import io.rlrf.tasks.verify.VerifierAspect;
@@ -24,67 +27,105 @@ import io.rlrf.tasks.verify.VerifierJudges;
 import io.rlrf.tasks.verify.VerifierParams;
 
 /**
- * The judges in this process: the tasks library's {@link MathVerifier} (the verifier reward-svc serves
- * for arith, GSM8K and SVAMP) under reward-svc's verifier judge ids ({@link VerifierJudges}; the
- * request's judge, else the default), on every item, all four aspects, no cache. Feedback ids are
- * content keys of the judge, task, prompt, answer and reference, as reward-svc's are.
+ * The judges in this process: the tasks library's verifiers under reward-svc's verifier judge ids
+ * ({@link VerifierJudges}): {@link MathVerifier} for arith, GSM8K and SVAMP, {@link FactsVerifier} for
+ * the facts world (the request's judge, else the task's default), on every item, all aspects, no
+ * cache. Feedback ids are content keys of the judge, task, prompt, answer and reference, as
+ * reward-svc's are; scores, outcomes, ratings and critiques are the ones reward-svc's judges give.
  */
 public final class LocalReward implements RewardPeer {
 
-    private record VerifierJudge(MathVerifier verifier, String fingerprint) {
+    /** One judge: what it rates, its fingerprint, and the feedback of one item (null: the reference is unusable). */
+    private record LocalJudge(String aspects, String fingerprint, String rubricVersion,
+            java.util.function.Function<EvaluationItem, Feedback.Builder> judge) {
     }
 
-    /** Every aspect the verifier rates, as reward-svc resolves a request that names none. */
-    private static final String ASPECTS = String.join(",",
-            java.util.Arrays.stream(VerifierAspect.values()).map(VerifierAspect::aspectName).toList());
-
-    private final Map<String, VerifierJudge> judges = new LinkedHashMap<>();
+    private final Map<String, LocalJudge> judges = new LinkedHashMap<>();
 
     /** @param params the settings of the default judge (reward-svc's {@code rlrf.reward.verifier.*}) */
     public LocalReward(VerifierParams params) {
+        String mathAspects = String.join(",",
+                java.util.Arrays.stream(VerifierAspect.values()).map(VerifierAspect::aspectName).toList());
         for (String id : VerifierJudges.IDS) {
             VerifierParams own = VerifierJudges.params(id, params).orElseThrow();
-            judges.put(id, new VerifierJudge(new MathVerifier(own), id + "|" + VerifierJudges.RUBRIC_VERSION + "|" + own));
+            MathVerifier verifier = new MathVerifier(own);
+            judges.put(id, new LocalJudge(mathAspects, VerifierJudges.fingerprint(id, own), VerifierJudges.RUBRIC_VERSION,
+                    item -> MathVerifier.referenceAnswer(item.getReference()).isEmpty() ? null
+                            : math(verifier.verify(item.getPrompt(), item.getAnswer(), item.getReference()))));
+        }
+        String factsAspects = String.join(",",
+                java.util.Arrays.stream(FactAspect.values()).map(FactAspect::aspectName).toList());
+        for (String id : VerifierJudges.FACTS_IDS) {
+            VerifierParams own = VerifierJudges.params(id, params).orElseThrow();
+            FactsVerifier verifier = new FactsVerifier(own);
+            judges.put(id, new LocalJudge(factsAspects, VerifierJudges.fingerprint(id, own),
+                    VerifierJudges.FACTS_RUBRIC_VERSION, item -> FactsVerifier.record(item.getReference()).isEmpty() ? null
+                            : facts(verifier.verify(item.getAnswer(), item.getReference()))));
         }
     }
 
     @Override
     public EvaluateResponse evaluate(EvaluateRequest request) {
         if (request.getTask().equals(RunProblems.OPEN)) {
-            throw ServiceException.failedPrecondition("task open is judged by a model judge, and the in-process judge "
-                    + "is the math verifier only; run it through reward-svc with rlrf.reward.model-judge.backend set");
+            throw ServiceException.failedPrecondition("task open is judged by a model judge, and the in-process judges "
+                    + "are the verifiers only; run it through reward-svc with rlrf.reward.model-judge.backend set");
         }
-        if (!RunProblems.VERIFIED.contains(request.getTask())) {
-            throw ServiceException.invalidArgument("task", "the in-process judge knows the tasks " + RunProblems.VERIFIED
-                    + " (all GSM8K-format, judged by the verifier), got " + Echo.of(request.getTask()));
+        if (!RunProblems.KNOWN.contains(request.getTask())) {
+            throw ServiceException.invalidArgument("task", "the in-process judge knows the tasks "
+                    + RunProblems.KNOWN.stream().filter(t -> !t.equals(RunProblems.OPEN)).toList() + " (each judged by a verifier), got " + Echo.of(request.getTask()));
         }
-        String judgeId = request.getJudge().isEmpty() ? VerifierJudges.VERIFIER : request.getJudge();
-        VerifierJudge judge = judges.get(judgeId);
+        String judgeId = request.getJudge().isEmpty() ? VerifierJudges.defaultFor(request.getTask()) : request.getJudge();
+        LocalJudge judge = judges.get(judgeId);
         if (judge == null) {
             throw ServiceException.invalidArgument("judge", "'" + judgeId + "' is not a known judge; valid judges: "
                     + String.join(", ", judges.keySet()));
         }
-        MathVerifier verifier = judge.verifier();
-        String fingerprint = judge.fingerprint();
         EvaluateResponse.Builder response = EvaluateResponse.newBuilder();
-        for (EvaluationItem item : request.getItemsList()) {
-            Verdict verdict = verifier.verify(item.getPrompt(), item.getAnswer(), item.getReference());
-            Feedback.Builder f = Feedback.newBuilder()
-                    .setId(ContentKey.of("rlrf-feedback-v1", List.of(fingerprint, request.getTask(), ASPECTS, item.getPrompt(),
-                            item.getAnswer(), item.getReference())))
-                    .setItemId(item.getId()).setStatus(FeedbackStatus.FEEDBACK_STATUS_OK).setScore(verdict.score())
-                    .setJudgeId(judgeId).setRubricVersion(VerifierJudges.RUBRIC_VERSION).setTask(request.getTask())
-                    .setOutcome(VerifiableOutcome.newBuilder().setOutcome(switch (verdict.outcome()) {
-                        case CORRECT -> Outcome.OUTCOME_CORRECT;
-                        case INCORRECT -> Outcome.OUTCOME_INCORRECT;
-                        case NO_ANSWER -> Outcome.OUTCOME_NO_ANSWER;
-                    }).setExtractedAnswer(verdict.extractedAnswer()).setReferenceAnswer(verdict.referenceAnswer()));
-            for (Verdict.Rating r : verdict.ratings()) {
-                f.addAspects(AspectFeedback.newBuilder().setAspect(r.aspect().aspectName()).setRating(r.rating())
-                        .setCritique(r.critique()));
+        for (int i = 0; i < request.getItemsCount(); i++) {
+            EvaluationItem item = request.getItems(i);
+            Feedback.Builder f = judge.judge().apply(item);
+            if (f == null) {
+                throw ServiceException.invalidArgument("items[" + i + "].reference", "judge " + judgeId
+                        + " cannot judge against this reference (task " + request.getTask() + ")");
             }
+            f.setId(ContentKey.of("rlrf-feedback-v1", List.of(judge.fingerprint(), request.getTask(), judge.aspects(),
+                    item.getPrompt(), item.getAnswer(), item.getReference())))
+                    .setItemId(item.getId()).setJudgeId(judgeId).setRubricVersion(judge.rubricVersion())
+                    .setTask(request.getTask());
             response.addFeedback(f);
         }
         return response.build();
+    }
+
+    private static Outcome outcome(Verdict.Outcome outcome) {
+        return switch (outcome) {
+            case CORRECT -> Outcome.OUTCOME_CORRECT;
+            case INCORRECT -> Outcome.OUTCOME_INCORRECT;
+            case NO_ANSWER -> Outcome.OUTCOME_NO_ANSWER;
+        };
+    }
+
+    private static Feedback.Builder math(Verdict verdict) {
+        Feedback.Builder f = Feedback.newBuilder().setStatus(FeedbackStatus.FEEDBACK_STATUS_OK).setScore(verdict.score())
+                .setOutcome(VerifiableOutcome.newBuilder().setOutcome(outcome(verdict.outcome()))
+                        .setExtractedAnswer(verdict.extractedAnswer()).setReferenceAnswer(verdict.referenceAnswer()));
+        for (Verdict.Rating r : verdict.ratings()) {
+            f.addAspects(AspectFeedback.newBuilder().setAspect(r.aspect().aspectName()).setRating(r.rating())
+                    .setCritique(r.critique()));
+        }
+        return f;
+    }
+
+    /** As reward-svc's FactsJudge maps a facts verdict. */
+    private static Feedback.Builder facts(FactsVerdict verdict) {
+        Feedback.Builder f = Feedback.newBuilder().setStatus(FeedbackStatus.FEEDBACK_STATUS_OK).setScore(verdict.score())
+                .setOutcome(VerifiableOutcome.newBuilder().setOutcome(outcome(verdict.outcome()))
+                        .setExtractedAnswer(verdict.supported() + "/" + verdict.claims().size())
+                        .setReferenceAnswer(verdict.facts() + "/" + verdict.facts()));
+        for (FactsVerdict.Rating r : verdict.ratings()) {
+            f.addAspects(AspectFeedback.newBuilder().setAspect(r.aspect().aspectName()).setRating(r.rating())
+                    .setCritique(r.critique()));
+        }
+        return f;
     }
 }

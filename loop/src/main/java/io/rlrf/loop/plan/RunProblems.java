@@ -27,6 +27,8 @@ import io.rlrf.tasks.datasets.DatasetsRoot;
 import io.rlrf.tasks.datasets.Gsm8k;
 import io.rlrf.tasks.datasets.PromptFile;
 import io.rlrf.tasks.datasets.Svamp;
+import io.rlrf.tasks.facts.FactsWorld;
+import io.rlrf.tasks.verify.VerifierJudges;
 
 /**
  * The prompts of a run, a function of its plan (task, splits, levels, seed) and the iteration.
@@ -41,6 +43,10 @@ import io.rlrf.tasks.datasets.Svamp;
  * {@code eval_file}, {@link PromptFile#readOpen}), where a reference answer is optional. It needs a
  * {@code base_checkpoint} (the built-in base is a character-level model of the arith world) and a
  * reward-svc with a model judge ({@link #checkJudge}).</li>
+ * <li>{@code facts}: the built-in factuality world ({@link FactsWorld#BUILT_IN}): "Tell me about
+ * &lt;name&gt;." about the entities of the split (split by entity: the held-out prompts ask about
+ * entities no training prompt asks about), drawn by a seeded shuffle, at most one prompt per
+ * entity; difficulty levels and prompt-set files do not apply.</li>
  * </ul>
  * A dataset task draws its prompts by a seeded shuffle of the split; difficulty levels do not apply.
  * {@code data.train_file} / {@code eval_file} replace a side's prompts by a JSON Lines prompt set
@@ -52,7 +58,7 @@ public final class RunProblems {
     public static final String OPEN = "open";
 
     /** Tasks this build can run. */
-    public static final List<String> KNOWN = List.of("arith", "gsm8k", "svamp", OPEN);
+    public static final List<String> KNOWN = List.of("arith", "gsm8k", "svamp", VerifierJudges.FACTS_TASK, OPEN);
 
     /** The tasks judged by the math verifier (GSM8K-format references). */
     public static final List<String> VERIFIED = List.of("arith", "gsm8k", "svamp");
@@ -74,6 +80,10 @@ public final class RunProblems {
         split("config.data.eval_split", config.getData().getEvalSplit());
         if (config.getTask().equals(OPEN)) {
             validateOpen(config, limits);
+            return;
+        }
+        if (config.getTask().equals(VerifierJudges.FACTS_TASK)) {
+            facts(config);
             return;
         }
         promptFileWithinLimits("config.data.train_file", config.getData().getTrainFile(), Split.TRAIN, config.getTask(), limits);
@@ -143,6 +153,19 @@ public final class RunProblems {
             throw ServiceException.failedPrecondition("task " + task + " is judged by reward-svc's model judge, and it "
                     + "has none configured: start reward-svc with rlrf.reward.model-judge.backend=openai (and "
                     + "rlrf.reward.model-judge.openai.url and .model) or =local (and rlrf.reward.model-judge.local.checkpoint)");
+        }
+    }
+
+    /** The facts world's checks: no prompt files, not the math verifier (difficulty levels are ignored). */
+    private static void facts(RunConfig config) {
+        var data = config.getData();
+        if (!data.getTrainFile().isEmpty() || !data.getEvalFile().isEmpty()) {
+            throw ServiceException.invalidArgument(data.getTrainFile().isEmpty() ? "config.data.eval_file" : "config.data.train_file",
+                    "does not apply to task facts (its prompts are the built-in world's entities); leave it empty");
+        }
+        if (VerifierJudges.IDS.contains(config.getJudge())) { // the math verifier cannot read an entity's record
+            throw ServiceException.invalidArgument("config.judge", Echo.of(config.getJudge()) + " cannot judge task facts; use "
+                    + String.join(" or ", VerifierJudges.FACTS_IDS) + " (or leave it empty)");
         }
     }
 
@@ -253,6 +276,12 @@ public final class RunProblems {
     }
 
     private static List<Problem> draw(RunPlan.DataPlan d, Split split, int count, long seed) {
+        if (d.task().equals(VerifierJudges.FACTS_TASK)) {
+            List<MathProblem> entities = FactsWorld.BUILT_IN.entities(split).stream()
+                    .map(e -> new MathProblem(e.id(), VerifierJudges.FACTS_TASK, split, e.question(), e.description(), "", 0))
+                    .toList();
+            return drawFromDataset(entities, count, seed);
+        }
         if (!d.task().equals("arith")) {
             return drawFromDataset(dataset(d.task(), split), count, seed);
         }

@@ -78,6 +78,6 @@ public final class Records {
     /** The evaluate stage's result (see {@code StageFigures.Evaluate}). */
     public record EvalResult(double accuracy, java.util.Map<String, Double> meanAspectRating, double meanAnswerTokens,
             int prompts, int judgeFailures, double factAccuracy, int annotationMismatches, int distinctAnswers,
-            double constantAnswerAccuracy, double internalisation) {
+            double constantAnswerAccuracy, double internalisation, double meanScore) {
     }
 }

@@ -30,7 +30,7 @@ public final class BootstrapStage implements RunStage {
     public StageFigures run(StageContext ctx) {
         DescribeReflectorResponse reflector = ctx.peers().reflector().describe();
         ReflectionPrompt template = new ReflectionPrompt(reflector.getTemplate(), reflector.getTemplateVersion());
-        Bootstrap.Result r = bootstrap.ensure(ctx.plan().seed(), template, (done, total) -> {
+        Bootstrap.Result r = bootstrap.ensure(ctx.plan().data().task(), ctx.plan().seed(), template, (done, total) -> {
             ctx.progress(done, total);
             ctx.safePoint("step-" + done);
         });

@@ -21,7 +21,8 @@ import io.rlrf.loop.run.Seeds;
 
 /**
  * EVALUATE: the iteration's policy answers the held-out prompts (greedy by default), the judge rates
- * the answers; held-out accuracy and mean rating per aspect ({@code evaluation.json}). Iteration 0
+ * the answers; held-out accuracy, mean score over the answers judged OK (task facts: factual
+ * precision) and mean rating per aspect ({@code evaluation.json}). Iteration 0
  * evaluates the base.
  */
 public final class EvaluateStage implements RunStage {
@@ -48,6 +49,7 @@ public final class EvaluateStage implements RunStage {
         double internalisation = t > 0 && ctx.plan().reflection().enabled() ? internalisation(ctx, version, seed) : 0;
         int correct = 0;
         int failures = 0;
+        double scoreSum = 0;
         Map<String, double[]> aspects = new TreeMap<>();
         for (Feedback f : feedback) {
             if (f.getStatus() != FeedbackStatus.FEEDBACK_STATUS_OK) {
@@ -57,6 +59,7 @@ public final class EvaluateStage implements RunStage {
             if (f.getOutcome().getOutcome() == Outcome.OUTCOME_CORRECT) {
                 correct++;
             }
+            scoreSum += f.getScore();
             for (AspectFeedback a : f.getAspectsList()) {
                 double[] sum = aspects.computeIfAbsent(a.getAspect(), k -> new double[2]);
                 sum[0] += a.getRating();
@@ -66,13 +69,15 @@ public final class EvaluateStage implements RunStage {
         Map<String, Double> meanAspect = new LinkedHashMap<>();
         aspects.forEach((k, v) -> meanAspect.put(k, v[0] / v[1]));
         double accuracy = problems.isEmpty() ? 0 : (double) correct / problems.size();
+        int judged = feedback.size() - failures;
+        double meanScore = judged == 0 ? 0 : scoreSum / judged;
         double meanTokens = answers.stream().mapToInt(Sample::completionTokens).average().orElse(0);
         int distinct = AnswerStats.distinctFinalAnswers(texts);
         double constant = AnswerStats.constantAnswerAccuracy(problems);
         RunFiles.writeRecord(ctx.file(RunLayout.EVALUATION), new EvalResult(accuracy, meanAspect, meanTokens,
-                problems.size(), failures, facts.accuracy(), facts.mismatches(), distinct, constant, internalisation));
+                problems.size(), failures, facts.accuracy(), facts.mismatches(), distinct, constant, internalisation, meanScore));
         return new StageFigures.Evaluate(accuracy, meanTokens, failures, meanAspect, facts.accuracy(), facts.mismatches(),
-                distinct, constant, internalisation);
+                distinct, constant, internalisation, meanScore);
     }
 
     /**

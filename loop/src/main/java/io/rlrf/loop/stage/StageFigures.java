@@ -95,7 +95,7 @@ public sealed interface StageFigures {
      */
     record Evaluate(double accuracy, double meanAnswerTokens, int judgeFailures, Map<String, Double> meanAspectRating,
             double factAccuracy, int annotationMismatches, int distinctAnswers, double constantAnswerAccuracy,
-            double internalisation) implements StageFigures {
+            double internalisation, double meanScore) implements StageFigures {
 
         @Override
         public Map<String, Double> metrics() {
@@ -108,6 +108,7 @@ public sealed interface StageFigures {
             out.put("distinct_answers", (double) distinctAnswers);
             out.put("constant_answer_accuracy", constantAnswerAccuracy);
             out.put("internalisation", internalisation);
+            out.put("mean_score", meanScore);
             meanAspectRating.forEach((aspect, v) -> out.put("rating_" + aspect, v));
             return out;
         }

@@ -69,7 +69,31 @@ class BootstrapDataTest {
                 case FINAL_ANSWER -> assertTrue(e.prompt().contains("- logical_correctness (rating 1/3): "), e.prompt());
             }
         }
-        assertEquals(EnumSet.allOf(Corruption.class), seen);
+        assertEquals(EnumSet.range(Corruption.STEP_RESULT, Corruption.FINAL_ANSWER), seen, "the arith corruptions");
+    }
+
+    @Test
+    void factsExamplesTeachEveryEntityAndReviseAWrongValueUnderTheFactsVerifiersCritique() {
+        io.rlrf.tasks.facts.FactsWorld world = io.rlrf.tasks.facts.FactsWorld.BUILT_IN;
+        List<Example> all = BootstrapData.facts(world, 1, 5, io.rlrf.tasks.prompt.AnswerPrompt.DEFAULT,
+                io.rlrf.tasks.prompt.ReflectionPrompt.DEFAULT);
+        assertEquals(2 * world.entities().size(), all.size());
+        Set<String> answered = new java.util.HashSet<>();
+        for (Example e : all) {
+            var entity = world.entities().stream().filter(x -> x.id().equals(e.problemId())).findFirst().orElseThrow();
+            assertEquals(entity.description(), e.completion());
+            if (e.kind() == BootstrapData.Kind.ANSWER) {
+                answered.add(e.problemId());
+                assertEquals("Question:\n" + entity.question() + "\nAnswer:\n", e.prompt());
+            } else {
+                assertEquals(Corruption.WRONG_FACT, e.corruption());
+                assertNotEquals(entity.description(), e.draft());
+                assertTrue(e.prompt().contains("- factuality (rating 2/3): claim "), e.prompt());
+                assertTrue(e.prompt().contains("\" is wrong; " + entity.pronoun().toLowerCase(java.util.Locale.ROOT) + " "),
+                        e.prompt());
+            }
+        }
+        assertEquals(world.entities().size(), answered.size(), "every entity, held-out ones included");
     }
 
     @Test

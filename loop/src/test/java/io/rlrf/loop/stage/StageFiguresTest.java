@@ -39,7 +39,8 @@ class StageFiguresTest {
         Map<String, Double> expected = new LinkedHashMap<>(Map.of("accuracy", 0.5, "mean_answer_tokens", 30.0,
                 "judge_failures", 0.0, "fact_accuracy", 0.75, "annotation_mismatches", 2.0, "distinct_answers", 9.0,
                 "constant_answer_accuracy", 0.1, "internalisation", 0.0));
+        expected.put("mean_score", 0.625);
         expected.put("rating_completeness", 2.5);
-        assertEquals(expected, new StageFigures.Evaluate(0.5, 30, 0, aspects, 0.75, 2, 9, 0.1, 0).metrics());
+        assertEquals(expected, new StageFigures.Evaluate(0.5, 30, 0, aspects, 0.75, 2, 9, 0.1, 0, 0.625).metrics());
     }
 }

@@ -1,6 +1,7 @@
 package io.rlrf.reward.service;
 
 import java.util.List;
+import java.util.Optional;
 
 import io.rlrf.api.reward.v1.EvaluationItem;
 import io.rlrf.api.reward.v1.Feedback;
@@ -33,8 +34,16 @@ public interface Judge {
     /** Aspects rated when a request lists none; empty means the judge selects them per prompt. */
     List<String> defaultAspects();
 
-    /** Whether each item needs a reference with a final answer. */
+    /** Whether each item needs a reference (a final answer, or an entity's description for the facts verifier). */
     boolean needsReference();
+
+    /**
+     * What is wrong with a non-blank reference for this judge (the end of an INVALID_ARGUMENT message
+     * on {@code items[i].reference}); empty when the judge can use it.
+     */
+    default Optional<String> referenceProblem(String reference) {
+        return Optional.empty();
+    }
 
     String description();
 

@@ -20,12 +20,12 @@ import io.rlrf.reward.client.LocalModelChatBackend;
 import io.rlrf.reward.client.OpenAiChatBackend;
 import io.rlrf.reward.client.RetryPolicy;
 import io.rlrf.reward.config.RewardConfig;
-import io.rlrf.tasks.verify.MathVerifier;
+import io.rlrf.tasks.verify.VerifierJudges;
 
 /**
  * The judges this instance has and the tasks it knows, and the resolution of a request to a task,
  * a judge and the aspects to rate. Tasks: {@code arith} (the built-in world), {@code gsm8k} and
- * {@code svamp} use the verifier; {@code open} uses the model judge, which exists only when a
+ * {@code svamp} use the math verifier; {@code facts} (the factuality world) the facts verifier; {@code open} uses the model judge, which exists only when a
  * backend is configured ({@code rlrf.reward.model-judge.backend}).
  */
 @ApplicationScoped
@@ -51,6 +51,7 @@ public class JudgeRegistry {
 
     public JudgeRegistry(RewardConfig config, RewardMetrics metrics) {
         VerifierJudge.all(config).forEach(j -> judges.put(j.id(), j));
+        FactsJudge.all(config).forEach(j -> judges.put(j.id(), j));
         this.modelJudge = modelJudge(config, metrics);
         modelJudge.ifPresent(j -> judges.put(j.id(), j));
         String verifierTasks = " Judged by " + VerifierJudge.ID + "; the reference must end with '#### N'.";
@@ -58,6 +59,11 @@ public class JudgeRegistry {
                 "The built-in world: generated multi-step arithmetic word problems in GSM8K format." + verifierTasks));
         tasks.put("gsm8k", new TaskDef("gsm8k", VerifierJudge.ID, "GSM8K grade-school math." + verifierTasks));
         tasks.put("svamp", new TaskDef("svamp", VerifierJudge.ID, "SVAMP math word problems." + verifierTasks));
+        tasks.put(VerifierJudges.FACTS_TASK, new TaskDef(VerifierJudges.FACTS_TASK, FactsJudge.ID,
+                "The built-in factuality world: 'Tell me about <name>.' about invented people and cities. Judged by "
+                        + FactsJudge.ID + " (FactScore-style: each sentence a claim checked against the entity's record); "
+                        + "the reference must be the entity's description, e.g. 'Tellan is a city in Orvia. It was founded "
+                        + "in 1204. It has 52000 people.'"));
         tasks.put(OPEN, new TaskDef(OPEN, modelJudge.map(Judge::id).orElse(""), modelJudge.isPresent()
                 ? "Open-ended prompts, judged by a language model on up to " + config.limits().maxAspects()
                         + " selected aspects."
@@ -160,11 +166,11 @@ public class JudgeRegistry {
                 EvaluationItem item = request.getItems(i);
                 if (item.getReference().isBlank()) {
                     throw ServiceException.invalidArgument("items[" + i + "].reference",
-                            "must not be empty: judge " + judge.id() + " compares the final answer with it");
+                            "must not be empty: judge " + judge.id() + " judges the answer against it");
                 }
-                if (MathVerifier.referenceAnswer(item.getReference()).isEmpty()) {
-                    throw ServiceException.invalidArgument("items[" + i + "].reference",
-                            "has no final answer; end it with a line '#### N'");
+                Optional<String> problem = judge.referenceProblem(item.getReference());
+                if (problem.isPresent()) {
+                    throw ServiceException.invalidArgument("items[" + i + "].reference", problem.get());
                 }
             }
         }
@@ -196,6 +202,6 @@ public class JudgeRegistry {
                 : "task '" + task.name() + "' is judged by the model judge")
                 + ", and none is configured on this server; set rlrf.reward.model-judge.backend=openai with "
                 + "rlrf.reward.model-judge.openai.url and .model (or =local with rlrf.reward.model-judge.local.checkpoint), "
-                + "or use a verifier task (arith, gsm8k, svamp)"));
+                + "or use a verifier task (arith, gsm8k, svamp, facts)"));
     }
 }

@@ -2,6 +2,7 @@ package io.rlrf.reward.service;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 import io.rlrf.api.reward.v1.AspectFeedback;
 import io.rlrf.api.reward.v1.EvaluationItem;
@@ -36,11 +37,16 @@ public class VerifierJudge implements Judge {
 
     /** Every verifier judge, the default first, with the settings of {@code rlrf.reward.verifier.*}. */
     public static List<VerifierJudge> all(RewardConfig config) {
-        RewardConfig.Verifier v = config.verifier();
-        VerifierParams configured = new VerifierParams(v.lengthRatio(), v.minLengthBound(), v.maxCritiqueItems(),
-                v.revealReferenceAnswer(), v.chainedCorrections(), true, v.compactExpressions(), v.correctedLines());
+        VerifierParams configured = configured(config);
         return VerifierJudges.IDS.stream()
                 .map(id -> new VerifierJudge(id, VerifierJudges.params(id, configured).orElseThrow())).toList();
+    }
+
+    /** The settings of {@code rlrf.reward.verifier.*}. */
+    static VerifierParams configured(RewardConfig config) {
+        RewardConfig.Verifier v = config.verifier();
+        return new VerifierParams(v.lengthRatio(), v.minLengthBound(), v.maxCritiqueItems(), v.revealReferenceAnswer(),
+                v.chainedCorrections(), true, v.compactExpressions(), v.correctedLines());
     }
 
     VerifierJudge(String id, VerifierParams params) {
@@ -83,6 +89,12 @@ public class VerifierJudge implements Judge {
     @Override
     public boolean needsReference() {
         return true;
+    }
+
+    @Override
+    public Optional<String> referenceProblem(String reference) {
+        return MathVerifier.referenceAnswer(reference).isPresent() ? Optional.empty()
+                : Optional.of("has no final answer; end it with a line '#### N'");
     }
 
     @Override

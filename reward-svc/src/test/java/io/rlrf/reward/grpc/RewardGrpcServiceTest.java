@@ -85,15 +85,17 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
     @Test
     void listRubricsNamesTheVerifierAndTheTasks() {
         ListRubricsResponse rubrics = stub().listRubrics(ListRubricsRequest.getDefaultInstance());
-        assertEquals(List.of("verifier-gsm8k", "verifier-gsm8k-novalues"),
+        assertEquals(List.of("verifier-gsm8k", "verifier-gsm8k-novalues", "verifier-facts", "verifier-facts-novalues"),
                 rubrics.getRubricsList().stream().map(Rubric::getJudgeId).toList());
         assertEquals(JudgeKind.JUDGE_KIND_VERIFIER, rubrics.getRubrics(0).getKind());
         assertEquals(List.of("logical_correctness", "logical_robustness", "completeness", "conciseness"),
                 rubrics.getRubrics(0).getAspectsList());
-        assertEquals(List.of("arith", "gsm8k", "svamp", "open"),
+        assertEquals(List.of("arith", "gsm8k", "svamp", "facts", "open"),
                 rubrics.getTasksList().stream().map(TaskInfo::getName).toList());
         assertEquals("verifier-gsm8k", rubrics.getTasks(0).getDefaultJudge());
-        assertEquals("", rubrics.getTasks(3).getDefaultJudge(), "no model judge configured in this test");
+        assertEquals("verifier-facts", rubrics.getTasks(3).getDefaultJudge());
+        assertEquals(List.of("factuality", "completeness"), rubrics.getRubrics(2).getAspectsList());
+        assertEquals("", rubrics.getTasks(4).getDefaultJudge(), "no model judge configured in this test");
     }
 
     /** A level-2 reference whose first step's result is off by one, in the annotation and in the text after it. */
@@ -159,6 +161,49 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
         assertEquals(4, feedback.getAspectsCount());
     }
 
+    private static final String TELLAN = "Tellan is a city in Orvia. It was founded in 1204. It has 52000 people.";
+
+    @Test
+    void aFactsAnswerIsJudgedClaimByClaimWithPrecisionAsScoreAndTheRightValueInTheCritique() {
+        EvaluationItem item = EvaluationItem.newBuilder().setId("f-1").setPrompt("Tell me about Tellan.")
+                .setAnswer("Tellan is a city in Kesh. It was founded in 1204. It has 52000 people. It was a poet.")
+                .setReference(TELLAN).build();
+        Feedback feedback = stub().evaluate(EvaluateRequest.newBuilder().setTask("facts").addItems(item).build())
+                .getFeedback(0);
+        assertEquals(FeedbackStatus.FEEDBACK_STATUS_OK, feedback.getStatus());
+        assertEquals("verifier-facts", feedback.getJudgeId());
+        assertEquals("verifier-facts-v1", feedback.getRubricVersion());
+        assertEquals(0.5, feedback.getScore(), 1e-12, "2 of 4 claims supported");
+        assertEquals(Outcome.OUTCOME_INCORRECT, feedback.getOutcome().getOutcome());
+        assertEquals("2/4", feedback.getOutcome().getExtractedAnswer());
+        AspectFeedback factuality = feedback.getAspects(0);
+        assertEquals("factuality", factuality.getAspect());
+        assertEquals(2, factuality.getRating());
+        assertEquals("claim 1: \"Tellan is a city in Kesh\" is wrong; it is a city in Orvia\n"
+                + "claim 4: \"It was a poet\" is unsupported: the knowledge base has no profession for Tellan",
+                factuality.getCritique());
+        assertEquals("completeness", feedback.getAspects(1).getAspect());
+        assertEquals(2, feedback.getAspects(1).getRating());
+
+        Feedback right = stub().evaluate(EvaluateRequest.newBuilder().setTask("facts").addItems(item.toBuilder()
+                .setAnswer(TELLAN)).build()).getFeedback(0);
+        assertEquals(1.0, right.getScore());
+        assertEquals(Outcome.OUTCOME_CORRECT, right.getOutcome().getOutcome());
+
+        Feedback without = stub().evaluate(EvaluateRequest.newBuilder().setTask("facts").setJudge("verifier-facts-novalues")
+                .addItems(item).build()).getFeedback(0);
+        assertEquals("claim 1: \"Tellan is a city in Kesh\" is wrong\n"
+                + "claim 4: \"It was a poet\" is unsupported: the knowledge base has no profession for Tellan",
+                without.getAspects(0).getCritique());
+        assertEquals(feedback.getScore(), without.getScore());
+    }
+
+    @Test
+    void theFactsVerifierNeedsAnEntityDescriptionAsReference() {
+        assertStatus(Code.INVALID_ARGUMENT, "items[0].reference is not an entity's description in the facts world's claim "
+                + "patterns", () -> stub().evaluate(EvaluateRequest.newBuilder().setTask("facts").addItems(item()).build()));
+    }
+
     @Test
     void theSameItemEvaluatedTwiceComesFromTheCacheTheSecondTime() {
         EvaluateRequest request = EvaluateRequest.newBuilder().setTask("arith").addItems(EvaluationItem.newBuilder()
@@ -204,13 +249,14 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
 
     @Test
     void unknownTaskIsRejectedAndTheValidTasksAreListed() {
-        assertStatus(Code.INVALID_ARGUMENT, "task 'algebra' is not a known task; valid tasks: arith, gsm8k, svamp, open",
+        assertStatus(Code.INVALID_ARGUMENT, "task 'algebra' is not a known task; valid tasks: arith, gsm8k, svamp, facts, open",
                 () -> stub().evaluate(valid().setTask("algebra").build()));
     }
 
     @Test
     void unknownJudgeIsRejectedAndTheValidJudgesAreListed() {
-        assertStatus(Code.INVALID_ARGUMENT, "judge 'oracle' is not a known judge; valid judges: verifier-gsm8k, verifier-gsm8k-novalues",
+        assertStatus(Code.INVALID_ARGUMENT, "judge 'oracle' is not a known judge; valid judges: verifier-gsm8k, verifier-gsm8k-novalues, verifier-facts, "
+                + "verifier-facts-novalues",
                 () -> stub().evaluate(valid().setJudge("oracle").build()));
     }
 

@@ -75,6 +75,22 @@ class CliRoundTripTest {
             eval: {max_new_tokens: 24}
             """;
 
+    // The factuality world: prompts about train-split entities, held-out ones about test-split entities,
+    // judged by reward-svc's verifier-facts. tiny/v1 (random weights) answers to the 24-token cap.
+    private static final String TINY_FACTS = """
+            mode: MODE_RLRF
+            task: facts
+            base_checkpoint: tiny/v1
+            iterations: 1
+            seed: 7
+            data: {train_prompts: 3, eval_prompts: 2}
+            sampling: {n: 3, max_new_tokens: 24}
+            reflection: {k: 1, m: 2, max_new_tokens: 24}
+            pairing: {delta: 0, truncated: TRUNCATION_UNFINISHED}
+            dpo: {batch_size: 2, learning_rate: 1.0e-3}
+            eval: {max_new_tokens: 24}
+            """;
+
     @Test
     void aGsm8kRunStartedFromTheCliCompletesThroughTheServices() throws Exception {
         Path train = Path.of("src/test/resources/gsm8k-tiny/train.jsonl").toAbsolutePath();
@@ -113,6 +129,30 @@ class CliRoundTripTest {
         assertTrue(r.out().startsWith("Just-Eval: 2 item(s) (2 regular, 0 safety); answers: policy "), r.out());
         assertTrue(r.err().startsWith("error: reward-svc at " + reward + " answered FAILED_PRECONDITION: task 'open' "
                 + "is judged by the model judge, and none is configured on this server"), r.err());
+    }
+
+    @Test
+    void aFactsRunCompletesThroughTheServicesFromTheCliAndReportsItsMeanScore() throws Exception {
+        Path dir = Files.createTempDirectory("facts");
+        Path facts = Files.writeString(dir.resolve("facts.yaml"), TINY_FACTS);
+        var run = cli("run", "start", "--config", facts.toString(), "--run-id", "rt-facts", "--watch");
+        assertEquals(0, run.status(), run.out() + run.err());
+        assertTrue(run.out().contains("succeeded"), run.out());
+
+        Path iter = Path.of(PeerServicesResource.RUN_ROOT, "rt-facts/iter-1");
+        List<String> samples = Files.readAllLines(iter.resolve("samples.jsonl"));
+        assertTrue(samples.stream().allMatch(l -> l.contains("\"promptId\":\"facts-train-")), samples.get(0));
+        String evaluated = Files.readString(iter.resolve("eval-answers.jsonl"));
+        assertTrue(evaluated.contains("facts-test-"), evaluated);
+        String feedback = Files.readString(iter.resolve("feedback.jsonl"));
+        assertTrue(feedback.contains("\"judgeId\":\"verifier-facts\"") && feedback.contains("\"aspect\":\"factuality\""),
+                feedback);
+
+        var shown = cli("runs", "show", "rt-facts", "--json");
+        assertEquals(0, shown.status(), shown.err());
+        JsonNode json = new ObjectMapper().readTree(shown.out());
+        assertEquals("facts", json.get("config").get("task").asText());
+        assertTrue(json.get("iterations").get(0).has("mean_aspect_rating"), shown.out());
     }
 
     @Test

@@ -107,7 +107,7 @@ class FactsTaskRunTest {
     void trainAndHeldOutPromptsAskAboutDisjointEntitiesAndTheHeldOutOnesAreFixed() {
         RunConfig config = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny(Mode.MODE_REWARD_ONLY).toBuilder()
                 .setData(DataConfig.newBuilder().setTrainPrompts(500).setEvalPrompts(500)).build());
-        RunProblems.validate(config);
+        RunProblems.validate(config, RunDefaultsTest.LIMITS);
         RunPlan plan = RunPlan.of(config, List.of());
         List<Problem> eval = RunProblems.eval(plan);
         assertEquals(FactsWorld.BUILT_IN.entities(io.rlrf.tasks.Split.TEST).size(), eval.size(), "at most one prompt per entity");
@@ -122,11 +122,11 @@ class FactsTaskRunTest {
     void theMathVerifierAndPromptFilesAreRefusedForFacts() {
         RunConfig math = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny(Mode.MODE_RLRF).toBuilder()
                 .setJudge(VerifierJudges.VERIFIER).build());
-        ServiceException e = assertThrows(ServiceException.class, () -> RunProblems.validate(math));
+        ServiceException e = assertThrows(ServiceException.class, () -> RunProblems.validate(math, RunDefaultsTest.LIMITS));
         assertTrue(e.getMessage().startsWith("config.judge") && e.getMessage().contains("verifier-facts"), e.getMessage());
         RunConfig file = RunDefaults.builtIn(RunDefaultsTest.LIMITS).resolve(tiny(Mode.MODE_RLRF).toBuilder()
                 .setData(DataConfig.newBuilder().setTrainFile("x.jsonl")).build());
-        ServiceException f = assertThrows(ServiceException.class, () -> RunProblems.validate(file));
+        ServiceException f = assertThrows(ServiceException.class, () -> RunProblems.validate(file, RunDefaultsTest.LIMITS));
         assertTrue(f.getMessage().startsWith("config.data.train_file"), f.getMessage());
     }
 

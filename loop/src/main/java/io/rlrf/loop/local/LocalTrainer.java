@@ -13,6 +13,7 @@ import io.rlrf.loop.RunLoop;
 import io.rlrf.loop.SafePoints;
 import io.rlrf.loop.bootstrap.Bootstrap;
 import io.rlrf.loop.bootstrap.BootstrapSpec;
+import io.rlrf.loop.config.InProcessVerifierConfig;
 import io.rlrf.loop.config.LocalTrainerConfig;
 import io.rlrf.loop.plan.RunDefaults;
 import io.rlrf.loop.plan.RunProblems;
@@ -56,15 +57,16 @@ public final class LocalTrainer implements AutoCloseable {
 
     /**
      * In-process runs configured as trainer-svc would be by the same {@code rlrf.trainer.*} properties,
-     * with the judge's and reflector's defaults ({@link VerifierParams#DEFAULTS},
-     * {@link ReflectionPrompt#DEFAULT}).
+     * the judge as reward-svc would be by its {@code rlrf.reward.verifier.*} critique-form properties
+     * ({@link InProcessVerifierConfig}), and the reflector's default template ({@link ReflectionPrompt#DEFAULT}).
      */
-    public static LocalTrainer of(LocalTrainerConfig config, Path runRoot, Path store, RunListener listener) {
+    public static LocalTrainer of(LocalTrainerConfig config, InProcessVerifierConfig verifier, Path runRoot, Path store,
+            RunListener listener) {
         RunDefaults defaults = config.runDefaultsFile()
                 .map(f -> RunDefaults.overlaid(Path.of(f), config.limits().runLimits()))
                 .orElseGet(() -> RunDefaults.builtIn(config.limits().runLimits()));
         LoopSettings settings = config.loop().settings();
-        return new LocalTrainer(runRoot, store, defaults, settings, config.bootstrap().spec(), VerifierParams.DEFAULTS,
+        return new LocalTrainer(runRoot, store, defaults, settings, config.bootstrap().spec(), verifier.params(),
                 ReflectionPrompt.DEFAULT, settings.generateBatchPrompts() * 8, listener);
     }
 

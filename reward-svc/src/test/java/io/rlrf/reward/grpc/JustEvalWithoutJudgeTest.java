@@ -34,7 +34,7 @@ class JustEvalWithoutJudgeTest {
         assertEquals(List.of("error: reward-svc at 127.0.0.1:" + RestAssured.port + " answered FAILED_PRECONDITION: task "
                 + "'open' is judged by the model judge, and none is configured on this server; set "
                 + "rlrf.reward.model-judge.backend=openai with rlrf.reward.model-judge.openai.url and .model (or =local "
-                + "with rlrf.reward.model-judge.local.checkpoint), or use a verifier task (arith, gsm8k, svamp)"),
+                + "with rlrf.reward.model-judge.local.checkpoint), or use a verifier task (arith, gsm8k, svamp, facts)"),
                 r.err().lines().toList());
     }
 }

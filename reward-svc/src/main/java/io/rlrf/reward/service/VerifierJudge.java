@@ -53,7 +53,7 @@ public class VerifierJudge implements Judge {
         this.id = id;
         this.verifier = new MathVerifier(params);
         // The settings change the ratings, so they are part of the identity of the feedback.
-        this.fingerprint = id + "|" + RUBRIC_VERSION + "|" + params;
+        this.fingerprint = VerifierJudges.fingerprint(id, params);
     }
 
     @Override

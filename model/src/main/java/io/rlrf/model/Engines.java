@@ -58,6 +58,20 @@ public final class Engines {
         }
     }
 
+    /**
+     * Sets libtorch's intra-op threads to {@code threads} for work started on the calling thread (its
+     * OpenMP team size; libtorch's own pool takes the same count). For parallel workers that each run
+     * their own forward passes, such as generator-svc's batching lanes: a worker thread that never
+     * calls this uses {@link #configuredThreads()}.
+     */
+    public static void useThreadsOnThisThread(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        pytorch();
+        JniUtils.setNumThreads(threads);
+    }
+
     /** The C library's setenv, reached through JNA. */
     private interface LibC extends com.sun.jna.Library {
         int setenv(String name, String value, int overwrite);

@@ -89,6 +89,20 @@ public interface GeneratorConfig {
         int maxBatchSequences();
 
         /**
+         * Batching lanes stepping in parallel, 1 to 64: each has its own worker thread, generation
+         * engine and KV cache over the same weights (max-batch-sequences and max-batch-tokens are per
+         * lane), and libtorch's threads ({@code rlrf.torch.threads}, every core by default) are divided
+         * among them. A call's prompts are spread over the lanes, each prompt's sequences together. For a
+         * policy too small to keep every core busy in one forward pass (the built-in 4-layer d=128
+         * policy on 2 cores: 2 lanes of 1 thread made 1.5-1.6x the tokens/s of 1 lane of 2 threads at
+         * the sampling stage's shape and 1.3-1.4x at the reflection stage's), set it to the number of
+         * cores; keep 1 for larger models, whose matrix products use every core well, and on a GPU.
+         * Default 1.
+         */
+        @WithDefault("1")
+        int lanes();
+
+        /**
          * Most KV positions the sequences decoding together may reserve, each its prompt tokens plus
          * its max_new_tokens: a batch of long reflection prompts holds fewer sequences than one of
          * short questions. A sequence that alone exceeds it still runs, alone. Default 102400.

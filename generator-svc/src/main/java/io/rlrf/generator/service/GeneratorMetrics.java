@@ -38,6 +38,8 @@ import io.rlrf.model.generate.GenerationEngine;
  *     step, its wall time divided by the tokens it sampled;</li>
  * <li>{@code rlrf.generator.batch.duration} [rlrf_generator_batch_duration_seconds]: per engine step
  *     (admission and prefill, then one decoding pass);</li>
+ * <li>{@code rlrf.generator.lane.steps} [rlrf_generator_lane_steps_total] with {@code lane} = 0, 1, ...:
+ *     engine steps each batching lane ran (how evenly {@code batching.lanes} share the work);</li>
  * <li>{@code rlrf.generator.sequences.cancelled} [..._total]: sequences whose call was cancelled or
  *     ran past its deadline, dropped from the queue or stopped mid-batch;</li>
  * <li>{@code rlrf.generator.sequences.finished} [..._total] with {@code reason} = eos, stop, length or
@@ -118,8 +120,10 @@ public class GeneratorMetrics {
                 .description("1 for the policy version being served").register(registry);
     }
 
-    /** Records one engine step. */
-    void step(GenerationEngine.Step step) {
+    /** Records one engine step, run by batching lane {@code lane}. */
+    void step(int lane, GenerationEngine.Step step) {
+        Counter.builder("rlrf.generator.lane.steps").tag("lane", Integer.toString(lane))
+                .description("Engine steps run by each batching lane").register(registry).increment();
         if (step.decodeRows() > 0) {
             batchSize.record(step.decodeRows());
         }

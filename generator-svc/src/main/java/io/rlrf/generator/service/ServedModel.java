@@ -1,6 +1,8 @@
 package io.rlrf.generator.service;
 
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.rlrf.model.Policy;
@@ -24,7 +26,7 @@ public final class ServedModel {
     private final String version;
     private final LoadedBase base;
     private final LoraWeights adapter; // null: the base checkpoint itself
-    private GenerationEngine engine; // created and used by the batch worker only
+    private final Map<Integer, GenerationEngine> engines = new ConcurrentHashMap<>(); // one per batching lane, used by its worker only
     private final Instant loadedAt;
     private final AtomicInteger references = new AtomicInteger(1); // the store's own reference
 
@@ -54,16 +56,18 @@ public final class ServedModel {
         return base.version();
     }
 
-    /** This model's generation engine, created on first use (batch worker thread only). */
-    GenerationEngine engine(EngineParams params) {
-        if (engine == null) {
+    /**
+     * This model's generation engine in batching lane {@code lane}, created on first use (that lane's
+     * worker thread only); the lanes' engines share the weights and each has its own KV cache.
+     */
+    GenerationEngine engine(int lane, EngineParams params) {
+        return engines.computeIfAbsent(lane, l -> {
             Policy policy = base.policy();
             policy.requireTokenizer(); // served models read and write text
-            engine = adapter == null ? policy.generationEngine(params) // stops on every EOS id of the checkpoint
+            return adapter == null ? policy.generationEngine(params) // stops on every EOS id of the checkpoint
                     : new GenerationEngine(policy.baseModel().withAdapter(adapter), policy.requireTokenizer(),
                             policy.stopTokens(), params);
-        }
-        return engine;
+        });
     }
 
     public Instant loadedAt() {
@@ -84,14 +88,12 @@ public final class ServedModel {
     }
 
     /**
-     * Gives a reference back; the last one frees the engine's KV cache and the adapter, and gives the
+     * Gives a reference back; the last one frees the engines' KV caches and the adapter, and gives the
      * base back (freed when no other served model holds it).
      */
     void release() {
         if (references.decrementAndGet() == 0) {
-            if (engine != null) {
-                engine.close();
-            }
+            engines.values().forEach(GenerationEngine::close);
             if (adapter != null) {
                 adapter.close();
             }

@@ -12,7 +12,10 @@ import io.rlrf.loop.run.Records.Problem;
 import io.rlrf.loop.run.Records.Sample;
 import io.rlrf.model.generate.SamplingParams;
 
-/** The policy's answers to problems under the answer prompt, in Generate calls of the configured size. */
+/**
+ * The policy's answers to problems under the answer prompt, in Generate calls of the configured size,
+ * {@link io.rlrf.loop.LoopSettings#callsInFlight} of them in flight.
+ */
 final class Answering {
 
     /** A sample's id from its problem and sample index. */
@@ -33,7 +36,9 @@ final class Answering {
             IntToLongFunction seedOfBatch, Ids ids, String version) {
         List<Sample> out = new ArrayList<>();
         int batch = ctx.settings().generateBatchPrompts();
-        for (int from = 0; from < problems.size(); from += batch) {
+        int calls = (problems.size() + batch - 1) / batch;
+        InFlight.run(calls, ctx.settings().callsInFlight(), c -> {
+            int from = c * batch;
             List<Problem> chunk = problems.subList(from, Math.min(problems.size(), from + batch));
             GenerateRequest.Builder request = GenerateRequest.newBuilder().setN(n)
                     .setSampling(Peers.sampling(params, seedOfBatch.applyAsLong(from))).setRequirePolicyVersion(version);
@@ -46,7 +51,11 @@ final class Answering {
                 }
                 request.addPrompts(prompt);
             }
-            for (Answer a : ctx.peers().generator().generate(request.build()).getAnswersList()) {
+            return ctx.peers().generator().generate(request.build()).getAnswersList();
+        }, (c, answers) -> {
+            int from = c * batch;
+            List<Problem> chunk = problems.subList(from, Math.min(problems.size(), from + batch));
+            for (Answer a : answers) {
                 Problem p = chunk.get(a.getPromptIndex());
                 out.add(new Sample(ids.id(p, a.getSampleIndex()), p.index(), p.id(), a.getSampleIndex(), a.getText(),
                         a.getCompletionTokens(), a.getFinishReason().name(), a.getPolicyVersion(), a.getSeed(),
@@ -54,7 +63,7 @@ final class Answering {
             }
             ctx.progress(from + chunk.size(), problems.size());
             ctx.safePoint("batch-" + from);
-        }
+        });
         return out;
     }
 

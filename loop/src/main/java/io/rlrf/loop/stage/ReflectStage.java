@@ -50,18 +50,23 @@ public final class ReflectStage implements RunStage {
         }
         ReflectionPlan r = ctx.plan().reflection();
         List<Rewrite> rewrites = new ArrayList<>();
-        int refused = 0;
         int batch = ctx.settings().refineBatchItems();
-        for (int from = 0; from < sources.size(); from += batch) {
+        int calls = (sources.size() + batch - 1) / batch;
+        int[] refused = {0};
+        InFlight.run(calls, ctx.settings().callsInFlight(), c -> {
+            int from = c * batch;
             List<String> chunk = sources.subList(from, Math.min(sources.size(), from + batch));
             long seed = Seeds.mix(ctx.plan().seed(), t, 200 + from);
-            WholeOrEach.Partial<Refinement> refined = WholeOrEach.call(chunk.size(), (lo, hi) -> refine(ctx,
-                    chunk.subList(lo, hi), lo, r, version, seed, samples, problems, fb));
+            return WholeOrEach.call(chunk.size(), (lo, hi) -> refine(ctx, chunk.subList(lo, hi), lo, r, version, seed,
+                    samples, problems, fb));
+        }, (c, refined) -> {
+            int from = c * batch;
+            List<String> chunk = sources.subList(from, Math.min(sources.size(), from + batch));
             for (int i : refined.refused()) {
                 LOG.warnf("run %s iteration %d: no rewrites for answer %s: %s", ctx.run().id(), t, chunk.get(i),
                         refined.reasons().get(i));
             }
-            refused += refined.refused().size();
+            refused[0] += refined.refused().size();
             for (Refinement ref : refined.results()) {
                 Sample s = samples.get(chunk.get(ref.getItemIndex()));
                 var l = ref.getLineage();
@@ -72,9 +77,9 @@ public final class ReflectStage implements RunStage {
             }
             ctx.progress(from + chunk.size(), sources.size());
             ctx.safePoint("batch-" + from);
-        }
+        });
         RunFiles.writeRecords(ctx.file(RunLayout.REFINEMENTS), rewrites);
-        return new StageFigures.Reflect(rewrites.size(), sources.size(), refused);
+        return new StageFigures.Reflect(rewrites.size(), sources.size(), refused[0]);
     }
 
     /** One Refine call for {@code ids}; item indexes are shifted by {@code offset} to index the caller's chunk. */

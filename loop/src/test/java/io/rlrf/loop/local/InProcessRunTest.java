@@ -108,6 +108,26 @@ class InProcessRunTest {
      * order of floating-point sums differs) and the same held-out answers.
      */
     @Test
+    void callsInFlightDoNotChangeTheRunFiles() throws Exception {
+        RunConfig config = RunFiles.fromJson(Files.readString(RECORDED.resolve("rec-rlrf").resolve("config.json")),
+                RunConfig::newBuilder);
+        LoopSettings d = LoopSettings.defaults();
+        // calls of 2 prompts and 2 Refine items, so that every stage makes several calls
+        LoopSettings small = new LoopSettings(d.answerPrompt(), 2, d.judgeBatchItems(), 2, d.stop(), d.scoreBatchSize(),
+                d.reflectFaultedOnly(), d.evaluateBase(), d.checkpoints(), false, d.compute(), 1);
+        Path oneDir = dir.resolve("one-at-a-time");
+        Path fourDir = dir.resolve("four-in-flight");
+        run(oneDir, "rec-rlrf", config, small);
+        run(fourDir, "rec-rlrf", config, small.withCallsInFlight(4));
+        for (String file : List.of("samples.jsonl", "refinements.jsonl", "pairs.jsonl", "eval-answers.jsonl")) {
+            assertEquals(Files.readString(oneDir.resolve("runs/rec-rlrf/iter-1").resolve(file)),
+                    Files.readString(fourDir.resolve("runs/rec-rlrf/iter-1").resolve(file)), file);
+        }
+        assertTrue(Files.readString(oneDir.resolve("runs/rec-rlrf/iter-1/refinements.jsonl")).lines().count() > 2,
+                "the run made several Refine calls");
+    }
+
+    @Test
     void aRunWithActivationCheckpointingTrainsTheSameWeights() throws Exception {
         RunConfig config = RunFiles.fromJson(Files.readString(RECORDED.resolve("rec-rlrf").resolve("config.json")),
                 RunConfig::newBuilder);
@@ -117,7 +137,7 @@ class InProcessRunTest {
         LoopSettings d = LoopSettings.defaults();
         run(checkpointedDir, "rec-rlrf", config, new LoopSettings(d.answerPrompt(), d.generateBatchPrompts(),
                 d.judgeBatchItems(), d.refineBatchItems(), d.stop(), d.scoreBatchSize(), d.reflectFaultedOnly(),
-                d.evaluateBase(), d.checkpoints(), true, d.compute()));
+                d.evaluateBase(), d.checkpoints(), true, d.compute(), d.callsInFlight()));
         Path plainIter = plainDir.resolve("runs/rec-rlrf/iter-1");
         Path checkpointedIter = checkpointedDir.resolve("runs/rec-rlrf/iter-1");
         assertEquals(Files.readString(plainIter.resolve("eval-answers.jsonl")),

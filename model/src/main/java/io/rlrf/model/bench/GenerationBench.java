@@ -44,7 +44,8 @@ import io.rlrf.model.tokenizer.CharTokenizerSpec;
  * <p>A command, not a test: {@code ./mvnw -B -q -pl model package -DskipTests && java -cp
  * "model/target/rlrf-model-0.1.0-SNAPSHOT.jar:model/target/lib/*" io.rlrf.model.bench.GenerationBench}.
  * Options: {@code --models builtin,large}, {@code --batches 1,16,64}, {@code --prompts 100,400},
- * {@code --new-tokens 64}, {@code --threads N} (default: every processor).
+ * {@code --new-tokens 64}, {@code --threads N} (default: every processor), and the engine's
+ * {@code --prefill-chunk N} and {@code --prefill-batch-tokens N} (default: {@link EngineParams#defaults}).
  */
 public final class GenerationBench {
 
@@ -64,6 +65,7 @@ public final class GenerationBench {
         int[] prompts = {100, 400};
         int newTokens = 64;
         int threads = Runtime.getRuntime().availableProcessors();
+        EngineParams engine = EngineParams.defaults();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--models" -> models = List.of(args[++i].split(","));
@@ -71,9 +73,11 @@ public final class GenerationBench {
                 case "--prompts" -> prompts = ints(args[++i]);
                 case "--new-tokens" -> newTokens = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--prefill-chunk" -> engine = engine.withPrefillChunk(Integer.parseInt(args[++i]));
+                case "--prefill-batch-tokens" -> engine = engine.withPrefillBatchTokens(Integer.parseInt(args[++i]));
                 default -> {
                     System.err.println("unknown option " + args[i] + "; options: --models builtin,large --batches 1,16,64 "
-                            + "--prompts 100,400 --new-tokens N --threads N");
+                            + "--prompts 100,400 --new-tokens N --threads N --prefill-chunk N --prefill-batch-tokens N");
                     System.exit(2);
                 }
             }
@@ -81,7 +85,6 @@ public final class GenerationBench {
         Engines.pytorch();
         JniUtils.setNumThreads(threads);
         double before = matmulRate();
-        EngineParams engine = EngineParams.defaults();
         // The figures are printed at the end, against the better of two matrix-product measurements (one
         // before, one after): on a shared machine either can be taken while another process holds a core.
         List<String> report = new ArrayList<>();

@@ -102,11 +102,6 @@ public class GenerationBatcher {
         }
     }
 
-    /** Lanes stepping in parallel. */
-    int lanes() {
-        return lanes.length;
-    }
-
     /**
      * Queues {@code sequences} (all or none) and returns their results in the same order. Consecutive
      * sequences with the same prompt (a prompt's n samples) go to one lane together.

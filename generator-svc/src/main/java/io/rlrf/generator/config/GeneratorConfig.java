@@ -94,8 +94,8 @@ public interface GeneratorConfig {
          * lane), and libtorch's threads ({@code rlrf.torch.threads}, every core by default) are divided
          * among them. A call's prompts are spread over the lanes, each prompt's sequences together. For a
          * policy too small to keep every core busy in one forward pass (the built-in 4-layer d=128
-         * policy on 2 cores: 2 lanes of 1 thread made 1.5-1.6x the tokens/s of 1 lane of 2 threads at
-         * the sampling stage's shape and 1.3-1.4x at the reflection stage's), set it to the number of
+         * policy on 2 cores: 2 lanes of 1 thread made 1.5-1.7x the tokens/s of 1 lane of 2 threads at
+         * the sampling stage's shape and 1.3-1.5x at the reflection stage's), set it to the number of
          * cores; keep 1 for larger models, whose matrix products use every core well, and on a GPU.
          * Default 1.
          */

@@ -127,6 +127,15 @@ public interface GeneratorConfig {
         boolean sharePrefixes();
 
         /**
+         * With share-prefixes, a prompt that begins with at least this many tokens of a prompt a
+         * sequence holds (the two reflection prompts of one question share the question and the
+         * drafts' first lines; users' prompts may share a long system prompt) copies those keys and
+         * values and prefills only the rest. 0 shares whole prompts only. Default 32.
+         */
+        @WithDefault("32")
+        int minSharedPrefix();
+
+        /**
          * While sequences decode, a prompt that must be prefilled is admitted only once this many rows
          * are free (or every waiting sequence fits), so that prefill runs for several prompts at a
          * time; a sequence whose prompt a decoding sequence holds joins as soon as a row is free.

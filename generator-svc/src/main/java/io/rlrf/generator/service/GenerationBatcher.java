@@ -82,9 +82,13 @@ public class GenerationBatcher {
 
     public GenerationBatcher(GeneratorConfig config, GeneratorMetrics metrics) {
         this.config = config.batching();
+        if (this.config.minSharedPrefix() < 0) {
+            throw new IllegalArgumentException(GeneratorConfig.PREFIX + ".batching.min-shared-prefix must be >= 0 (0: whole "
+                    + "prompts only), got " + this.config.minSharedPrefix());
+        }
         this.engineParams = new EngineParams(this.config.maxBatchSequences(), this.config.maxBatchTokens(),
                 this.config.prefillChunk(), this.config.prefillBatchTokens(), this.config.sharePrefixes(),
-                Math.min(this.config.minAdmitSequences(), this.config.maxBatchSequences()));
+                Math.min(this.config.minAdmitSequences(), this.config.maxBatchSequences()), this.config.minSharedPrefix());
         this.queueLimit = new Limit(GeneratorConfig.PREFIX + ".batching.max-queued-sequences",
                 this.config.maxQueuedSequences());
         int count = this.config.lanes();

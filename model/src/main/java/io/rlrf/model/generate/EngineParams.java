@@ -20,9 +20,14 @@ package io.rlrf.model.generate;
  *                           prefill runs for several prompts at a time instead of one prompt per freed
  *                           row; a request whose prompt a running row holds joins as soon as a row is
  *                           free (it costs a copy, not a prefill)
+ * @param minSharedPrefix    with {@code sharePrefixes}, a prompt that begins with at least this many
+ *                           tokens of a prompt whose keys and values a row holds (the question and the
+ *                           draft's first lines in the two reflection prompts of one question; a long
+ *                           system prompt) copies those columns and prefills only the rest; 0 shares
+ *                           whole prompts only
  */
 public record EngineParams(int maxRows, int maxBatchTokens, int prefillChunk, int prefillBatchTokens,
-        boolean sharePrefixes, int minAdmit) {
+        boolean sharePrefixes, int minAdmit, int minSharedPrefix) {
 
     public EngineParams {
         positive("maxRows", maxRows);
@@ -30,16 +35,19 @@ public record EngineParams(int maxRows, int maxBatchTokens, int prefillChunk, in
         positive("prefillChunk", prefillChunk);
         positive("prefillBatchTokens", prefillBatchTokens);
         positive("minAdmit", minAdmit);
+        if (minSharedPrefix < 0) {
+            throw new IllegalArgumentException("minSharedPrefix must be >= 0 (0: whole prompts only), got " + minSharedPrefix);
+        }
     }
 
     /**
      * The defaults, measured on the 2-core development machine with the built-in policy (see the
      * module README's benchmark): 256 rows, 102,400 reserved positions (256 rows of 400, or 204 of a
      * 340-token reflection prompt with 160 new tokens), chunks of 64, 1,024 prompt tokens per prefill
-     * pass, shared prefixes, new prompts admitted 32 rows at a time.
+     * pass, shared prompts and shared prefixes of at least 32 tokens, new prompts admitted 32 rows at a time.
      */
     public static EngineParams defaults() {
-        return new EngineParams(256, 102_400, 64, 1_024, true, 32);
+        return new EngineParams(256, 102_400, 64, 1_024, true, 32, 32);
     }
 
     /**
@@ -47,31 +55,36 @@ public record EngineParams(int maxRows, int maxBatchTokens, int prefillChunk, in
      * pass, nothing shared.
      */
     public static EngineParams plain() {
-        return new EngineParams(1, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, false, 1);
+        return new EngineParams(1, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, false, 1, 0);
     }
 
     public EngineParams withMaxRows(int rows) {
-        return new EngineParams(rows, maxBatchTokens, prefillChunk, prefillBatchTokens, sharePrefixes, Math.min(minAdmit, rows));
+        return new EngineParams(rows, maxBatchTokens, prefillChunk, prefillBatchTokens, sharePrefixes, Math.min(minAdmit, rows),
+                minSharedPrefix);
     }
 
     public EngineParams withMaxBatchTokens(int tokens) {
-        return new EngineParams(maxRows, tokens, prefillChunk, prefillBatchTokens, sharePrefixes, minAdmit);
+        return new EngineParams(maxRows, tokens, prefillChunk, prefillBatchTokens, sharePrefixes, minAdmit, minSharedPrefix);
     }
 
     public EngineParams withPrefillChunk(int chunk) {
-        return new EngineParams(maxRows, maxBatchTokens, chunk, prefillBatchTokens, sharePrefixes, minAdmit);
+        return new EngineParams(maxRows, maxBatchTokens, chunk, prefillBatchTokens, sharePrefixes, minAdmit, minSharedPrefix);
     }
 
     public EngineParams withPrefillBatchTokens(int tokens) {
-        return new EngineParams(maxRows, maxBatchTokens, prefillChunk, tokens, sharePrefixes, minAdmit);
+        return new EngineParams(maxRows, maxBatchTokens, prefillChunk, tokens, sharePrefixes, minAdmit, minSharedPrefix);
     }
 
     public EngineParams withSharePrefixes(boolean share) {
-        return new EngineParams(maxRows, maxBatchTokens, prefillChunk, prefillBatchTokens, share, minAdmit);
+        return new EngineParams(maxRows, maxBatchTokens, prefillChunk, prefillBatchTokens, share, minAdmit, minSharedPrefix);
     }
 
     public EngineParams withMinAdmit(int rows) {
-        return new EngineParams(maxRows, maxBatchTokens, prefillChunk, prefillBatchTokens, sharePrefixes, rows);
+        return new EngineParams(maxRows, maxBatchTokens, prefillChunk, prefillBatchTokens, sharePrefixes, rows, minSharedPrefix);
+    }
+
+    public EngineParams withMinSharedPrefix(int tokens) {
+        return new EngineParams(maxRows, maxBatchTokens, prefillChunk, prefillBatchTokens, sharePrefixes, minAdmit, tokens);
     }
 
     private static void positive(String name, int value) {

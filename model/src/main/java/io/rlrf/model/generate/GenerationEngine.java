@@ -33,7 +33,9 @@ import io.rlrf.model.tokenizer.Tokenizer;
  *       positions (prompt + max_new_tokens each) stay within {@link EngineParams#maxBatchTokens};</li>
  *   <li><b>prefill once per distinct prompt</b>: an admitted row whose prompt another row already
  *       holds (admitted with it, or still decoding) copies that row's keys and values instead of
- *       computing them; the distinct prompts run through the cache in chunks of
+ *       computing them, and one whose prompt begins with at least
+ *       {@link EngineParams#minSharedPrefix} tokens of a prompt the cache holds copies those columns and
+ *       computes only the rest, from its own column; the distinct prompts run through the cache in chunks of
  *       {@link EngineParams#prefillChunk} positions, longest first, so every chunk's rows are a
  *       contiguous block of the cache and a chunk only holds prompts that still have tokens;</li>
  *   <li><b>sample</b> each new row's first token from its prompt's last logits;</li>
@@ -59,7 +61,8 @@ public final class GenerationEngine implements AutoCloseable {
      * @param admitted         rows admitted
      * @param prefilledPrompts distinct prompts computed by prefill
      * @param prefillTokens    prompt tokens computed (padding excluded)
-     * @param sharedTokens     prompt tokens copied from a row with the same prompt instead of computed
+     * @param sharedTokens     prompt tokens copied from a row with the same prompt, or with a long enough
+     *                         common prefix, instead of computed
      * @param prefillPasses    forward passes of prefill (chunks)
      * @param decodeRows       rows fed in the decoding pass (0: no decoding pass)
      * @param sampledTokens    tokens sampled (first tokens of new rows and one per decoding row)
@@ -267,39 +270,59 @@ public final class GenerationEngine implements AutoCloseable {
         return admitted;
     }
 
-    // ---- 2. prefill once per distinct prompt ---------------------------------------------------
+    // ---- 2. prefill once per distinct prompt, and once per shared prefix ---------------------------
 
     /**
      * Places the admitted rows in cache rows {@code [A, A + n)}: first the rows whose prompt must be
-     * computed (one per distinct prompt, longest first), then the rows that copy a prompt. Runs the
-     * chunked prefill, copies shared prompts, and leaves every admitted row with its prompt's last
-     * logits.
+     * computed (one per distinct prompt that shares no long prefix, longest first), then the rows that
+     * copy a shared prefix and compute the rest (longest rest first), then the rows that copy a whole
+     * prompt. Runs the chunked prefill of whole prompts, copies the shared prefixes, prefills the rests,
+     * copies the whole prompts, and leaves every admitted row with its prompt's last logits.
      */
     private void prefill(List<Row> admitted, Counts n) {
-        Map<PromptKey, Row> holders = new HashMap<>(); // a row holding each prompt's keys and values
+        Map<PromptKey, Row> holders = new HashMap<>(); // a row holding each prompt's keys and values once prefill is done
+        PrefixIndex prefixes = params.sharePrefixes() && params.minSharedPrefix() > 0
+                ? new PrefixIndex(params.minSharedPrefix()) : null; // rows whose whole prompt is in the cache before the rests run
         if (params.sharePrefixes()) {
             for (int i = 0; i < runningCount; i++) {
-                holders.putIfAbsent(running[i].key, running[i]);
+                if (holders.putIfAbsent(running[i].key, running[i]) == null && prefixes != null) {
+                    prefixes.add(running[i]);
+                }
             }
         }
         List<Row> computed = new ArrayList<>();
+        List<Row> partial = new ArrayList<>();
         List<Row> copying = new ArrayList<>();
         for (Row r : admitted) {
             Row holder = params.sharePrefixes() ? holders.get(r.key) : null;
-            if (holder == null) {
-                computed.add(r);
-                if (params.sharePrefixes()) {
-                    holders.put(r.key, r);
-                }
-            } else {
+            if (holder != null) {
                 r.source = holder;
                 copying.add(r);
+                continue;
+            }
+            PrefixIndex.Match match = prefixes == null ? null : prefixes.longest(r.prompt);
+            if (match != null) {
+                r.source = match.row();
+                r.shared = match.length();
+                partial.add(r);
+            } else {
+                computed.add(r);
+                if (prefixes != null) {
+                    prefixes.add(r);
+                }
+            }
+            if (params.sharePrefixes()) {
+                holders.put(r.key, r);
             }
         }
         computed.sort(Comparator.comparingInt((Row r) -> r.prompt.length).reversed());
+        partial.sort(Comparator.comparingInt(Row::rest).reversed());
         int maxColumns = 0;
         for (Row r : admitted) {
             maxColumns = Math.max(maxColumns, r.prompt.length + r.request.params().maxNewTokens());
+        }
+        for (Row r : partial) {
+            maxColumns = Math.max(maxColumns, r.prompt.length + params.prefillChunk()); // a short rest's padded queries write past its end
         }
         int first = runningCount;
         int total = runningCount + admitted.size();
@@ -308,88 +331,122 @@ public final class GenerationEngine implements AutoCloseable {
             running = Arrays.copyOf(running, Math.max(total, Math.min(params.maxRows(), running.length * 2)));
         }
         int slot = first;
-        for (Row r : computed) {
-            running[slot] = r;
-            r.slot = slot++;
-        }
-        for (Row r : copying) {
-            running[slot] = r;
-            r.slot = slot++;
+        for (List<Row> rows : List.of(computed, partial, copying)) {
+            for (Row r : rows) {
+                running[slot] = r;
+                r.slot = slot++;
+            }
         }
         runningCount = total;
         n.admitted += admitted.size();
 
-        // computed prompts: groups of consecutive rows (longest first), chunk by chunk
+        // a. whole prompts: groups of consecutive rows (longest first), chunk by chunk
+        prefillGroups(computed, first, n, Row::promptLength);
+        // b. shared prefixes: one gather/scatter per layer, then each row's rest from its own column
+        copyFromSources(partial, n);
+        prefillGroups(partial, first + computed.size(), n, Row::rest);
+        // c. whole prompts another row holds (computed above, or decoding)
+        copyFromSources(copying, n);
+    }
+
+    /**
+     * Prefills {@code rows} (in cache rows {@code [row0, row0 + rows.size())}, sorted by what each must
+     * compute, longest first) in groups of at most {@link EngineParams#prefillBatchTokens} per pass.
+     */
+    private void prefillGroups(List<Row> rows, int row0, Counts n, java.util.function.ToIntFunction<Row> toCompute) {
         int from = 0;
-        while (from < computed.size()) {
-            int longest = computed.get(from).prompt.length;
-            int chunk = Math.min(params.prefillChunk(), longest);
+        while (from < rows.size()) {
+            int chunk = Math.min(params.prefillChunk(), toCompute.applyAsInt(rows.get(from)));
             int groupRows = Math.max(1, params.prefillBatchTokens() / chunk);
-            int to = Math.min(computed.size(), from + groupRows);
-            prefillGroup(computed.subList(from, to), first + from, n);
+            int to = Math.min(rows.size(), from + groupRows);
+            prefillGroup(rows.subList(from, to), row0 + from, n);
             from = to;
-        }
-        // copied prompts: one gather/scatter per layer for all of them
-        if (!copying.isEmpty()) {
-            int[] src = new int[copying.size()];
-            int[] dst = new int[copying.size()];
-            int columns = 0;
-            for (int i = 0; i < copying.size(); i++) {
-                Row r = copying.get(i);
-                src[i] = r.source.slot;
-                dst[i] = r.slot;
-                columns = Math.max(columns, r.prompt.length);
-                r.promptLogits = r.source.promptLogits;
-                r.source = null;
-                n.sharedTokens += r.prompt.length;
-            }
-            cache.copyRows(cache, src, dst, columns);
         }
     }
 
     /**
-     * Runs the prompts of {@code group} (sorted longest first, in cache rows
-     * {@code [row0, row0 + group.size())}) through the model chunk by chunk, each chunk holding only
-     * the prompts that reach into it, and keeps each prompt's last-position logits.
+     * Copies each row's leading columns from its source row: its shared prefix, or its whole prompt.
+     * One gather/scatter per layer for all of them (columns beyond a row's own share are overwritten
+     * by its own prefill or decoding before any query reads them).
+     */
+    private void copyFromSources(List<Row> rows, Counts n) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        int[] src = new int[rows.size()];
+        int[] dst = new int[rows.size()];
+        int columns = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            int copied = r.shared > 0 ? r.shared : r.prompt.length;
+            src[i] = r.source.slot;
+            dst[i] = r.slot;
+            columns = Math.max(columns, copied);
+            if (r.shared == 0) {
+                r.promptLogits = r.source.promptLogits;
+            }
+            r.source = null;
+            n.sharedTokens += copied;
+        }
+        cache.copyRows(cache, src, dst, columns);
+    }
+
+    /**
+     * Runs the prompts of {@code group} (in cache rows {@code [row0, row0 + group.size())}, sorted by
+     * what each must compute, longest first) through the model chunk by chunk, each chunk holding only
+     * the rows that still have tokens, and keeps each prompt's last-position logits. A row computes
+     * columns {@code [shared, prompt length)}: from 0 (a block pass, every row at the same columns),
+     * or from the end of a prefix copied from another row (each row from its own column).
      */
     private void prefillGroup(List<Row> group, int row0, Counts n) {
-        int longest = group.get(0).prompt.length;
+        int longest = group.get(0).rest();
+        boolean block = group.stream().allMatch(r -> r.shared == 0);
         int vocab = config.vocabSize();
         int rowsInChunk = group.size();
-        for (int start = 0; start < longest; start += params.prefillChunk()) {
-            int t = Math.min(params.prefillChunk(), longest - start);
-            while (group.get(rowsInChunk - 1).prompt.length <= start) {
+        for (int offset = 0; offset < longest; offset += params.prefillChunk()) {
+            int t = Math.min(params.prefillChunk(), longest - offset);
+            while (group.get(rowsInChunk - 1).rest() <= offset) {
                 rowsInChunk--; // sorted longest first: the rows that reach this chunk are a prefix
             }
             int b = rowsInChunk;
+            int[] starts = new int[b]; // (b) the column of each row's first query
             long[] tokens = new long[b * t]; // (b, t); past a prompt's end: EOS, never attended to by its own tokens
             long[] positions = new long[b * t]; // (b, t): the column is the position, no padding before a prompt
             List<Integer> ending = new ArrayList<>(); // rows whose last prompt token is in this chunk
+            int end = 0;
             for (int i = 0; i < b; i++) {
                 int[] prompt = group.get(i).prompt;
+                starts[i] = group.get(i).shared + offset;
                 for (int j = 0; j < t; j++) {
-                    int col = start + j;
+                    int col = starts[i] + j;
                     tokens[i * t + j] = col < prompt.length ? prompt[col] : config.eosTokenId();
-                    positions[i * t + j] = col;
+                    positions[i * t + j] = Math.min(col, config.maxPositionEmbeddings() - 1); // a padded query's position is never used
                 }
-                if (prompt.length - 1 >= start && prompt.length - 1 < start + t) {
+                end = Math.max(end, starts[i] + t);
+                if (prompt.length - 1 >= starts[i] && prompt.length - 1 < starts[i] + t) {
                     ending.add(i);
                 }
-                n.prefillTokens += Math.max(0, Math.min(prompt.length, start + t) - start);
+                n.prefillTokens += Math.max(0, Math.min(prompt.length, starts[i] + t) - starts[i]);
             }
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                cache.block(row0, b, start, t);
+                NDArray bias;
+                if (block) {
+                    cache.block(row0, b, offset, t);
+                    bias = AttentionMask.causal(manager, offset, t); // (1, 1, 1, t, offset + t)
+                } else {
+                    cache.scatter(row0, b, starts, t, end);
+                    bias = AttentionMask.causalFrom(manager, starts, t, end); // (b, 1, 1, t, end)
+                }
                 NDArray hidden = model.hidden(Tensors.of(manager, tokens, new Shape(b, t)),
-                        Tensors.of(manager, positions, new Shape(b, t)), AttentionMask.causal(manager, start, t),
-                        cache); // (b, t, C)
+                        Tensors.of(manager, positions, new Shape(b, t)), bias, cache); // (b, t, C)
                 n.prefillPasses++;
                 if (!ending.isEmpty()) {
                     long[] rowIndex = new long[ending.size()];
                     long[] colIndex = new long[ending.size()];
                     for (int e = 0; e < ending.size(); e++) {
                         rowIndex[e] = ending.get(e);
-                        colIndex[e] = group.get(ending.get(e)).prompt.length - 1 - start;
+                        colIndex[e] = group.get(ending.get(e)).prompt.length - 1 - starts[ending.get(e)];
                     }
                     NDArray last = hidden.get(new NDIndex("{}, {}", Tensors.of(manager, rowIndex, new Shape(rowIndex.length)),
                             Tensors.of(manager, colIndex, new Shape(colIndex.length)))); // (e, C)
@@ -515,6 +572,66 @@ public final class GenerationEngine implements AutoCloseable {
         cache.close();
     }
 
+    /**
+     * Rows whose whole prompt is in the cache, found by their first {@code min} tokens: the holder of
+     * the longest prefix a new prompt shares with one of them (at least {@code min} tokens, and at
+     * most all but the new prompt's last token, whose logits the new row must compute itself).
+     */
+    private static final class PrefixIndex {
+        /** Rows compared per lookup, the most recent first: bounds the work when many prompts share a start. */
+        private static final int CANDIDATES = 16;
+
+        record Match(Row row, int length) {
+        }
+
+        private final int min;
+        private final Map<Integer, ArrayDeque<Row>> byStart = new HashMap<>();
+
+        PrefixIndex(int min) {
+            this.min = min;
+        }
+
+        void add(Row r) {
+            if (r.prompt.length > min) {
+                ArrayDeque<Row> rows = byStart.computeIfAbsent(startHash(r.prompt), h -> new ArrayDeque<>());
+                rows.addFirst(r);
+                if (rows.size() > CANDIDATES) {
+                    rows.removeLast();
+                }
+            }
+        }
+
+        Match longest(int[] prompt) {
+            if (prompt.length <= min) {
+                return null;
+            }
+            ArrayDeque<Row> rows = byStart.get(startHash(prompt));
+            if (rows == null) {
+                return null;
+            }
+            Match best = null;
+            for (Row r : rows) {
+                int limit = Math.min(prompt.length - 1, r.prompt.length);
+                int common = 0;
+                while (common < limit && prompt[common] == r.prompt[common]) {
+                    common++;
+                }
+                if (common >= min && (best == null || common > best.length())) {
+                    best = new Match(r, common);
+                }
+            }
+            return best;
+        }
+
+        private int startHash(int[] prompt) {
+            int h = 1;
+            for (int i = 0; i < min; i++) {
+                h = 31 * h + prompt[i];
+            }
+            return h;
+        }
+    }
+
     /** A prompt's token ids as a map key. */
     private record PromptKey(int[] ids, int hash) {
         static PromptKey of(int[] ids) {
@@ -547,7 +664,8 @@ public final class GenerationEngine implements AutoCloseable {
         float[] logprobs;
         int count;
         float[] promptLogits; // (V) the prompt's last-position logits
-        Row source; // while admitted: the row to copy the prompt's keys and values from
+        Row source; // while admitted: the row to copy the prompt's (or its shared prefix's) keys and values from
+        int shared; // leading prompt columns copied from another row's prompt and not computed (0: none)
         int slot;
         FinishReason reason;
         String text;
@@ -570,6 +688,15 @@ public final class GenerationEngine implements AutoCloseable {
 
         long reserved() {
             return prompt.length + request.params().maxNewTokens();
+        }
+
+        int promptLength() {
+            return prompt.length;
+        }
+
+        /** Prompt tokens this row's prefill computes: those after its shared prefix. */
+        int rest() {
+            return prompt.length - shared;
         }
 
         boolean finished() {

@@ -69,6 +69,26 @@ public final class AttentionMask {
     }
 
     /**
+     * The causal mask of a prefill chunk whose rows start at their own slots: query {@code q} of row
+     * r sits at slot {@code queryStart[r] + q} and sees key slots {@code [0, queryStart[r] + q]} (rows
+     * hold no padding before their tokens).
+     *
+     * @param keys Tk, the slots attended over (at least every {@code queryStart[r] + queries})
+     * @return (B, 1, 1, Tq, Tk)
+     */
+    public static NDArray causalFrom(NDManager manager, int[] queryStart, int queries, int keys) {
+        int rows = queryStart.length;
+        float[] bias = new float[rows * queries * keys];
+        for (int r = 0; r < rows; r++) {
+            for (int q = 0; q < queries; q++) {
+                int base = (r * queries + q) * keys;
+                java.util.Arrays.fill(bias, base + Math.min(keys, queryStart[r] + q + 1), base + keys, BLOCKED);
+            }
+        }
+        return Tensors.of(manager, bias, new Shape(rows, 1, 1, queries, keys));
+    }
+
+    /**
      * The mask of a decoding step where row r's single query sits at its own slot {@code last[r]} and
      * sees key slots {@code [0, last[r]]}, its own tokens (rows hold no padding).
      *

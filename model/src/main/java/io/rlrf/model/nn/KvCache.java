@@ -20,8 +20,9 @@ import io.rlrf.model.Tensors;
  * <ul>
  *   <li>{@link #block}: rows {@code [row0, row0 + B)}, columns {@code [start, start + T)} (a prefill
  *       chunk, or a decoding step of a batch whose rows are all at the same column);</li>
- *   <li>{@link #scatter}: rows {@code [0, B)}, one column per row, each row at its own length (a
- *       decoding step of a continuous batch).</li>
+ *   <li>{@link #scatter}: rows {@code [row0, row0 + B)}, T columns per row from each row's own start
+ *       column (a decoding step of a continuous batch, T = 1, each row at its own length; or a prefill
+ *       chunk of prompts that copied different numbers of leading columns from another row).</li>
  * </ul>
  * Either way a pass reads columns {@code [0, end)} of its rows; which of those a query may see is the
  * attention mask's business, not the cache's.
@@ -46,8 +47,8 @@ public final class KvCache implements AutoCloseable {
     private int windowRows;
     private int start;
     private int end;
-    private NDArray scatterIndex; // (B*Hkv) int64 into the flat views; null in block mode
-    private int[] scatterColumns; // the column each row writes in scatter mode
+    private NDArray scatterIndex; // (B*Hkv*T) int64 into the flat views; null in block mode
+    private int[] scatterColumns; // the first column each row writes in scatter mode
 
     /** An empty fp32 cache; {@link #ensureCapacity} allocates. */
     public KvCache(NDManager manager, int layers, int kvHeads, int headDim) {
@@ -142,20 +143,33 @@ public final class KvCache implements AutoCloseable {
      * the caller's scope.
      */
     public KvCache scatter(int batch, int[] columns, int readEnd) {
-        if (batch > rows || readEnd > capacity) {
-            throw new IllegalStateException("KV cache overflow: " + batch + " rows x " + readEnd + " columns needed, "
-                    + "capacity " + rows + " x " + capacity);
+        return scatter(0, batch, columns, 1, readEnd);
+    }
+
+    /**
+     * The next pass (T tokens per row) writes row {@code row0 + r} at columns
+     * {@code [columns[r], columns[r] + t)} and attends over columns {@code [0, readEnd)} of rows
+     * {@code [row0, row0 + batch)}. The index tensor is created in the caller's scope.
+     */
+    public KvCache scatter(int row0, int batch, int[] columns, int t, int readEnd) {
+        if (row0 < 0 || row0 + batch > rows || readEnd > capacity) {
+            throw new IllegalStateException("KV cache overflow: rows [" + row0 + ", " + (row0 + batch) + ") x " + readEnd
+                    + " columns needed, capacity " + rows + " x " + capacity);
         }
-        long[] index = new long[batch * kvHeads]; // row r, head h, column c -> ((r*Hkv + h)*Tmax + c)
+        long[] index = new long[batch * kvHeads * t]; // row r, head h, column c -> ((r*Hkv + h)*Tmax + c)
         for (int r = 0; r < batch; r++) {
-            if (columns[r] >= readEnd) {
-                throw new IllegalStateException("row " + r + " writes column " + columns[r] + " outside [0, " + readEnd + ")");
+            if (columns[r] < 0 || columns[r] + t > readEnd) {
+                throw new IllegalStateException("row " + r + " writes columns [" + columns[r] + ", " + (columns[r] + t)
+                        + ") outside [0, " + readEnd + ")");
             }
             for (int h = 0; h < kvHeads; h++) {
-                index[r * kvHeads + h] = ((long) r * kvHeads + h) * capacity + columns[r];
+                long base = ((long) (row0 + r) * kvHeads + h) * capacity + columns[r];
+                for (int j = 0; j < t; j++) {
+                    index[(r * kvHeads + h) * t + j] = base + j;
+                }
             }
         }
-        this.row0 = 0;
+        this.row0 = row0;
         this.windowRows = batch;
         this.start = -1;
         this.end = readEnd;
@@ -196,8 +210,8 @@ public final class KvCache implements AutoCloseable {
             }
         } else {
             NDIndex slots = new NDIndex("{}", scatterIndex);
-            long n = (long) windowRows * kvHeads;
-            flatKeys[layer].set(slots, k.reshape(n, headDim)); // (B*Hkv, D)
+            long n = scatterIndex.size(); // B*Hkv*T, in (row, head, column) order as k's
+            flatKeys[layer].set(slots, k.reshape(n, headDim)); // (B*Hkv*T, D)
             flatValues[layer].set(slots, v.reshape(n, headDim));
         }
         return new NDArray[] {keys[layer].get(rowsRead), values[layer].get(rowsRead)};

@@ -3,6 +3,7 @@ package io.rlrf.model.generate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ class GenerationEngineTest {
      * Small everything, so that one workload exercises every path: 4 rows, chunks of 16, 3 prompts per
      * prefill pass, a new prompt admitted as soon as one row is free.
      */
-    static final EngineParams TIGHT = new EngineParams(4, 10_000, 16, 48, true, 1);
+    static final EngineParams TIGHT = new EngineParams(4, 10_000, 16, 48, true, 1, 0);
 
     static float worstSeen;
 
@@ -151,6 +152,95 @@ class GenerationEngineTest {
                 assertArrayEquals(alone.tokens(), futures.get(j).join().tokens(), "sample " + j);
             }
         }
+    }
+
+    @Test
+    void aPromptSharingALongPrefixWithAHeldPromptComputesOnlyItsRest() throws Exception {
+        try (Policy p = Policy.initialize(CONFIG, null, 31);
+                GenerationEngine engine = new GenerationEngine(p.model(), null, EngineParams.defaults().withMinSharedPrefix(8))) {
+            List<int[]> prompts = sharedPrefixPrompts();
+            for (int i = 0; i < prompts.size(); i++) {
+                engine.submit(new GenerationRequest(prompts.get(i), SamplingParams.sample(0.9, 1.0, 5, i)));
+            }
+            int computed = 0;
+            int shared = 0;
+            while (engine.hasWork()) {
+                GenerationEngine.Step s = engine.step();
+                computed += s.prefillTokens();
+                shared += s.sharedTokens();
+            }
+            // the first prompt runs whole; each other shares SHARED_PREFIX tokens with it (the 30-token one
+            // all but its last token, whose logits it must compute), and the exact copy shares everything
+            int[] lengths = prompts.stream().mapToInt(x -> x.length).toArray();
+            int expectedComputed = lengths[0] + (lengths[1] - SHARED_PREFIX) + (lengths[2] - SHARED_PREFIX) + 1
+                    + (lengths[4] - SHARED_PREFIX);
+            assertEquals(expectedComputed, computed, "prompt tokens computed");
+            assertEquals(3 * SHARED_PREFIX + 29 + lengths[5], shared, "prompt tokens copied");
+        }
+    }
+
+    @Test
+    void sharedPrefixesGiveThePlainPathsSamplesWhetherTheHolderIsAdmittedWithThemOrDecoding() throws Exception {
+        for (LlamaConfig config : List.of(CONFIG, withSlidingWindow(CONFIG, 20))) {
+            try (Policy p = Policy.initialize(config, null, 32)) {
+                List<GenerationRequest> requests = new ArrayList<>();
+                List<int[]> prompts = sharedPrefixPrompts();
+                for (int i = 0; i < prompts.size(); i++) {
+                    for (int j = 0; j < 2; j++) { // different lengths: rows leave and later prompts join mid-decode
+                        requests.add(new GenerationRequest(prompts.get(i),
+                                SamplingParams.sample(0.8, 0.95, 2 + 7 * ((i + j) % 4), 100L * i + j).withLogprobs(true)));
+                    }
+                }
+                List<Completion> plain = new Generator(p.model(), null, EngineParams.plain()).generate(requests);
+                for (EngineParams params : List.of(TIGHT.withMinSharedPrefix(8), EngineParams.defaults().withMinSharedPrefix(8))) {
+                    List<Completion> fast = new Generator(p.model(), null, params).generate(requests);
+                    for (int i = 0; i < requests.size(); i++) {
+                        String what = "window " + config.slidingWindow() + ", " + params.maxRows() + " rows, request " + i;
+                        assertArrayEquals(plain.get(i).tokens(), fast.get(i).tokens(), what + " tokens");
+                        assertClose(plain.get(i).logprobs(), fast.get(i).logprobs(), what + " logprobs");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aNegativeMinimumSharedPrefixIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> EngineParams.defaults().withMinSharedPrefix(-1));
+        assertTrue(e.getMessage().contains("minSharedPrefix"), e.getMessage());
+    }
+
+    static final int SHARED_PREFIX = 45;
+
+    /**
+     * A 45-token prefix (three chunks of 16 and a bit) followed by rests of 1 to 40 tokens; the fourth
+     * prompt is the prefix's first 30 tokens, the sixth an exact copy of the second.
+     */
+    static List<int[]> sharedPrefixPrompts() {
+        SplittableRandom rng = new SplittableRandom(11);
+        int[] prefix = prompt(rng, SHARED_PREFIX);
+        List<int[]> out = new ArrayList<>();
+        int[] rests = {40, 17, 1, -15, 33};
+        for (int k = 0; k < rests.length; k++) {
+            int[] x = Arrays.copyOf(prefix, SHARED_PREFIX + rests[k]);
+            for (int i = SHARED_PREFIX; i < x.length; i++) {
+                x[i] = 3 + rng.nextInt(CONFIG.vocabSize() - 3);
+            }
+            if (rests[k] > 0) {
+                x[SHARED_PREFIX] = 3 + k; // a different first token after the prefix: the common prefix is exactly 45
+            }
+            out.add(x);
+        }
+        out.add(out.get(1).clone());
+        return out;
+    }
+
+    static LlamaConfig withSlidingWindow(LlamaConfig c, int window) {
+        return new LlamaConfig(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
+                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.maxPositionEmbeddings(), c.rmsNormEps(),
+                c.ropeTheta(), c.tieWordEmbeddings(), c.bosTokenId(), c.eosTokenId(), c.architecture(), c.ropeScaling(),
+                c.qkvBias(), c.oProjBias(), window);
     }
 
     @Test

@@ -280,9 +280,10 @@ public final class GenerationEngine implements AutoCloseable {
      * copies the whole prompts, and leaves every admitted row with its prompt's last logits.
      */
     private void prefill(List<Row> admitted, Counts n) {
-        Map<PromptKey, Row> holders = new HashMap<>(); // a row holding each prompt's keys and values once prefill is done
+        Map<PromptKey, Row> holders = new HashMap<>(); // a row holding each prompt's keys and values after prefill
+        // rows whose whole prompt is in the cache before the rests run: decoding rows and whole-prompt prefills
         PrefixIndex prefixes = params.sharePrefixes() && params.minSharedPrefix() > 0
-                ? new PrefixIndex(params.minSharedPrefix()) : null; // rows whose whole prompt is in the cache before the rests run
+                ? new PrefixIndex(params.minSharedPrefix()) : null;
         if (params.sharePrefixes()) {
             for (int i = 0; i < runningCount; i++) {
                 if (holders.putIfAbsent(running[i].key, running[i]) == null && prefixes != null) {
@@ -315,14 +316,15 @@ public final class GenerationEngine implements AutoCloseable {
                 holders.put(r.key, r);
             }
         }
-        computed.sort(Comparator.comparingInt((Row r) -> r.prompt.length).reversed());
+        computed.sort(Comparator.comparingInt(Row::rest).reversed()); // rest = the whole prompt here
         partial.sort(Comparator.comparingInt(Row::rest).reversed());
         int maxColumns = 0;
         for (Row r : admitted) {
             maxColumns = Math.max(maxColumns, r.prompt.length + r.request.params().maxNewTokens());
         }
         for (Row r : partial) {
-            maxColumns = Math.max(maxColumns, r.prompt.length + params.prefillChunk()); // a short rest's padded queries write past its end
+            // a short rest's padded queries write up to a chunk past the prompt's end
+            maxColumns = Math.max(maxColumns, r.prompt.length + params.prefillChunk());
         }
         int first = runningCount;
         int total = runningCount + admitted.size();
@@ -341,10 +343,10 @@ public final class GenerationEngine implements AutoCloseable {
         n.admitted += admitted.size();
 
         // a. whole prompts: groups of consecutive rows (longest first), chunk by chunk
-        prefillGroups(computed, first, n, Row::promptLength);
+        prefillGroups(computed, first, n);
         // b. shared prefixes: one gather/scatter per layer, then each row's rest from its own column
         copyFromSources(partial, n);
-        prefillGroups(partial, first + computed.size(), n, Row::rest);
+        prefillGroups(partial, first + computed.size(), n);
         // c. whole prompts another row holds (computed above, or decoding)
         copyFromSources(copying, n);
     }
@@ -353,10 +355,10 @@ public final class GenerationEngine implements AutoCloseable {
      * Prefills {@code rows} (in cache rows {@code [row0, row0 + rows.size())}, sorted by what each must
      * compute, longest first) in groups of at most {@link EngineParams#prefillBatchTokens} per pass.
      */
-    private void prefillGroups(List<Row> rows, int row0, Counts n, java.util.function.ToIntFunction<Row> toCompute) {
+    private void prefillGroups(List<Row> rows, int row0, Counts n) {
         int from = 0;
         while (from < rows.size()) {
-            int chunk = Math.min(params.prefillChunk(), toCompute.applyAsInt(rows.get(from)));
+            int chunk = Math.min(params.prefillChunk(), rows.get(from).rest());
             int groupRows = Math.max(1, params.prefillBatchTokens() / chunk);
             int to = Math.min(rows.size(), from + groupRows);
             prefillGroup(rows.subList(from, to), row0 + from, n);
@@ -420,7 +422,8 @@ public final class GenerationEngine implements AutoCloseable {
                 for (int j = 0; j < t; j++) {
                     int col = starts[i] + j;
                     tokens[i * t + j] = col < prompt.length ? prompt[col] : config.eosTokenId();
-                    positions[i * t + j] = Math.min(col, config.maxPositionEmbeddings() - 1); // a padded query's position is never used
+                    // a padded query's position only has to exist: its output is never read
+                    positions[i * t + j] = Math.min(col, config.maxPositionEmbeddings() - 1);
                 }
                 end = Math.max(end, starts[i] + t);
                 if (prompt.length - 1 >= starts[i] && prompt.length - 1 < starts[i] + t) {
@@ -578,7 +581,7 @@ public final class GenerationEngine implements AutoCloseable {
      * most all but the new prompt's last token, whose logits the new row must compute itself).
      */
     private static final class PrefixIndex {
-        /** Rows compared per lookup, the most recent first: bounds the work when many prompts share a start. */
+        /** Rows compared per lookup, most recent first: bounds the work when many prompts share a start. */
         private static final int CANDIDATES = 16;
 
         record Match(Row row, int length) {
@@ -664,7 +667,7 @@ public final class GenerationEngine implements AutoCloseable {
         float[] logprobs;
         int count;
         float[] promptLogits; // (V) the prompt's last-position logits
-        Row source; // while admitted: the row to copy the prompt's (or its shared prefix's) keys and values from
+        Row source; // while admitted: the row to copy the prompt's (or the shared prefix's) keys and values from
         int shared; // leading prompt columns copied from another row's prompt and not computed (0: none)
         int slot;
         FinishReason reason;
@@ -688,10 +691,6 @@ public final class GenerationEngine implements AutoCloseable {
 
         long reserved() {
             return prompt.length + request.params().maxNewTokens();
-        }
-
-        int promptLength() {
-            return prompt.length;
         }
 
         /** Prompt tokens this row's prefill computes: those after its shared prefix. */

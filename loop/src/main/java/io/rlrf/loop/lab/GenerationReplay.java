@@ -126,23 +126,14 @@ public final class GenerationReplay {
             for (GenerationRequest r : requests) {
                 futures.add(engine.submit(r));
             }
-            long prefill = 0;
-            long decode = 0;
-            long computed = 0;
-            long shared = 0;
-            while (engine.hasWork()) {
-                GenerationEngine.Step step = engine.step();
-                prefill += step.prefillNanos();
-                decode += step.decodeNanos();
-                computed += step.prefillTokens();
-                shared += step.sharedTokens();
-            }
+            GenerationEngine.Step total = engine.drain();
             double wall = (System.nanoTime() - t0) / 1e9;
             List<String> texts = new ArrayList<>();
             for (CompletableFuture<Completion> f : futures) {
                 texts.add(f.get().text());
             }
-            return new Stage(requests.size(), wall, prefill / 1e9, decode / 1e9, computed, shared, texts);
+            return new Stage(requests.size(), wall, total.prefillNanos() / 1e9, total.decodeNanos() / 1e9,
+                    total.prefillTokens(), total.sharedTokens(), texts);
         }
     }
 }

@@ -182,28 +182,19 @@ public final class GenerationBench {
                 ps.add(p);
             }
             // prefill: one token each, sampled from the prompt's logits
-            long prefillNanos = 0;
             for (int[] p : ps) {
                 engine.submit(new GenerationRequest(p, SamplingParams.greedy(1)));
             }
-            while (engine.hasWork()) {
-                prefillNanos += engine.step().prefillNanos();
-            }
+            long prefillNanos = engine.drain().prefillNanos();
             // decode: exactly newTokens each
             List<CompletableFuture<Completion>> futures = new ArrayList<>();
             for (int i = 0; i < b; i++) {
                 futures.add(engine.submit(new GenerationRequest(ps.get(i),
                         SamplingParams.sample(0.8, 0.95, newTokens, i).withMinNewTokens(newTokens))));
             }
-            long decodeNanos = 0;
-            long rows = 0;
-            while (engine.hasWork()) {
-                GenerationEngine.Step s = engine.step();
-                decodeNanos += s.decodeNanos();
-                rows += s.decodeRows();
-            }
+            GenerationEngine.Step decoding = engine.drain();
             prefill = Math.max(prefill, (double) b * length / (prefillNanos / 1e9));
-            decode = Math.max(decode, rows / (decodeNanos / 1e9));
+            decode = Math.max(decode, decoding.decodeRows() / (decoding.decodeNanos() / 1e9));
         }
         Map<String, Double> out = new LinkedHashMap<>();
         out.put("prefill_tps", prefill);

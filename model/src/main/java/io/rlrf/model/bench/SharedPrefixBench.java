@@ -71,22 +71,15 @@ public final class SharedPrefixBench {
                                         SamplingParams.sample(0.8, 0.95, newTokens, 100L * p + j).withMinNewTokens(newTokens))));
                             }
                         }
-                        long prefill = 0;
-                        long decode = 0;
-                        long computed = 0;
-                        while (engine.hasWork()) {
-                            GenerationEngine.Step s = engine.step();
-                            prefill += s.prefillNanos();
-                            decode += s.decodeNanos();
-                            computed += s.prefillTokens();
-                        }
+                        GenerationEngine.Step total = engine.drain();
                         int digest = 1;
                         for (CompletableFuture<Completion> f : futures) {
                             digest = 31 * digest + Arrays.hashCode(f.get().tokens());
                         }
                         System.out.printf("round %d, min shared prefix %2d: wall %.2f s, prefill %.2f s (%,d prompt tokens "
                                 + "computed), decode %.2f s; sampled tokens digest %08x%n", round, minShared,
-                                (System.nanoTime() - t0) / 1e9, prefill / 1e9, computed, decode / 1e9, digest);
+                                (System.nanoTime() - t0) / 1e9, total.prefillNanos() / 1e9, total.prefillTokens(),
+                                total.decodeNanos() / 1e9, digest);
                     }
                 }
             }

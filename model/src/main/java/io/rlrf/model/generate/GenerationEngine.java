@@ -73,6 +73,17 @@ public final class GenerationEngine implements AutoCloseable {
      */
     public record Step(int admitted, int prefilledPrompts, int prefillTokens, int sharedTokens, int prefillPasses,
             int decodeRows, int sampledTokens, int finished, int cancelled, long prefillNanos, long decodeNanos) {
+
+        /** Nothing done: the start of a sum. */
+        public static final Step NONE = new Step(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+        /** This step's counts and times added to {@code o}'s (the totals of several steps). */
+        public Step plus(Step o) {
+            return new Step(admitted + o.admitted, prefilledPrompts + o.prefilledPrompts, prefillTokens + o.prefillTokens,
+                    sharedTokens + o.sharedTokens, prefillPasses + o.prefillPasses, decodeRows + o.decodeRows,
+                    sampledTokens + o.sampledTokens, finished + o.finished, cancelled + o.cancelled,
+                    prefillNanos + o.prefillNanos, decodeNanos + o.decodeNanos);
+        }
     }
 
     private final LlamaModel model;
@@ -151,6 +162,15 @@ public final class GenerationEngine implements AutoCloseable {
             throw new IllegalArgumentException(what + ": stop strings need a tokenizer; this checkpoint works on "
                     + "token ids only");
         }
+    }
+
+    /** Steps until no request waits or runs; the totals of those steps. */
+    public Step drain() {
+        Step total = Step.NONE;
+        while (hasWork()) {
+            total = total.plus(step());
+        }
+        return total;
     }
 
     /** Whether any request is waiting or running. */

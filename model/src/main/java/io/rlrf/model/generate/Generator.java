@@ -79,9 +79,7 @@ public final class Generator implements AutoCloseable {
         for (GenerationRequest r : requests) {
             results.add(engine.submit(r));
         }
-        while (engine.hasWork()) {
-            engine.step();
-        }
+        engine.drain();
         List<Completion> out = new ArrayList<>(results.size());
         for (CompletableFuture<Completion> r : results) {
             out.add(r.join());

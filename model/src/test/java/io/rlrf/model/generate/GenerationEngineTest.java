@@ -162,13 +162,9 @@ class GenerationEngineTest {
             for (int i = 0; i < prompts.size(); i++) {
                 engine.submit(new GenerationRequest(prompts.get(i), SamplingParams.sample(0.9, 1.0, 5, i)));
             }
-            int computed = 0;
-            int shared = 0;
-            while (engine.hasWork()) {
-                GenerationEngine.Step s = engine.step();
-                computed += s.prefillTokens();
-                shared += s.sharedTokens();
-            }
+            GenerationEngine.Step total = engine.drain();
+            int computed = total.prefillTokens();
+            int shared = total.sharedTokens();
             // the first prompt runs whole; each other shares SHARED_PREFIX tokens with it (the 30-token one
             // all but its last token, whose logits it must compute), and the exact copy shares everything
             int[] lengths = prompts.stream().mapToInt(x -> x.length).toArray();

@@ -75,7 +75,8 @@ class ObservabilityEndToEndTest {
 
     private static final String RUN_ID = "deploy-e2e";
     private static final List<String> SERVICES = List.of("generator", "reward", "reflector", "trainer");
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .version(HttpClient.Version.HTTP_1_1).build(); // no h2c upgrade: a GET once hung past its timeout in CI
 
     private static LocalInfinispanServer infinispan;
     private static final Map<String, Integer> PORTS = new LinkedHashMap<>();

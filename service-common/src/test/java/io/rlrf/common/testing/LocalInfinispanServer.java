@@ -145,7 +145,7 @@ public final class LocalInfinispanServer implements AutoCloseable {
     }
 
     private void waitUntilHealthy() {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
         URI health = URI.create("http://127.0.0.1:" + port + "/rest/v2/container/health/status");
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The short form of the command that makes the shipped base (models/README.md): {@code rlrf-cli
- * bootstrap} trains a tiny base into a store, finds it there the second time, and a store that lacks
- * it copies it from the shipped store instead of training.
+ * bootstrap} trains a tiny base in its two phases into a store (the first phase's base beside the
+ * refined one), finds it there the second time, and a store that lacks it copies the refined base from
+ * the shipped store instead of training.
  */
 class BootstrapCommandTest {
 
@@ -30,7 +31,9 @@ class BootstrapCommandTest {
             Map.entry("micro-batch-size", "4"), Map.entry("warmup-steps", "1"), Map.entry("hidden-size", "32"),
             Map.entry("layers", "1"), Map.entry("heads", "2"), Map.entry("answer-examples-per-level", "6"),
             Map.entry("revision-examples-per-level", "6"), Map.entry("dev-problems-per-level", "2"),
-            Map.entry("dev-max-new-tokens", "8"), Map.entry("shipped-store", ""));
+            Map.entry("dev-max-new-tokens", "8"), Map.entry("shipped-store", ""), Map.entry("refine.steps", "3"),
+            Map.entry("refine.answer-examples-per-level", "4"), Map.entry("refine.revision-examples-per-level", "4"),
+            Map.entry("refine.warmup-steps", "1"));
 
     @TempDir
     Path dir;
@@ -50,7 +53,13 @@ class BootstrapCommandTest {
         Path shipped = dir.resolve("shipped");
         String first = run("bootstrap", "--store", shipped.toString());
         assertTrue(first.contains("\"cached\" : false"), first);
-        Path base = only(shipped.resolve("bootstrap"));
+        assertTrue(first.contains("[bootstrap] step 3/3"), "the refine phase's steps: " + first);
+        List<Path> phases = all(shipped.resolve("bootstrap"));
+        assertEquals(2, phases.size(), "the first phase's base and the refined one: " + phases);
+        Path base = phases.stream().filter(p -> first.contains("base bootstrap/" + p.getFileName() + " in")).findFirst()
+                .orElseThrow(() -> new AssertionError("the command names neither base: " + first));
+        Path firstPhase = phases.stream().filter(p -> !p.equals(base)).findFirst().orElseThrow();
+        assertTrue(first.contains("\"refinedFrom\" : \"bootstrap/" + firstPhase.getFileName() + "\""), first);
         assertTrue(Files.isRegularFile(base.resolve("model.safetensors")));
         assertTrue(Files.isRegularFile(base.resolve("bootstrap.json")));
 
@@ -77,10 +86,14 @@ class BootstrapCommandTest {
     }
 
     private static Path only(Path folder) throws Exception {
+        List<Path> all = all(folder);
+        assertEquals(1, all.size(), all.toString());
+        return all.get(0);
+    }
+
+    private static List<Path> all(Path folder) throws Exception {
         try (Stream<Path> s = Files.list(folder)) {
-            List<Path> all = s.filter(p -> !p.getFileName().toString().startsWith(".")).toList();
-            assertEquals(1, all.size(), all.toString());
-            return all.get(0);
+            return s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
         }
     }
 }

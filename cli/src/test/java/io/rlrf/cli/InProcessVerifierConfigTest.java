@@ -37,18 +37,19 @@ class InProcessVerifierConfigTest {
     }
 
     @Test
-    void withoutPropertiesTheInProcessJudgeKeepsTheVerifierDefaults() {
-        assertEquals(VerifierParams.DEFAULTS, config(Map.of()).params());
-        assertTrue(robustnessCritique(config(Map.of()).params()).contains("is wrong"));
+    void withoutPropertiesTheInProcessJudgeServesTheFormTheBuiltInBaseIsRefinedOn() {
+        VerifierParams params = config(Map.of()).params();
+        assertEquals(VerifierParams.DEFAULTS.withChainedCorrections(true).withCorrectedLines(true), params);
+        String critique = robustnessCritique(params);
+        assertTrue(critique.contains("line 1 should be 12+12=<<12+12=24>>24"), critique);
+        assertTrue(!critique.contains("23"), "the wrong value is not repeated: " + critique);
     }
 
     @Test
     void reward_svcsCritiqueFormPropertiesReachTheInProcessJudge() {
-        VerifierParams params = config(Map.of("rlrf.reward.verifier.chained-corrections", "true",
-                "rlrf.reward.verifier.corrected-lines", "true")).params();
-        assertTrue(params.chainedCorrections() && params.correctedLines() && !params.compactExpressions(), params.toString());
-        String critique = robustnessCritique(params);
-        assertTrue(critique.contains("line 1 should be 12+12=<<12+12=24>>24"), critique);
-        assertTrue(!critique.contains("23"), "the wrong value is not repeated: " + critique);
+        VerifierParams params = config(Map.of("rlrf.reward.verifier.chained-corrections", "false",
+                "rlrf.reward.verifier.corrected-lines", "false")).params();
+        assertEquals(VerifierParams.DEFAULTS, params);
+        assertTrue(robustnessCritique(params).contains("12 + 12 = 23 is wrong; 12 + 12 = 24"), robustnessCritique(params));
     }
 }

@@ -72,17 +72,23 @@ public final class Bootstrap {
      *
      * @param version     store-relative version of the base checkpoint
      * @param cached      true when the checkpoint already existed and nothing was trained
+     * @param steps       SFT steps of the phase that made it
      * @param devAccuracy greedy final-answer accuracy on the dev split (-1 when not measured)
-     * @param trainMillis wall time of the bootstrap that made the checkpoint (data, SFT, evaluation)
+     * @param trainMillis wall time of the phase that made the checkpoint (data, SFT, evaluation)
+     * @param refinedFrom the first phase's version when this is a refined base, else null
      */
     public record Result(String version, boolean cached, long seed, int examples, int answerExamples,
             int revisionExamples, int skippedTooLong, int steps, double finalLoss, double devAccuracy, int devProblems,
-            long parameters, long trainMillis) {
+            long parameters, long trainMillis, String refinedFrom) {
 
         Result asCached() {
             return new Result(version, true, seed, examples, answerExamples, revisionExamples, skippedTooLong, steps,
-                    finalLoss, devAccuracy, devProblems, parameters, trainMillis);
+                    finalLoss, devAccuracy, devProblems, parameters, trainMillis, refinedFrom);
         }
+    }
+
+    /** The SFT set of one phase, encoded. */
+    private record Encoded(List<Sequence> sequences, int answers, int revisions, int tooLong) {
     }
 
     private final BootstrapSpec spec;
@@ -128,6 +134,13 @@ public final class Bootstrap {
                     "answer-template=" + answerPrompt.template(), "reflection-template=" + reflection.template()));
             return b.directory() + "/facts-" + key.substring(0, 12);
         }
+        String first = firstVersion(runSeed, reflection);
+        return b.refine().enabled() ? refinedVersion(first, reflection) : first;
+    }
+
+    /** The first phase's version: SFT from a fresh network (the whole base when there is no refine phase). */
+    private String firstVersion(long runSeed, ReflectionPrompt reflection) {
+        BootstrapSpec b = spec;
         String key = ContentKey.of("rlrf-bootstrap-v2", List.of("seed=" + seedFor(runSeed), "levels=" + b.levels(),
                 "answers=" + b.answerExamplesPerLevel(), "revisions=" + b.revisionExamplesPerLevel(),
                 "steps=" + b.steps(), "batch=" + b.batchSize(), "lr=" + b.learningRate(), "warmup=" + b.warmupSteps(),
@@ -135,6 +148,17 @@ public final class Bootstrap {
                 "positions=" + b.maxPositions(), "answer-template=" + answerPrompt.template(),
                 "reflection-template=" + reflection.template()));
         return b.directory() + "/" + key.substring(0, 12);
+    }
+
+    /** The refined base's version: the first phase's, every refine setting and the critique form. */
+    private String refinedVersion(String first, ReflectionPrompt reflection) {
+        BootstrapSpec.Refine r = spec.refine();
+        String key = ContentKey.of("rlrf-bootstrap-refine-v1", List.of("from=" + first, "steps=" + r.steps(),
+                "answers=" + r.answersPerLevel(), "revisions=" + r.revisionsPerLevel(), "slip-rate=" + r.slipRate(),
+                "lr=" + r.learningRate(), "warmup=" + r.warmupSteps(), "batch=" + spec.batchSize(),
+                "critique-form=" + r.critiqueForm(), "answer-template=" + answerPrompt.template(),
+                "reflection-template=" + reflection.template()));
+        return spec.directory() + "/" + key.substring(0, 12);
     }
 
     /**
@@ -151,26 +175,42 @@ public final class Bootstrap {
     public synchronized Result ensure(String task, long runSeed, ReflectionPrompt reflection, Progress progress) {
         long seed = seedFor(runSeed);
         String version = version(task, runSeed, reflection);
-        Path target = store.resolve(version);
         try {
-            if (Files.isRegularFile(target.resolve("config.json"))) {
-                Path info = target.resolve(INFO_FILE);
-                Result found = Files.exists(info) ? JSON.readValue(info.toFile(), Result.class)
-                        : new Result(version, true, seed, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0);
-                LOG.infof("bootstrap %s is cached in the model store: skipped", version);
-                return found.asCached();
+            Optional<Result> found = findOrCopy(version, seed);
+            if (found.isPresent()) {
+                return found.get();
             }
-            Optional<Path> shipped = spec.shippedStore().map(d -> d.resolve(version))
-                    .filter(d -> Files.isRegularFile(d.resolve("config.json")));
-            if (shipped.isPresent()) {
-                copy(shipped.get(), target);
-                LOG.infof("bootstrap %s copied from the shipped bases in %s: not trained", version, shipped.get());
-                return ensure(task, runSeed, reflection, progress);
+            if (isFacts(task) || !spec.refine().enabled()) {
+                return train(isFacts(task), seed, version, store.resolve(version), reflection, progress);
             }
-            return train(isFacts(task), seed, version, target, reflection, progress);
+            String first = firstVersion(runSeed, reflection);
+            Optional<Result> base = findOrCopy(first, seed);
+            Result from = base.isPresent() ? base.get()
+                    : train(false, seed, first, store.resolve(first), reflection, progress);
+            return refine(from, seed, version, store.resolve(version), reflection, progress);
         } catch (IOException e) {
             throw new UncheckedIOException("bootstrap " + version + " failed", e);
         }
+    }
+
+    /** The base {@code version} when the store has it, or after copying it from the shipped store; else empty. */
+    private Optional<Result> findOrCopy(String version, long seed) throws IOException {
+        Path target = store.resolve(version);
+        if (!Files.isRegularFile(target.resolve("config.json"))) {
+            Optional<Path> shipped = spec.shippedStore().map(d -> d.resolve(version))
+                    .filter(d -> Files.isRegularFile(d.resolve("config.json")));
+            if (shipped.isEmpty()) {
+                return Optional.empty();
+            }
+            copy(shipped.get(), target);
+            LOG.infof("bootstrap %s copied from the shipped bases in %s: not trained", version, shipped.get());
+        } else {
+            LOG.infof("bootstrap %s is cached in the model store: skipped", version);
+        }
+        Path info = target.resolve(INFO_FILE);
+        Result found = Files.exists(info) ? JSON.readValue(info.toFile(), Result.class)
+                : new Result(version, true, seed, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0, null);
+        return Optional.of(found.asCached());
     }
 
     /** Copies a shipped base's files into the store: written beside, then renamed into place. */
@@ -203,70 +243,121 @@ public final class Bootstrap {
         LlamaConfig shape = LlamaConfig.of(CharTokenizerSpec.vocabSize(alphabet), b.hiddenSize(), 4 * b.hiddenSize(),
                 b.layers(), b.heads(), Math.max(1, b.heads() / 2), b.maxPositions(), true);
         try (Policy policy = Policy.initialize(shape, CharTokenizerSpec.toJson(alphabet), seed)) {
-            List<Sequence> examples = new ArrayList<>();
-            int answers = 0;
-            int revisions = 0;
-            int tooLong = 0;
-            for (BootstrapData.Example e : data) {
-                Sequence s = new Sequence(policy.encodePrompt(e.prompt()), policy.encodeCompletion(e.completion()));
-                if (s.length() > b.maxPositions()) {
-                    tooLong++;
-                    continue;
-                }
-                examples.add(s);
-                if (e.kind() == BootstrapData.Kind.ANSWER) {
-                    answers++;
-                } else {
-                    revisions++;
-                }
-            }
-            if (examples.isEmpty()) {
-                throw new IllegalStateException("the bootstrap has no training example (levels " + b.levels()
-                        + ", all longer than max-positions " + b.maxPositions() + "?)");
-            }
+            Encoded set = encode(policy, data.stream().map(e -> new RefineData.Example(
+                    e.kind() == BootstrapData.Kind.ANSWER ? RefineData.Kind.ANSWER : RefineData.Kind.REVISION,
+                    e.prompt(), e.completion())).toList());
             LOG.infof("bootstrap %s: %d examples (%d answering, %d revision, %d longer than %d left out), %d parameters, "
-                    + "%d steps of %d", version, examples.size(), answers, revisions, tooLong, b.maxPositions(),
-                    shape.parameterCount(), totalSteps, b.batchSize());
-            double loss = 0;
-            long tokens = 0;
-            Random shuffle = new Random(seed + 101);
-            List<Sequence> order = new ArrayList<>(examples);
-            Collections.shuffle(order, shuffle);
-            int cursor = 0;
-            try (SftTrainer sft = new SftTrainer(policy.model(),
-                    OptimizerParams.of(b.learningRate(), Math.min(b.warmupSteps(), totalSteps - 1), totalSteps),
-                    Math.min(b.microBatchSize(), b.batchSize()))) {
-                for (int step = 1; step <= totalSteps; step++) {
-                    List<Sequence> batch = new ArrayList<>(b.batchSize());
-                    while (batch.size() < b.batchSize()) {
-                        if (cursor == order.size()) {
-                            Collections.shuffle(order, shuffle);
-                            cursor = 0;
-                        }
-                        batch.add(order.get(cursor++));
-                    }
-                    // Answering and revision examples differ in length about 2x: sorted, each micro-batch pads little.
-                    batch.sort(Comparator.comparingInt(Sequence::length));
-                    SftStats st = sft.step(batch);
-                    loss = st.loss();
-                    tokens += st.tokens();
-                    if (step % Math.max(1, b.logEvery()) == 0 || step == totalSteps || step == 1) {
-                        double seconds = (System.nanoTime() - start) / 1e9;
-                        LOG.infof("bootstrap %s: step %d/%d loss %.4f lr %.2e (%.0f tokens/s)", version, step, totalSteps,
-                                loss, st.lr(), seconds > 0 ? tokens / seconds : 0);
-                    }
-                    progress.step(step, totalSteps);
-                }
-            }
+                    + "%d steps of %d", version, set.sequences().size(), set.answers(), set.revisions(), set.tooLong(),
+                    b.maxPositions(), shape.parameterCount(), totalSteps, b.batchSize());
+            double loss = sft(policy, set.sequences(), OptimizerParams.of(b.learningRate(),
+                    Math.min(b.warmupSteps(), totalSteps - 1), totalSteps), seed + 101, version, start, progress);
             int[] dev = facts ? factsDevAccuracy(policy) : devAccuracy(policy, seed);
-            double accuracy = dev[1] == 0 ? -1 : (double) dev[0] / dev[1];
-            long millis = (System.nanoTime() - start) / 1_000_000;
-            Result result = new Result(version, false, seed, examples.size(), answers, revisions, tooLong, totalSteps, loss,
-                    accuracy, dev[1], shape.parameterCount(), millis);
-            save(policy, target, result);
-            LOG.infof("bootstrap %s saved: final loss %.4f, dev accuracy %d/%d, %d ms", version, loss, dev[0], dev[1], millis);
-            return result;
+            return finish(policy, target, start, new Result(version, false, seed, set.sequences().size(), set.answers(),
+                    set.revisions(), set.tooLong(), totalSteps, loss, dev[1] == 0 ? -1 : (double) dev[0] / dev[1], dev[1],
+                    shape.parameterCount(), 0, null));
         }
+    }
+
+    /**
+     * The refine phase: SFT continued from {@code from}'s weights on {@link RefineData} (answering, and
+     * revising slipped drafts under critiques in the refine phase's form), drawn with seed + 1 so that
+     * its problems are not the first phase's.
+     */
+    private Result refine(Result from, long seed, String version, Path target, ReflectionPrompt reflection,
+            Progress progress) throws IOException {
+        long start = System.nanoTime();
+        BootstrapSpec.Refine r = spec.refine();
+        long dataSeed = seed + 1;
+        List<RefineData.Example> data = RefineData.build(new RefineData.Spec(spec.levels(), r.answersPerLevel(),
+                r.revisionsPerLevel(), r.slipRate(), r.critiqueForm(), dataSeed, answerPrompt, reflection));
+        try (Policy policy = Policy.load(store.resolve(from.version()))) {
+            Encoded set = encode(policy, data);
+            LOG.infof("bootstrap %s: refining %s on %d examples (%d answering, %d revision, %d longer than %d left out, "
+                    + "critiques %s), %d steps of %d", version, from.version(), set.sequences().size(), set.answers(),
+                    set.revisions(), set.tooLong(), spec.maxPositions(), r.critiqueForm(), r.steps(), spec.batchSize());
+            double loss = sft(policy, set.sequences(), OptimizerParams.of(r.learningRate(),
+                    Math.min(r.warmupSteps(), r.steps() - 1), r.steps()), dataSeed + 101, version, start, progress);
+            int[] dev = devAccuracy(policy, seed);
+            return finish(policy, target, start, new Result(version, false, seed, set.sequences().size(), set.answers(),
+                    set.revisions(), set.tooLong(), r.steps(), loss, dev[1] == 0 ? -1 : (double) dev[0] / dev[1], dev[1],
+                    from.parameters(), 0, from.version()));
+        }
+    }
+
+    /** The examples as sequences, those longer than max-positions left out. */
+    private Encoded encode(Policy policy, List<RefineData.Example> data) {
+        List<Sequence> examples = new ArrayList<>();
+        int answers = 0;
+        int revisions = 0;
+        int tooLong = 0;
+        for (RefineData.Example e : data) {
+            Sequence s = new Sequence(policy.encodePrompt(e.prompt()), policy.encodeCompletion(e.completion()));
+            if (s.length() > spec.maxPositions()) {
+                tooLong++;
+                continue;
+            }
+            examples.add(s);
+            if (e.kind() == RefineData.Kind.ANSWER) {
+                answers++;
+            } else {
+                revisions++;
+            }
+        }
+        if (examples.isEmpty()) {
+            throw new IllegalStateException("the bootstrap has no training example (levels " + spec.levels()
+                    + ", all longer than max-positions " + spec.maxPositions() + "?)");
+        }
+        return new Encoded(examples, answers, revisions, tooLong);
+    }
+
+    /** SFT steps of batch-size sequences drawn in a seeded shuffled order; returns the last step's loss. */
+    private double sft(Policy policy, List<Sequence> examples, OptimizerParams optimizer, long shuffleSeed,
+            String version, long start, Progress progress) {
+        BootstrapSpec b = spec;
+        int totalSteps = optimizer.totalSteps();
+        double loss = 0;
+        long tokens = 0;
+        Random shuffle = new Random(shuffleSeed);
+        List<Sequence> order = new ArrayList<>(examples);
+        Collections.shuffle(order, shuffle);
+        int cursor = 0;
+        try (SftTrainer sft = new SftTrainer(policy.model(), optimizer, Math.min(b.microBatchSize(), b.batchSize()))) {
+            for (int step = 1; step <= totalSteps; step++) {
+                List<Sequence> batch = new ArrayList<>(b.batchSize());
+                while (batch.size() < b.batchSize()) {
+                    if (cursor == order.size()) {
+                        Collections.shuffle(order, shuffle);
+                        cursor = 0;
+                    }
+                    batch.add(order.get(cursor++));
+                }
+                // Answering and revision examples differ in length about 2x: sorted, each micro-batch pads little.
+                batch.sort(Comparator.comparingInt(Sequence::length));
+                SftStats st = sft.step(batch);
+                loss = st.loss();
+                tokens += st.tokens();
+                if (step % Math.max(1, b.logEvery()) == 0 || step == totalSteps || step == 1) {
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    LOG.infof("bootstrap %s: step %d/%d loss %.4f lr %.2e (%.0f tokens/s)", version, step, totalSteps,
+                            loss, st.lr(), seconds > 0 ? tokens / seconds : 0);
+                }
+                progress.step(step, totalSteps);
+            }
+        }
+        return loss;
+    }
+
+    /** Saves the base with its result, the phase's wall time filled in. */
+    private static Result finish(Policy policy, Path target, long start, Result measured) throws IOException {
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        Result result = new Result(measured.version(), false, measured.seed(), measured.examples(),
+                measured.answerExamples(), measured.revisionExamples(), measured.skippedTooLong(), measured.steps(),
+                measured.finalLoss(), measured.devAccuracy(), measured.devProblems(), measured.parameters(), millis,
+                measured.refinedFrom());
+        save(policy, target, result);
+        LOG.infof("bootstrap %s saved: final loss %.4f, dev accuracy %.3f of %d, %d ms", result.version(),
+                result.finalLoss(), result.devAccuracy(), result.devProblems(), millis);
+        return result;
     }
 
     /** {correct, total}: greedy answers to the dev split's first problems per level, final answer compared. */

@@ -8,6 +8,7 @@ import java.util.OptionalLong;
 import io.smallrye.config.WithDefault;
 
 import io.rlrf.loop.bootstrap.BootstrapSpec;
+import io.rlrf.tasks.verify.VerifierParams;
 
 /**
  * The built-in base policy: SFT on the arith world, cached in the model store
@@ -144,6 +145,61 @@ public interface BootstrapConfig {
         int revisionsPerEntity();
     }
 
+    /** The arith base's refine phase ({@code rlrf.trainer.bootstrap.refine.*}). */
+    Refine refine();
+
+    /**
+     * [ours] The arith base's second phase (the loop library's {@code BootstrapSpec.Refine} says what it
+     * is for): SFT continued from the first phase's weights on answering examples and revision examples
+     * with slipped drafts and critiques in the form the judge serves. Its own key in the model store (the
+     * first phase's key and every setting below are in it); the first phase's base is kept beside it.
+     */
+    interface Refine {
+        /**
+         * SFT steps; 0 turns the phase off (the base is the first phase's, as before this phase
+         * existed). Default 300 (about 6 minutes on the 2-core development machine; the result ships in
+         * {@code models}, see {@code models/README.md}).
+         */
+        @WithDefault("300")
+        int steps();
+
+        /** Answering examples per level. Default 3000 (two answering examples per revision one keep answering's share). */
+        @WithDefault("3000")
+        int answerExamplesPerLevel();
+
+        /** Revision examples per level. Default 1500. */
+        @WithDefault("1500")
+        int revisionExamplesPerLevel();
+
+        /** Per-step probability that a draft's step slips (at least one does). Default 0.35. */
+        @WithDefault("0.35")
+        double slipRate();
+
+        /** Peak learning rate (warm-up, then cosine to a tenth of it). Default 1e-3. */
+        @WithDefault("1e-3")
+        double learningRate();
+
+        /** Warm-up steps. Default 30. */
+        @WithDefault("30")
+        int warmupSteps();
+
+        /**
+         * The critiques' form: chained corrections. Keep it equal to reward-svc's
+         * {@code rlrf.reward.verifier.chained-corrections} (both default to
+         * {@code VerifierParams.SERVED_CHAINED_CORRECTIONS}, true).
+         */
+        @WithDefault(VerifierParams.SERVED_CHAINED_CORRECTIONS)
+        boolean chainedCorrections();
+
+        /**
+         * The critiques' form: corrected lines. Keep it equal to reward-svc's
+         * {@code rlrf.reward.verifier.corrected-lines} (both default to
+         * {@code VerifierParams.SERVED_CORRECTED_LINES}, true).
+         */
+        @WithDefault(VerifierParams.SERVED_CORRECTED_LINES)
+        boolean correctedLines();
+    }
+
     /** These settings as the loop library takes them. */
     default BootstrapSpec spec() {
         return new BootstrapSpec(directory(), OptionalLong.of(seed()),
@@ -151,6 +207,9 @@ public interface BootstrapConfig {
                 microBatchSize(), learningRate(), warmupSteps(), hiddenSize(), layers(), heads(), maxPositions(),
                 devProblemsPerLevel(), devMaxNewTokens(), logEvery(),
                 shippedStore().filter(s -> !s.isBlank()).map(Path::of),
-                new BootstrapSpec.Facts(facts().steps(), facts().revisionsPerEntity()));
+                new BootstrapSpec.Facts(facts().steps(), facts().revisionsPerEntity()),
+                new BootstrapSpec.Refine(refine().steps(), refine().answerExamplesPerLevel(),
+                        refine().revisionExamplesPerLevel(), refine().slipRate(), refine().learningRate(),
+                        refine().warmupSteps(), refine().chainedCorrections(), refine().correctedLines()));
     }
 }

@@ -14,7 +14,7 @@ import io.smallrye.config.WithDefault;
 public interface InProcessVerifierConfig {
 
     /** As reward-svc's: a step computed with a wrong carried value is faulted with its own right value. */
-    @WithDefault("false")
+    @WithDefault(VerifierParams.SERVED_CHAINED_CORRECTIONS)
     boolean chainedCorrections();
 
     /** As reward-svc's: a wrong step's expression written without spaces ({@code 12+12=24}). */
@@ -22,7 +22,7 @@ public interface InProcessVerifierConfig {
     boolean compactExpressions();
 
     /** As reward-svc's: a wrong step's critique is its corrected line ({@code line 2 should be 12+12=<<12+12=24>>24}). */
-    @WithDefault("false")
+    @WithDefault(VerifierParams.SERVED_CORRECTED_LINES)
     boolean correctedLines();
 
     /** The verifier settings these properties give. */

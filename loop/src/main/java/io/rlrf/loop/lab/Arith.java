@@ -23,7 +23,6 @@ public final class Arith {
     /** The loop's reflection prompt (reflector-svc's default). */
     public static final ReflectionPrompt REFLECTION = ReflectionPrompt.DEFAULT;
 
-    private static final Pattern LINE = Pattern.compile("^(\\d+)([-+*/])(\\d+)=<<(\\d+)([-+*/])(\\d+)=(-?\\d+)>>(-?\\d+)$");
     /** A critique item that states a right value: {@code line L: ...; EXPR = V}. */
     private static final Pattern VALUED = Pattern.compile("line (\\d+): .*; ([^;]+?) ?= ?(-?\\d+(?:\\.\\d+)?)$");
     /** A corrected-line critique item: {@code line L should be E=<<E=V>>V}. */
@@ -50,46 +49,6 @@ public final class Arith {
         return verdict.ratings().stream()
                 .map(r -> new ReflectionPrompt.Rating(r.aspect().aspectName(), r.rating(), r.critique())).toList();
     }
-
-    /**
-     * One parsed solution line.
-     *
-     * @param a        left operand as written
-     * @param op       operator
-     * @param b        right operand
-     * @param stated   the annotation's result
-     * @param visible  the value written after the annotation
-     * @param sameExpr whether the text's expression equals the annotation's
-     */
-    public record Line(long a, char op, long b, long stated, long visible, boolean sameExpr) {
-
-        /** a op b, or null if not exact and non-negative. */
-        public Long value() {
-            return BootstrapData.apply(a, op, b);
-        }
-
-        /** Whether the line's arithmetic is right on its own inputs (the fact), and consistently copied. */
-        public boolean factRight() {
-            Long v = value();
-            return sameExpr && v != null && v == stated && stated == visible;
-        }
-    }
-
-    /** The line, or null when it is not of the form {@code a op b=<<a op b=c>>c}. */
-    public static Line parse(String line) {
-        Matcher m = LINE.matcher(line.strip());
-        if (!m.matches()) {
-            return null;
-        }
-        boolean same = m.group(1).equals(m.group(4)) && m.group(2).equals(m.group(5)) && m.group(3).equals(m.group(6));
-        try {
-            return new Line(Long.parseLong(m.group(1)), m.group(2).charAt(0), Long.parseLong(m.group(3)),
-                    Long.parseLong(m.group(7)), Long.parseLong(m.group(8)), same);
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
 
     /** A critique item that states a right value: its line, the expression without spaces, the value. */
     public record Item(int line, String expression, long value) {

@@ -14,6 +14,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.rlrf.loop.bootstrap.SolutionLine;
 import io.rlrf.model.Policy;
 import io.rlrf.model.generate.SamplingParams;
 import io.rlrf.tasks.MathProblem;
@@ -111,7 +112,7 @@ public final class Probe {
                 if (l.isBlank() || l.strip().startsWith("####")) {
                     continue;
                 }
-                Arith.Line p = Arith.parse(l);
+                SolutionLine p = SolutionLine.parse(l);
                 if (p == null) {
                     malformed++;
                     continue;
@@ -147,8 +148,8 @@ public final class Probe {
             String[] got = answers.get(i).split("\n");
             for (int j = 0; j < ref.length - 1; j++) {
                 steps++;
-                Arith.Line r = Arith.parse(ref[j]);
-                Arith.Line g = j < got.length ? Arith.parse(got[j]) : null;
+                SolutionLine r = SolutionLine.parse(ref[j]);
+                SolutionLine g = j < got.length ? SolutionLine.parse(got[j]) : null;
                 if (r != null && g != null && r.a() == g.a() && r.op() == g.op() && r.b() == g.b()) {
                     expressions++;
                     exact += g.stated() == r.stated() && g.visible() == r.visible() ? 1 : 0;
@@ -206,11 +207,11 @@ public final class Probe {
             boolean copied = false;
             boolean keyed = false;
             if (line >= 1 && line <= lines.length) {
-                Arith.Line p = Arith.parse(lines[line - 1]);
+                SolutionLine p = SolutionLine.parse(lines[line - 1]);
                 copied = p != null && p.stated() == item.value() && p.visible() == item.value();
                 keyed = p != null && p.sameExpr() && (p.a() + "" + p.op() + p.b()).equals(item.expression());
             }
-            Arith.Line d = line >= 1 && line <= drafted.length ? Arith.parse(drafted[line - 1]) : null;
+            SolutionLine d = line >= 1 && line <= drafted.length ? SolutionLine.parse(drafted[line - 1]) : null;
             boolean sameExpr = d != null && (d.a() + "" + d.op() + d.b()).equals(item.expression());
             Copy one = new Copy(1, copied ? 1 : 0);
             Copy ifKeyed = keyed ? one : none;

@@ -15,6 +15,7 @@ import java.util.Random;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.rlrf.loop.bootstrap.RefineData;
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.Policy;
 import io.rlrf.model.score.SequenceScorer.Sequence;
@@ -25,7 +26,7 @@ import io.rlrf.model.train.SftTrainer;
 import io.rlrf.tasks.verify.VerifierParams;
 
 /**
- * Trains a base policy from scratch with SFT on {@link BaseData} and saves it, with
+ * Trains a base policy from scratch with SFT on {@link RefineData} and saves it, with
  * {@code base.json} (the recipe and its figures). Then probes it ({@link Probe}) unless
  * {@code probe=false}.
  *
@@ -87,7 +88,7 @@ public final class TrainBase {
         long start = System.nanoTime();
         long seed = Long.parseLong(kv.get("seed"));
         List<Integer> levels = Arrays.stream(kv.get("levels").split(",")).map(Integer::parseInt).toList();
-        List<BaseData.Example> data = BaseData.build(new BaseData.Spec(levels, Integer.parseInt(kv.get("answers")),
+        List<RefineData.Example> data = RefineData.build(new RefineData.Spec(levels, Integer.parseInt(kv.get("answers")),
                 Integer.parseInt(kv.get("revisions")), Double.parseDouble(kv.get("slip-rate")),
                 critiqueFormat(kv),
                 seed));
@@ -106,9 +107,9 @@ public final class TrainBase {
         try (Policy policy = init.isEmpty() ? Policy.initialize(shape, CharTokenizerSpec.toJson(alphabet), seed)
                 : Policy.load(Path.of(init))) {
             List<Sequence> examples = new ArrayList<>();
-            Map<BaseData.Kind, Integer> kinds = new HashMap<>();
+            Map<RefineData.Kind, Integer> kinds = new HashMap<>();
             int tooLong = 0;
-            for (BaseData.Example e : data) {
+            for (RefineData.Example e : data) {
                 Sequence s = new Sequence(policy.encodePrompt(e.prompt()), policy.encodeCompletion(e.completion()));
                 if (s.length() > positions) {
                     tooLong++;

@@ -76,6 +76,90 @@ class BootstrapTest {
         assertNotEquals(bootstrap.version(1, REFLECT), bootstrap.version(1, other));
     }
 
+    /** TINY with a refine phase of 2 steps on 4 + 4 examples, critiques in the served form unless {@code lines} is false. */
+    static BootstrapSpec refined(boolean lines, java.util.Optional<Path> shipped) {
+        BootstrapSpec t = TINY;
+        return new BootstrapSpec(t.directory(), t.seed(), t.answerExamplesPerLevel(), t.revisionExamplesPerLevel(),
+                t.levels(), t.steps(), t.batchSize(), t.microBatchSize(), t.learningRate(), t.warmupSteps(), t.hiddenSize(),
+                t.layers(), t.heads(), t.maxPositions(), t.devProblemsPerLevel(), t.devMaxNewTokens(), t.logEvery(),
+                shipped, t.facts(), new BootstrapSpec.Refine(2, 4, 4, 0.35, 1e-3, 1, true, lines));
+    }
+
+    @Test
+    void aRefinePhaseContinuesFromTheFirstPhasesWeightsAndKeepsBothInTheStore() throws Exception {
+        long seed = 31;
+        String first = bootstrap().version(seed, REFLECT);
+        Bootstrap bootstrap = new Bootstrap(refined(true, java.util.Optional.empty()), AnswerPrompt.DEFAULT, store);
+        String version = bootstrap.version(seed, REFLECT);
+        assertNotEquals(first, version);
+
+        List<Integer> totals = new java.util.ArrayList<>();
+        Bootstrap.Result result = bootstrap.ensure(seed, REFLECT, (done, total) -> totals.add(total));
+        assertEquals(List.of(3, 3, 3, 2, 2), totals, "the first phase's 3 steps, then the refine phase's 2");
+        assertFalse(result.cached());
+        assertEquals(version, result.version());
+        assertEquals(first, result.refinedFrom());
+        assertEquals(2, result.steps());
+        assertEquals(4, result.answerExamples());
+        assertEquals(4, result.revisionExamples());
+        byte[] firstWeights = Files.readAllBytes(store.resolve(first).resolve("model.safetensors"));
+        byte[] refinedWeights = Files.readAllBytes(store.resolve(version).resolve("model.safetensors"));
+        assertEquals(firstWeights.length, refinedWeights.length, "the same shape");
+        assertFalse(java.util.Arrays.equals(firstWeights, refinedWeights), "the refine phase trained the weights");
+
+        Bootstrap.Result again = bootstrap.ensure(seed, REFLECT, (done, total) -> {
+            throw new AssertionError("a cached refined base must not train");
+        });
+        assertTrue(again.cached());
+        assertEquals(first, again.refinedFrom());
+    }
+
+    @Test
+    void aStoreWithTheShippedFirstPhaseOnlyTrainsTheRefinePhase(@TempDir Path shipped) throws Exception {
+        long seed = 32;
+        String first = new Bootstrap(TINY, AnswerPrompt.DEFAULT, shipped).ensure(seed, REFLECT, (d, t) -> { }).version();
+        Bootstrap bootstrap = new Bootstrap(refined(true, java.util.Optional.of(shipped)), AnswerPrompt.DEFAULT, store);
+        List<Integer> totals = new java.util.ArrayList<>();
+        Bootstrap.Result result = bootstrap.ensure(seed, REFLECT, (done, total) -> totals.add(total));
+        assertEquals(List.of(2, 2), totals, "the first phase was copied, not trained");
+        assertEquals(first, result.refinedFrom());
+        assertTrue(Files.isRegularFile(store.resolve(first).resolve("model.safetensors")));
+    }
+
+    @Test
+    void theRefinedKeyCoversTheCritiqueFormAndNoRefineStepsMeansTheFirstPhasesKey() {
+        Bootstrap lines = new Bootstrap(refined(true, java.util.Optional.empty()), AnswerPrompt.DEFAULT, store);
+        Bootstrap sentences = new Bootstrap(refined(false, java.util.Optional.empty()), AnswerPrompt.DEFAULT, store);
+        assertNotEquals(lines.version(1, REFLECT), sentences.version(1, REFLECT));
+        assertEquals(bootstrap().version(1, REFLECT), new Bootstrap(new BootstrapSpec(TINY.directory(), TINY.seed(),
+                6, 6, List.of(1), 3, 4, 4, 2e-3, 1, 32, 1, 2, 1024, 2, 8, 1, java.util.Optional.empty(), TINY.facts(),
+                BootstrapSpec.Refine.NONE), AnswerPrompt.DEFAULT, store).version(1, REFLECT));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new BootstrapSpec.Refine(-1, 4, 4, 0.35, 1e-3, 1, true, true));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new BootstrapSpec.Refine(2, 0, 0, 0.35, 1e-3, 1, true, true));
+    }
+
+    @Test
+    void refineDataWritesItsCritiquesInTheGivenForm() {
+        var form = io.rlrf.tasks.verify.VerifierParams.DEFAULTS;
+        List<RefineData.Example> lines = RefineData.build(new RefineData.Spec(List.of(1), 2, 20, 0.35,
+                form.withChainedCorrections(true).withCorrectedLines(true), 5));
+        List<RefineData.Example> sentences = RefineData.build(new RefineData.Spec(List.of(1), 2, 20, 0.35, form, 5));
+        assertEquals(22, lines.size());
+        assertEquals(20, lines.stream().filter(e -> e.kind() == RefineData.Kind.REVISION).count());
+        for (RefineData.Example e : lines) {
+            if (e.kind() == RefineData.Kind.REVISION) {
+                assertTrue(e.prompt().contains(" should be ") && !e.prompt().contains(" is wrong; "), e.prompt());
+            }
+        }
+        for (RefineData.Example e : sentences) {
+            if (e.kind() == RefineData.Kind.REVISION) {
+                assertTrue(e.prompt().contains(" is wrong; ") && !e.prompt().contains(" should be "), e.prompt());
+            }
+        }
+    }
+
     @Test
     void anAbortedBootstrapLeavesNothingInTheStore() throws Exception {
         Bootstrap bootstrap = bootstrap();

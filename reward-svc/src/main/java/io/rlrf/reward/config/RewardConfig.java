@@ -6,6 +6,8 @@ import java.util.Optional;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import io.rlrf.tasks.verify.VerifierParams;
+
 /** Typed configuration of reward-svc (prefix {@code rlrf.reward}). */
 @ConfigMapping(prefix = "rlrf.reward")
 public interface RewardConfig {
@@ -65,9 +67,10 @@ public interface RewardConfig {
         /**
          * Whether a step computed with a wrong value carried from an earlier step is faulted too, with
          * its own right value from the corrected carried values, so that every value a rewrite needs
-         * is in the feedback (tasks' {@code VerifierParams.chainedCorrections}). Default false.
+         * is in the feedback (tasks' {@code VerifierParams.chainedCorrections}). Default true
+         * ({@code VerifierParams.SERVED_CHAINED_CORRECTIONS}: the form the built-in base is refined on).
          */
-        @WithDefault("false")
+        @WithDefault(VerifierParams.SERVED_CHAINED_CORRECTIONS)
         boolean chainedCorrections();
 
         /**
@@ -80,9 +83,11 @@ public interface RewardConfig {
         /**
          * Whether a wrong step's critique is its corrected line only, as the arith answers write a step
          * ({@code line 2 should be 12+12=<<12+12=24>>24}), the wrong value not repeated (tasks'
-         * {@code VerifierParams.correctedLines}). Default false.
+         * {@code VerifierParams.correctedLines}). Default true ({@code VerifierParams.SERVED_CORRECTED_LINES}:
+         * the form the built-in base is refined on; false gives the sentence form
+         * {@code line 2: 12 + 12 = 23 is wrong; 12 + 12 = 24}).
          */
-        @WithDefault("false")
+        @WithDefault(VerifierParams.SERVED_CORRECTED_LINES)
         boolean correctedLines();
     }
 

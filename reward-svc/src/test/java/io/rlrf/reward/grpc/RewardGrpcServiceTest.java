@@ -112,7 +112,7 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
-    void aWrongStepInAnArithAnswerIsNamedByLine() {
+    void aWrongStepInAnArithAnswerIsNamedByLineAndGivenAsItsCorrectedLine() {
         SlippedAnswer slipped = SlippedAnswer.of();
         int value = slipped.wrongValue() - 1;
         Feedback feedback = stub().evaluate(EvaluateRequest.newBuilder().setTask("arith").addItems(slipped.item()).build())
@@ -124,8 +124,9 @@ class RewardGrpcServiceTest extends ServiceConformanceTests {
         AspectFeedback robustness = feedback.getAspectsList().stream()
                 .filter(a -> a.getAspect().equals("logical_robustness")).findFirst().orElseThrow();
         assertEquals(1, robustness.getRating());
-        assertTrue(robustness.getCritique().startsWith("line 1: "), robustness.getCritique());
-        assertTrue(robustness.getCritique().contains("= " + (value + 1) + " is wrong; "), robustness.getCritique());
+        // the served form (rlrf.reward.verifier.corrected-lines and chained-corrections, on by default)
+        assertTrue(robustness.getCritique().startsWith("line 1 should be "), robustness.getCritique());
+        assertTrue(robustness.getCritique().endsWith("=" + value + ">>" + value), robustness.getCritique());
         assertTrue(feedback.getScore() < 1.0);
         assertEquals(64, feedback.getId().length(), "hex SHA-256");
     }

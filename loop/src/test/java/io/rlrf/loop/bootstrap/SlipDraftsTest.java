@@ -1,4 +1,4 @@
-package io.rlrf.loop.lab;
+package io.rlrf.loop.bootstrap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import io.rlrf.loop.lab.Arith;
+import io.rlrf.loop.lab.Probe;
 import io.rlrf.tasks.MathProblem;
 import io.rlrf.tasks.Split;
 import io.rlrf.tasks.arith.ArithLevel;
@@ -78,7 +80,7 @@ class SlipDraftsTest {
         long running = -1;
         int slips = 0;
         for (int i = 0; i < lines.length - 1; i++) {
-            Arith.Line l = Arith.parse(lines[i]);
+            SolutionLine l = SolutionLine.parse(lines[i]);
             assertNotNull(l, lines[i]);
             if (i > 0) {
                 assertEquals(running, l.a(), "line " + (i + 1) + " computes with the stated running value");

@@ -1,4 +1,4 @@
-package io.rlrf.loop.lab;
+package io.rlrf.loop.bootstrap;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,16 +9,18 @@ import io.rlrf.tasks.MathProblem;
 import io.rlrf.tasks.Split;
 import io.rlrf.tasks.arith.ArithLevel;
 import io.rlrf.tasks.arith.ArithWorld;
+import io.rlrf.tasks.prompt.AnswerPrompt;
+import io.rlrf.tasks.prompt.ReflectionPrompt;
 import io.rlrf.tasks.verify.MathVerifier;
-import io.rlrf.tasks.verify.Verdict;
 import io.rlrf.tasks.verify.VerifierParams;
 
 /**
- * The base policy's SFT set: answering examples (answer template, reference) and revision examples
- * (reflection template with a {@link SlipDrafts} draft and the verifier's critique of it, then the
- * reference). Seeded: the same spec gives the same list.
+ * The SFT set of the bootstrap's refine phase (and of the lab's {@code TrainBase}): answering examples
+ * (answer prompt, reference) and revision examples (reflection prompt with a {@link SlipDrafts} draft
+ * and the verifier's critique of it in the given form, then the reference). Seeded: the same spec
+ * gives the same list.
  */
-public final class BaseData {
+public final class RefineData {
 
     public enum Kind {
         ANSWER, REVISION
@@ -28,17 +30,25 @@ public final class BaseData {
     }
 
     /**
-     * @param levels    arith levels
-     * @param answers   answering examples per level
-     * @param revisions revision examples per level
-     * @param slipRate  per-step slip probability of the drafts
-     * @param verifier  the verifier settings of the critiques (chained corrections on for the recipe)
+     * @param levels     arith levels
+     * @param answers    answering examples per level
+     * @param revisions  revision examples per level
+     * @param slipRate   per-step slip probability of the drafts
+     * @param verifier   the verifier settings the critiques are written with (their form)
+     * @param answer     the answer prompt
+     * @param reflection the reflection prompt reflector-svc serves
      */
     public record Spec(List<Integer> levels, int answers, int revisions, double slipRate, VerifierParams verifier,
-            long seed) {
+            long seed, AnswerPrompt answer, ReflectionPrompt reflection) {
+
+        /** With the default answer and reflection prompts. */
+        public Spec(List<Integer> levels, int answers, int revisions, double slipRate, VerifierParams verifier,
+                long seed) {
+            this(levels, answers, revisions, slipRate, verifier, seed, AnswerPrompt.DEFAULT, ReflectionPrompt.DEFAULT);
+        }
     }
 
-    private BaseData() {
+    private RefineData() {
     }
 
     public static List<Example> build(Spec spec) {
@@ -51,7 +61,7 @@ public final class BaseData {
             for (int i = 0; i < problems.size(); i++) {
                 MathProblem p = problems.get(i);
                 if (i < spec.answers()) {
-                    out.add(new Example(Kind.ANSWER, Arith.answerPrompt(p.question()), p.solution()));
+                    out.add(new Example(Kind.ANSWER, spec.answer().render(p.question()), p.solution()));
                     continue;
                 }
                 String draft = null;
@@ -61,9 +71,8 @@ public final class BaseData {
                 if (draft == null) {
                     continue;
                 }
-                Verdict v = verifier.verify(p.question(), draft, p.solution());
-                out.add(new Example(Kind.REVISION, Arith.reflectionPrompt(p.question(), draft, v),
-                        p.solution()));
+                var ratings = BootstrapData.ratings(verifier.verify(p.question(), draft, p.solution()));
+                out.add(new Example(Kind.REVISION, spec.reflection().render(p.question(), draft, ratings), p.solution()));
             }
         }
         Collections.shuffle(out, new Random(spec.seed() + 17));

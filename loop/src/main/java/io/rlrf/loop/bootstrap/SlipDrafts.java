@@ -1,10 +1,9 @@
-package io.rlrf.loop.lab;
+package io.rlrf.loop.bootstrap;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import io.rlrf.loop.bootstrap.BootstrapData;
 
 /**
  * Drafts with the slips a small policy makes [ours]: from a reference solution, some lines state a
@@ -25,9 +24,9 @@ public final class SlipDrafts {
      */
     public static String draft(String reference, double slipRate, Random random) {
         String[] lines = reference.split("\n");
-        List<Arith.Line> steps = new ArrayList<>();
+        List<SolutionLine> steps = new ArrayList<>();
         for (int i = 0; i < lines.length - 1; i++) {
-            Arith.Line l = Arith.parse(lines[i]);
+            SolutionLine l = SolutionLine.parse(lines[i]);
             if (l == null) {
                 return null;
             }
@@ -49,7 +48,7 @@ public final class SlipDrafts {
         long running = -1;
         long previousRight = -1;
         for (int i = 0; i < steps.size(); i++) {
-            Arith.Line l = steps.get(i);
+            SolutionLine l = steps.get(i);
             // the running value is the left operand of each step after the first
             long a = i > 0 && l.a() == previousRight ? running : l.a();
             Long right = BootstrapData.apply(a, l.op(), l.b());

@@ -261,7 +261,7 @@ public final class Bootstrap {
     /**
      * The refine phase: SFT continued from {@code from}'s weights on {@link RefineData} (answering, and
      * revising slipped drafts under critiques in the refine phase's form), drawn with seed + 1 so that
-     * its problems are not the first phase's.
+     * its draw is not the first phase's (level 1's problem space is small, so many problems recur).
      */
     private Result refine(Result from, long seed, String version, Path target, ReflectionPrompt reflection,
             Progress progress) throws IOException {

@@ -39,7 +39,8 @@ class InProcessVerifierConfigTest {
     @Test
     void withoutPropertiesTheInProcessJudgeServesTheFormTheBuiltInBaseIsRefinedOn() {
         VerifierParams params = config(Map.of()).params();
-        assertEquals(VerifierParams.DEFAULTS.withChainedCorrections(true).withCorrectedLines(true), params);
+        assertEquals(VerifierParams.SERVED, params);
+        assertTrue(params.chainedCorrections() && params.correctedLines(), params.toString());
         String critique = robustnessCritique(params);
         assertTrue(critique.contains("line 1 should be 12+12=<<12+12=24>>24"), critique);
         assertTrue(!critique.contains("23"), "the wrong value is not repeated: " + critique);

@@ -73,6 +73,7 @@ public final class BootstrapData {
     private static final Pattern BINARY = Pattern.compile("^(\\d+)([-+*/])(\\d+)$");
     private static final Pattern FINAL = Pattern.compile("^####\\s*(\\d+)\\s*$");
 
+    /** Phase 1's critiques are in the library's sentence form, which the shipped phase-1 base was trained on (the refine phase uses the served form). */
     private static final MathVerifier VERIFIER = new MathVerifier(VerifierParams.DEFAULTS);
     private static final FactsVerifier FACTS_VERIFIER = new FactsVerifier(VerifierParams.DEFAULTS);
 

@@ -180,6 +180,6 @@ class InProcessRunTest {
         BootstrapSpec unused = new BootstrapSpec("bootstrap", OptionalLong.empty(), 1, 1, List.of(1), 1, 1, 1, 1e-3, 0, 8,
                 1, 1, 64, 0, 1, 1);
         return new LocalTrainer(dir.resolve("runs"), store, RunDefaults.builtIn(RunDefaultsTest.LIMITS),
-                settings, unused, VerifierParams.DEFAULTS, ReflectionPrompt.DEFAULT, 32, RunListener.NONE);
+                settings, unused, VerifierParams.SERVED, ReflectionPrompt.DEFAULT, 32, RunListener.NONE);
     }
 }

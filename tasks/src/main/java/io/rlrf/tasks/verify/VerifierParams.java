@@ -53,6 +53,10 @@ public record VerifierParams(double lengthRatio, int minLengthBound, int maxCrit
     /** The defaults documented above. */
     public static final VerifierParams DEFAULTS = new VerifierParams(3.0, 200, 5, false, false, true, false, false);
 
+    /** What reward-svc judges with when no {@code rlrf.reward.verifier.*} is set: the defaults in the served form. */
+    public static final VerifierParams SERVED = DEFAULTS.withChainedCorrections(Boolean.parseBoolean(SERVED_CHAINED_CORRECTIONS))
+            .withCorrectedLines(Boolean.parseBoolean(SERVED_CORRECTED_LINES));
+
     public VerifierParams {
         if (!(lengthRatio >= 1.0) || Double.isInfinite(lengthRatio)) {
             throw new IllegalArgumentException("lengthRatio must be a finite number >= 1, got " + lengthRatio);

@@ -5,12 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 
 import org.jboss.logging.Logger;
 
@@ -27,8 +24,6 @@ import io.rlrf.model.generate.SamplingParams;
 import io.rlrf.model.score.SequenceScorer.Sequence;
 import io.rlrf.model.tokenizer.CharTokenizerSpec;
 import io.rlrf.model.train.OptimizerParams;
-import io.rlrf.model.train.SftStats;
-import io.rlrf.model.train.SftTrainer;
 import io.rlrf.tasks.FinalAnswer;
 import io.rlrf.tasks.MathProblem;
 import io.rlrf.tasks.Split;
@@ -243,9 +238,8 @@ public final class Bootstrap {
         LlamaConfig shape = LlamaConfig.of(CharTokenizerSpec.vocabSize(alphabet), b.hiddenSize(), 4 * b.hiddenSize(),
                 b.layers(), b.heads(), Math.max(1, b.heads() / 2), b.maxPositions(), true);
         try (Policy policy = Policy.initialize(shape, CharTokenizerSpec.toJson(alphabet), seed)) {
-            Encoded set = encode(policy, data.stream().map(e -> new RefineData.Example(
-                    e.kind() == BootstrapData.Kind.ANSWER ? RefineData.Kind.ANSWER : RefineData.Kind.REVISION,
-                    e.prompt(), e.completion())).toList());
+            Encoded set = encode(policy, data.stream()
+                    .map(e -> new RefineData.Example(e.kind(), e.prompt(), e.completion())).toList());
             LOG.infof("bootstrap %s: %d examples (%d answering, %d revision, %d longer than %d left out), %d parameters, "
                     + "%d steps of %d", version, set.sequences().size(), set.answers(), set.revisions(), set.tooLong(),
                     b.maxPositions(), shape.parameterCount(), totalSteps, b.batchSize());
@@ -297,7 +291,7 @@ public final class Bootstrap {
                 continue;
             }
             examples.add(s);
-            if (e.kind() == RefineData.Kind.ANSWER) {
+            if (e.kind() == BootstrapData.Kind.ANSWER) {
                 answers++;
             } else {
                 revisions++;
@@ -310,41 +304,28 @@ public final class Bootstrap {
         return new Encoded(examples, answers, revisions, tooLong);
     }
 
-    /** SFT steps of batch-size sequences drawn in a seeded shuffled order; returns the last step's loss. */
+    /** The phase's SFT ({@link ShuffledSft}), logged and reported to {@code progress}; returns the last step's loss. */
     private double sft(Policy policy, List<Sequence> examples, OptimizerParams optimizer, long shuffleSeed,
             String version, long start, Progress progress) {
         BootstrapSpec b = spec;
         int totalSteps = optimizer.totalSteps();
-        double loss = 0;
-        long tokens = 0;
-        Random shuffle = new Random(shuffleSeed);
-        List<Sequence> order = new ArrayList<>(examples);
-        Collections.shuffle(order, shuffle);
-        int cursor = 0;
-        try (SftTrainer sft = new SftTrainer(policy.model(), optimizer, Math.min(b.microBatchSize(), b.batchSize()))) {
-            for (int step = 1; step <= totalSteps; step++) {
-                List<Sequence> batch = new ArrayList<>(b.batchSize());
-                while (batch.size() < b.batchSize()) {
-                    if (cursor == order.size()) {
-                        Collections.shuffle(order, shuffle);
-                        cursor = 0;
-                    }
-                    batch.add(order.get(cursor++));
-                }
-                // Answering and revision examples differ in length about 2x: sorted, each micro-batch pads little.
-                batch.sort(Comparator.comparingInt(Sequence::length));
-                SftStats st = sft.step(batch);
-                loss = st.loss();
-                tokens += st.tokens();
-                if (step % Math.max(1, b.logEvery()) == 0 || step == totalSteps || step == 1) {
-                    double seconds = (System.nanoTime() - start) / 1e9;
-                    LOG.infof("bootstrap %s: step %d/%d loss %.4f lr %.2e (%.0f tokens/s)", version, step, totalSteps,
-                            loss, st.lr(), seconds > 0 ? tokens / seconds : 0);
-                }
-                progress.step(step, totalSteps);
-            }
+        long[] tokens = {0};
+        try {
+            return ShuffledSft.run(policy, examples, optimizer, b.batchSize(), b.microBatchSize(), shuffleSeed,
+                    (step, st) -> {
+                        tokens[0] += st.tokens();
+                        if (step % Math.max(1, b.logEvery()) == 0 || step == totalSteps || step == 1) {
+                            double seconds = (System.nanoTime() - start) / 1e9;
+                            LOG.infof("bootstrap %s: step %d/%d loss %.4f lr %.2e (%.0f tokens/s)", version, step,
+                                    totalSteps, st.loss(), st.lr(), seconds > 0 ? tokens[0] / seconds : 0);
+                        }
+                        progress.step(step, totalSteps);
+                    }).loss();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("bootstrap " + version + " failed in SFT", e);
         }
-        return loss;
     }
 
     /** Saves the base with its result, the phase's wall time filled in. */

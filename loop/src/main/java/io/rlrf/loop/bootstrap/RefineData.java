@@ -22,11 +22,8 @@ import io.rlrf.tasks.verify.VerifierParams;
  */
 public final class RefineData {
 
-    public enum Kind {
-        ANSWER, REVISION
-    }
-
-    public record Example(Kind kind, String prompt, String completion) {
+    /** One SFT example; the completion is the text before EOS (the trainer appends EOS). */
+    public record Example(BootstrapData.Kind kind, String prompt, String completion) {
     }
 
     /**
@@ -61,7 +58,7 @@ public final class RefineData {
             for (int i = 0; i < problems.size(); i++) {
                 MathProblem p = problems.get(i);
                 if (i < spec.answers()) {
-                    out.add(new Example(Kind.ANSWER, spec.answer().render(p.question()), p.solution()));
+                    out.add(new Example(BootstrapData.Kind.ANSWER, spec.answer().render(p.question()), p.solution()));
                     continue;
                 }
                 String draft = null;
@@ -72,7 +69,7 @@ public final class RefineData {
                     continue;
                 }
                 var ratings = BootstrapData.ratings(verifier.verify(p.question(), draft, p.solution()));
-                out.add(new Example(Kind.REVISION, spec.reflection().render(p.question(), draft, ratings), p.solution()));
+                out.add(new Example(BootstrapData.Kind.REVISION, spec.reflection().render(p.question(), draft, ratings), p.solution()));
             }
         }
         Collections.shuffle(out, new Random(spec.seed() + 17));

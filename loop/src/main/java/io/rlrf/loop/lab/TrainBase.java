@@ -4,25 +4,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.rlrf.loop.bootstrap.BootstrapData;
 import io.rlrf.loop.bootstrap.RefineData;
+import io.rlrf.loop.bootstrap.ShuffledSft;
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.Policy;
 import io.rlrf.model.score.SequenceScorer.Sequence;
 import io.rlrf.model.tokenizer.CharTokenizerSpec;
 import io.rlrf.model.train.OptimizerParams;
-import io.rlrf.model.train.SftStats;
-import io.rlrf.model.train.SftTrainer;
 import io.rlrf.tasks.verify.VerifierParams;
 
 /**
@@ -107,7 +104,7 @@ public final class TrainBase {
         try (Policy policy = init.isEmpty() ? Policy.initialize(shape, CharTokenizerSpec.toJson(alphabet), seed)
                 : Policy.load(Path.of(init))) {
             List<Sequence> examples = new ArrayList<>();
-            Map<RefineData.Kind, Integer> kinds = new HashMap<>();
+            Map<BootstrapData.Kind, Integer> kinds = new HashMap<>();
             int tooLong = 0;
             for (RefineData.Example e : data) {
                 Sequence s = new Sequence(policy.encodePrompt(e.prompt()), policy.encodeCompletion(e.completion()));
@@ -121,42 +118,25 @@ public final class TrainBase {
             System.out.printf("%d examples %s, %d too long, %d parameters%n", examples.size(), kinds, tooLong,
                     shape.parameterCount());
             info.put("examples", kinds);
-            Random shuffle = new Random(seed + 101);
-            List<Sequence> order = new ArrayList<>(examples);
-            Collections.shuffle(order, shuffle);
-            int cursor = 0;
             List<double[]> curve = new ArrayList<>();
-            double window = 0;
-            int inWindow = 0;
-            try (SftTrainer sft = new SftTrainer(policy.model(), OptimizerParams.of(Double.parseDouble(kv.get("lr")),
-                    Math.min(Integer.parseInt(kv.get("warmup")), steps - 1), steps).withMinLrRatio(0.1),
-                    Math.min(Integer.parseInt(kv.get("micro")), batchSize))) {
-                for (int step = 1; step <= steps; step++) {
-                    List<Sequence> batch = new ArrayList<>(batchSize);
-                    while (batch.size() < batchSize) {
-                        if (cursor == order.size()) {
-                            Collections.shuffle(order, shuffle);
-                            cursor = 0;
+            double[] window = {0, 0};
+            int every = Integer.parseInt(kv.get("save-every"));
+            ShuffledSft.run(policy, examples, OptimizerParams.of(Double.parseDouble(kv.get("lr")),
+                    Math.min(Integer.parseInt(kv.get("warmup")), steps - 1), steps).withMinLrRatio(0.1), batchSize,
+                    Integer.parseInt(kv.get("micro")), seed + 101, (step, st) -> {
+                        window[0] += st.loss();
+                        window[1]++;
+                        if (every > 0 && step % every == 0 && step < steps) {
+                            policy.save(out.resolveSibling(out.getFileName() + "-step" + step), Map.of("recipe", kv.toString()));
                         }
-                        batch.add(order.get(cursor++));
-                    }
-                    batch.sort(Comparator.comparingInt(Sequence::length));
-                    SftStats st = sft.step(batch);
-                    window += st.loss();
-                    inWindow++;
-                    int every = Integer.parseInt(kv.get("save-every"));
-                    if (every > 0 && step % every == 0 && step < steps) {
-                        policy.save(out.resolveSibling(out.getFileName() + "-step" + step), Map.of("recipe", kv.toString()));
-                    }
-                    if (step % 100 == 0 || step == steps) {
-                        curve.add(new double[] {step, window / inWindow});
-                        System.out.printf("step %d/%d loss %.4f lr %.2e %.0f s%n", step, steps, window / inWindow, st.lr(),
-                                (System.nanoTime() - start) / 1e9);
-                        window = 0;
-                        inWindow = 0;
-                    }
-                }
-            }
+                        if (step % 100 == 0 || step == steps) {
+                            curve.add(new double[] {step, window[0] / window[1]});
+                            System.out.printf("step %d/%d loss %.4f lr %.2e %.0f s%n", step, steps, window[0] / window[1],
+                                    st.lr(), (System.nanoTime() - start) / 1e9);
+                            window[0] = 0;
+                            window[1] = 0;
+                        }
+                    });
             info.put("loss_curve", curve);
             info.put("train_seconds", (System.nanoTime() - start) / 1e9);
             policy.save(out, Map.of("recipe", kv.toString()));

@@ -147,14 +147,14 @@ class BootstrapTest {
                 form.withChainedCorrections(true).withCorrectedLines(true), 5));
         List<RefineData.Example> sentences = RefineData.build(new RefineData.Spec(List.of(1), 2, 20, 0.35, form, 5));
         assertEquals(22, lines.size());
-        assertEquals(20, lines.stream().filter(e -> e.kind() == RefineData.Kind.REVISION).count());
+        assertEquals(20, lines.stream().filter(e -> e.kind() == BootstrapData.Kind.REVISION).count());
         for (RefineData.Example e : lines) {
-            if (e.kind() == RefineData.Kind.REVISION) {
+            if (e.kind() == BootstrapData.Kind.REVISION) {
                 assertTrue(e.prompt().contains(" should be ") && !e.prompt().contains(" is wrong; "), e.prompt());
             }
         }
         for (RefineData.Example e : sentences) {
-            if (e.kind() == RefineData.Kind.REVISION) {
+            if (e.kind() == BootstrapData.Kind.REVISION) {
                 assertTrue(e.prompt().contains(" is wrong; ") && !e.prompt().contains(" should be "), e.prompt());
             }
         }

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
  * {@code rlrf.trainer.bootstrap.*} settings (system properties, as trainer-svc reads them) describe, in
  * this process, into the model store {@code DIR} (default {@code .rlrf/models}) at
  * {@code bootstrap/<key>}, and prints how it was made. {@code --store models} remakes the base the
- * repository ships (models/README.md). A base already in the store is not trained again.
+ * repository ships (models/README.md). A base already in the store is not trained again; the arith base's
+ * two phases are kept under their own keys, and the first is not retrained when the store has it.
  */
 @Command(name = "bootstrap", description = "Makes the built-in base policy that the -Drlrf.trainer.bootstrap.* settings "
         + "describe, in this process, into a model store, and prints how it was made; a base already there is not "

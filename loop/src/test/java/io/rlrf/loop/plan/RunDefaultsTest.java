@@ -55,11 +55,16 @@ public class RunDefaultsTest {
         assertEquals(1e-4, r.getDpo().getLearningRate());
         assertEquals(3, r.getDpo().getEpochs());
         assertEquals(1.0, r.getDpo().getNllWeight());
-        // the paper's whole-answer objective and no reflection NLL unless asked
-        assertEquals(io.rlrf.api.trainer.v1.Objective.OBJECTIVE_WHOLE_ANSWER, r.getDpo().getObjective());
+        // [ours] the localised objective and 1,024 prompts per iteration (measured, issue 14); no reflection NLL unless asked
+        assertEquals(io.rlrf.api.trainer.v1.Objective.OBJECTIVE_FIRST_DIVERGENCE_STEP, r.getDpo().getObjective());
+        assertEquals(1024, r.getData().getTrainPrompts());
         assertEquals(0.0, r.getDpo().getReflectionWeight());
         RunPlan.DpoPlan plan = RunPlan.of(r, java.util.List.of()).dpo();
-        assertEquals(io.rlrf.model.train.PreferenceLoss.Kind.WHOLE_ANSWER, plan.params(java.util.Set.of(10)).loss().kind());
+        assertEquals(new io.rlrf.model.train.PreferenceLoss.FirstDivergence(java.util.Set.of(10),
+                io.rlrf.model.train.PreferenceLoss.Extent.STEP), plan.params(java.util.Set.of(10)).loss());
+        RunPlan.DpoPlan whole = RunPlan.of(r.toBuilder().setDpo(r.getDpo().toBuilder()
+                .setObjective(io.rlrf.api.trainer.v1.Objective.OBJECTIVE_WHOLE_ANSWER)).build(), java.util.List.of()).dpo();
+        assertEquals(io.rlrf.model.train.PreferenceLoss.Kind.WHOLE_ANSWER, whole.params(java.util.Set.of(10)).loss().kind());
         RunPlan.DpoPlan step = RunPlan.of(r.toBuilder().setDpo(r.getDpo().toBuilder()
                 .setObjective(io.rlrf.api.trainer.v1.Objective.OBJECTIVE_FIRST_DIVERGENCE_STEP).setReflectionWeight(0.5))
                 .build(), java.util.List.of()).dpo();

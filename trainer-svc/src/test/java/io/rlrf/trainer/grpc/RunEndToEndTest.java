@@ -94,7 +94,9 @@ class RunEndToEndTest {
                 // answers run to the 24-token cap: UNFINISHED pairs them (trained without EOS), DROP would
                 // leave hardly a pair to train.
                 .setPairing(PairingConfig.newBuilder().setDelta(0).setTruncated(Truncation.TRUNCATION_UNFINISHED))
-                .setDpo(DpoConfig.newBuilder().setBatchSize(2).setLearningRate(1e-3))
+                // The paper's whole-answer objective, as the recorded runs (RecordedRunTest) were recorded with.
+                .setDpo(DpoConfig.newBuilder().setBatchSize(2).setLearningRate(1e-3)
+                        .setObjective(io.rlrf.api.trainer.v1.Objective.OBJECTIVE_WHOLE_ANSWER))
                 .setEval(EvalConfig.newBuilder().setMaxNewTokens(24)).build();
     }
 

@@ -136,7 +136,10 @@ class ObservabilityEndToEndTest {
                 .setSampling(SamplingConfig.newBuilder().setN(3).setMaxNewTokens(24))
                 .setReflection(ReflectionConfig.newBuilder().setK(1).setM(2).setMaxNewTokens(24))
                 .setPairing(PairingConfig.newBuilder().setDelta(0).setTruncated(Truncation.TRUNCATION_UNFINISHED))
-                .setDpo(DpoConfig.newBuilder().setBatchSize(2).setLearningRate(1e-3))
+                // The whole-answer objective: trained with the localised default at this rate, the random-weight
+                // model ends every answer at once, and empty answers are rated without aspects.
+                .setDpo(DpoConfig.newBuilder().setBatchSize(2).setLearningRate(1e-3)
+                        .setObjective(io.rlrf.api.trainer.v1.Objective.OBJECTIVE_WHOLE_ANSWER))
                 // Sampled, not greedy: a random-weight model's greedy answers are empty, which the
                 // trainer rates without aspects, and the aspect-rating panel needs ratings.
                 .setEval(EvalConfig.newBuilder().setTemperature(0.8f).setMaxNewTokens(24)).build();

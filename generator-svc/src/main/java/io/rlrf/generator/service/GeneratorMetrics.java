@@ -29,6 +29,9 @@ import io.rlrf.model.generate.GenerationEngine;
  *     {@code source} = computed or shared: prompt tokens run through the model, and prompt tokens
  *     copied from a sequence with the same prompt instead (the n samples of a prompt share one
  *     prefill);</li>
+ * <li>{@code rlrf.generator.decode.rows} [rlrf_generator_decode_rows_total] with {@code source} =
+ *     computed or shared: sequences fed to decoding passes, computed, or given the logits of a sequence
+ *     with the same prompt and the same tokens so far (the n samples of a prompt until they part);</li>
  * <li>{@code rlrf.generator.batch.size} [rlrf_generator_batch_size]: sequences decoding together in
  *     one engine step (a distribution: continuous batching keeps it near max-batch-sequences while
  *     work is queued);</li>
@@ -61,6 +64,8 @@ public class GeneratorMetrics {
     private final Counter completionTokens;
     private final Counter computedPromptTokens;
     private final Counter sharedPromptTokens;
+    private final Counter computedDecodeRows;
+    private final Counter sharedDecodeRows;
     private final DistributionSummary batchSize;
     private final Timer queueWait;
     private final Timer timePerToken;
@@ -104,6 +109,11 @@ public class GeneratorMetrics {
         sharedPromptTokens = Counter.builder("rlrf.generator.prefill.tokens").tag("source", "shared")
                 .description("Prompt tokens copied from a sequence with the same prompt instead of computed")
                 .register(registry);
+        computedDecodeRows = Counter.builder("rlrf.generator.decode.rows").tag("source", "computed")
+                .description("Sequences a decoding pass computed").register(registry);
+        sharedDecodeRows = Counter.builder("rlrf.generator.decode.rows").tag("source", "shared")
+                .description("Sequences that took the logits of one with the same prompt and tokens so far")
+                .register(registry);
         batchSize = DistributionSummary.builder("rlrf.generator.batch.size")
                 .description("Sequences (prompt x sample) decoding together in one engine step").publishPercentileHistogram()
                 .minimumExpectedValue(1.0).maximumExpectedValue(256.0).register(registry);
@@ -130,6 +140,8 @@ public class GeneratorMetrics {
         promptTokens.increment(step.prefillTokens() + step.sharedTokens());
         computedPromptTokens.increment(step.prefillTokens());
         sharedPromptTokens.increment(step.sharedTokens());
+        computedDecodeRows.increment(step.decodeComputed());
+        sharedDecodeRows.increment(step.decodeRows() - step.decodeComputed());
         completionTokens.increment(step.sampledTokens());
         long nanos = step.prefillNanos() + step.decodeNanos();
         batchDuration.record(nanos, TimeUnit.NANOSECONDS);

@@ -162,6 +162,23 @@ class BatchingAndHotSwapTest {
     }
 
     @Test
+    void greedySamplesOfAPromptAreDecodedOnceAndEachGetsTheSameAnswer() {
+        var computed = registry.get("rlrf.generator.decode.rows").tag("source", "computed").counter();
+        var shared = registry.get("rlrf.generator.decode.rows").tag("source", "shared").counter();
+        double computedBefore = computed.count();
+        double sharedBefore = shared.count();
+        GenerateResponse r = stub().generate(GenerateRequest.newBuilder()
+                .addPrompts(Prompt.newBuilder().setText("Four greedy samples of one prompt, one decoding row"))
+                .setN(4).setSampling(SamplingParams.newBuilder().setTemperature(0).setMaxNewTokens(6)).build());
+        for (int i = 1; i < 4; i++) {
+            assertEquals(r.getAnswers(0).getText(), r.getAnswers(i).getText(), "greedy samples are the same");
+        }
+        double rows = computed.count() - computedBefore;
+        assertTrue(rows >= 1, "decoding passes ran (" + rows + " rows computed)");
+        assertEquals(3.0 * rows, shared.count() - sharedBefore, 0.0, "each computed row was shared by the 3 others");
+    }
+
+    @Test
     void hotSwapUnderLoadFailsNoCallAndLaterCallsUseTheNewVersion() throws Exception {
         Path store = Path.of("target/test-models");
         if (!Files.exists(store.resolve("tiny/v2/config.json"))) {

@@ -14,7 +14,10 @@ package io.rlrf.model.generate;
  * @param prefillBatchTokens most prompt tokens (prompts x chunk) in one prefill pass
  * @param sharePrefixes      compute each distinct prompt once and copy its keys and values to every
  *                           row with the same prompt (the n samples of a question, the m rewrites of
- *                           a source), whether they arrive together or while a sibling still decodes
+ *                           a source), whether they arrive together or while a sibling still decodes;
+ *                           and in decoding, compute once the rows whose prompt and tokens so far are
+ *                           the same (each samples with its own random stream, and keeps keys and
+ *                           values of its own for when it parts from the others)
  * @param minAdmit           while rows are decoding, a prompt that must be prefilled is admitted only
  *                           once this many rows are free (or every waiting request fits), so that
  *                           prefill runs for several prompts at a time instead of one prompt per freed

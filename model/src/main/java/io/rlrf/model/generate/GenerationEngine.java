@@ -41,7 +41,9 @@ import io.rlrf.model.tokenizer.Tokenizer;
  *   <li><b>sample</b> each new row's first token from its prompt's last logits;</li>
  *   <li><b>decode</b>: one forward pass feeds every running row its last token, each row writing its
  *       own column of the cache (rows are at different lengths) and attending over its own columns;
- *       then each row samples its next token;</li>
+ *       rows with the same prompt and the same tokens so far (the n samples of a question before they
+ *       part, rewrites that copy their source) are computed once, every one of them getting the keys
+ *       and values; then each row samples its next token with its own random stream;</li>
  *   <li><b>retire</b> finished rows at once (their futures complete) and move the last rows into the
  *       freed cache rows, so running rows always fill rows {@code [0, A)} and the next step can admit.</li>
  * </ol>
@@ -65,6 +67,9 @@ public final class GenerationEngine implements AutoCloseable {
      *                         common prefix, instead of computed
      * @param prefillPasses    forward passes of prefill (chunks)
      * @param decodeRows       rows fed in the decoding pass (0: no decoding pass)
+     * @param decodeComputed   rows the decoding pass computed: one per set of rows with the same prompt
+     *                         and the same tokens so far (the others take its logits); = decodeRows
+     *                         without shared prefixes
      * @param sampledTokens    tokens sampled (first tokens of new rows and one per decoding row)
      * @param finished         rows that finished (completions delivered), cancelled ones included
      * @param cancelled        rows that finished because their request was cancelled
@@ -72,16 +77,17 @@ public final class GenerationEngine implements AutoCloseable {
      * @param decodeNanos      wall time of the decoding pass and sampling
      */
     public record Step(int admitted, int prefilledPrompts, int prefillTokens, int sharedTokens, int prefillPasses,
-            int decodeRows, int sampledTokens, int finished, int cancelled, long prefillNanos, long decodeNanos) {
+            int decodeRows, int decodeComputed, int sampledTokens, int finished, int cancelled, long prefillNanos,
+            long decodeNanos) {
 
         /** Nothing done: the start of a sum. */
-        public static final Step NONE = new Step(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        public static final Step NONE = new Step(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
         /** This step's counts and times added to {@code o}'s (the totals of several steps). */
         public Step plus(Step o) {
             return new Step(admitted + o.admitted, prefilledPrompts + o.prefilledPrompts, prefillTokens + o.prefillTokens,
                     sharedTokens + o.sharedTokens, prefillPasses + o.prefillPasses, decodeRows + o.decodeRows,
-                    sampledTokens + o.sampledTokens, finished + o.finished, cancelled + o.cancelled,
+                    decodeComputed + o.decodeComputed, sampledTokens + o.sampledTokens, finished + o.finished, cancelled + o.cancelled,
                     prefillNanos + o.prefillNanos, decodeNanos + o.decodeNanos);
         }
     }
@@ -220,7 +226,7 @@ public final class GenerationEngine implements AutoCloseable {
         }
         long t2 = System.nanoTime();
         return new Step(n.admitted, n.prefilledPrompts, n.prefillTokens, n.sharedTokens, n.prefillPasses, n.decodeRows,
-                n.sampled, n.finished, n.cancelled, t1 - t0, t2 - t1);
+                n.decodeComputed, n.sampled, n.finished, n.cancelled, t1 - t0, t2 - t1);
     }
 
     /** Mutable tallies of one step. */
@@ -231,6 +237,7 @@ public final class GenerationEngine implements AutoCloseable {
         int sharedTokens;
         int prefillPasses;
         int decodeRows;
+        int decodeComputed;
         int sampled;
         int finished;
         int cancelled;
@@ -485,15 +492,35 @@ public final class GenerationEngine implements AutoCloseable {
 
     // ---- 4. decode -------------------------------------------------------------------------------
 
-    /** Feeds every running row its last sampled token, each at its own column, and samples the next. */
+    /**
+     * Feeds every running row its last sampled token, each at its own column, and samples the next.
+     * With shared prefixes, rows whose prompt and tokens so far are the same (twins) compute the same
+     * logits: the pass computes one row of each such set, writes its keys and values into every row
+     * of the set, and each row samples from those logits with its own random stream.
+     */
     private void decode(Counts n) {
         int b = runningCount;
         int vocab = config.vocabSize();
-        long[] tokens = new long[b]; // (b, 1)
-        long[] positions = new long[b]; // (b, 1)
-        int[] columns = new int[b];
+        // 1. one computed row per set of twins, in rows [0, m); row i samples from pass row passOf[i]
+        int[] passOf = new int[b];
+        int m = params.sharePrefixes() ? placeOnePerTwinSetFirst(passOf) : b;
+        if (m == b) {
+            for (int i = 0; i < b; i++) {
+                passOf[i] = i;
+            }
+        }
+        int[] copyTo = new int[b - m]; // the twins [m, b), each taking its pass row's keys and values
+        int[] copyFrom = new int[b - m];
+        for (int i = m; i < b; i++) {
+            copyTo[i - m] = i;
+            copyFrom[i - m] = passOf[i];
+        }
+        // 2. one forward pass over rows [0, m)
+        long[] tokens = new long[m]; // (m, 1)
+        long[] positions = new long[m]; // (m, 1)
+        int[] columns = new int[m];
         int end = 0;
-        for (int i = 0; i < b; i++) {
+        for (int i = 0; i < m; i++) {
             Row r = running[i];
             columns[i] = r.column();
             tokens[i] = r.lastToken();
@@ -503,17 +530,93 @@ public final class GenerationEngine implements AutoCloseable {
         float[] logits;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            cache.scatter(b, columns, end);
-            NDArray hidden = model.hidden(Tensors.of(manager, tokens, new Shape(b, 1)),
-                    Tensors.of(manager, positions, new Shape(b, 1)), AttentionMask.upTo(manager, columns, b, end),
-                    cache); // (b, 1, C)
-            logits = model.logits(hidden).toFloatArray(); // (b, 1, V)
+            if (m == b) {
+                cache.scatter(b, columns, end);
+            } else {
+                int[] rows = new int[m];
+                for (int i = 0; i < m; i++) {
+                    rows[i] = i;
+                }
+                cache.gather(rows, columns, end, copyTo, copyFrom);
+            }
+            NDArray hidden = model.hidden(Tensors.of(manager, tokens, new Shape(m, 1)),
+                    Tensors.of(manager, positions, new Shape(m, 1)), AttentionMask.upTo(manager, columns, m, end),
+                    cache); // (m, 1, C)
+            logits = model.logits(hidden).toFloatArray(); // (m, 1, V)
         }
         n.decodeRows += b;
+        n.decodeComputed += m;
+        // 3. every row samples from its pass row's logits
         for (int i = 0; i < b; i++) {
-            running[i].step(logits, i * vocab, vocab, eos, tokenizer);
+            running[i].step(logits, passOf[i] * vocab, vocab, eos, tokenizer);
             n.sampled++;
         }
+    }
+
+    /**
+     * Finds the sets of twins among the running rows and swaps rows (and their cache rows) so that rows
+     * {@code [0, m)} hold one row of each of the m sets; fills {@code passOf[i]} with the row in
+     * {@code [0, m)} of row i's set. Rows part at a step and finish at different steps, so the layout
+     * drifts: only the rows out of place move, their cache rows in one gather/scatter.
+     *
+     * @return m, the number of sets (b when no two rows are twins; passOf is then left unset)
+     */
+    private int placeOnePerTwinSetFirst(int[] passOf) {
+        int b = runningCount;
+        Map<Twin, Integer> sets = new HashMap<>();
+        int[] setOf = new int[b];
+        for (int i = 0; i < b; i++) {
+            Integer known = sets.putIfAbsent(new Twin(running[i]), sets.size());
+            setOf[i] = known == null ? sets.size() - 1 : known;
+        }
+        int m = sets.size();
+        if (m == b) {
+            return m;
+        }
+        int[] holder = new int[m]; // the row in [0, m) that computes each set
+        Arrays.fill(holder, -1);
+        ArrayDeque<Integer> spare = new ArrayDeque<>(); // rows in [0, m) whose set another row there holds
+        for (int i = 0; i < m; i++) {
+            if (holder[setOf[i]] < 0) {
+                holder[setOf[i]] = i;
+            } else {
+                spare.add(i);
+            }
+        }
+        List<int[]> swaps = new ArrayList<>();
+        int columns = 0;
+        for (int i = m; i < b; i++) {
+            if (holder[setOf[i]] >= 0) {
+                continue;
+            }
+            int j = spare.removeFirst(); // a set with no row in [0, m): its first row takes a spare row's place
+            holder[setOf[i]] = j;
+            swaps.add(new int[] {i, j});
+            columns = Math.max(columns, Math.max(running[i].column(), running[j].column()));
+            Row moved = running[i];
+            running[i] = running[j];
+            running[j] = moved;
+            running[i].slot = i;
+            moved.slot = j;
+            int set = setOf[i];
+            setOf[i] = setOf[j];
+            setOf[j] = set;
+        }
+        if (!swaps.isEmpty()) {
+            int[] from = new int[2 * swaps.size()];
+            int[] to = new int[2 * swaps.size()];
+            for (int k = 0; k < swaps.size(); k++) {
+                from[2 * k] = swaps.get(k)[0];
+                to[2 * k] = swaps.get(k)[1];
+                from[2 * k + 1] = swaps.get(k)[1];
+                to[2 * k + 1] = swaps.get(k)[0];
+            }
+            cache.copyRows(cache, from, to, columns); // columns [0, column) hold a row's keys and values
+        }
+        for (int i = 0; i < b; i++) {
+            passOf[i] = holder[setOf[i]];
+        }
+        return m;
     }
 
     // ---- 5. retire -------------------------------------------------------------------------------
@@ -655,6 +758,20 @@ public final class GenerationEngine implements AutoCloseable {
         }
     }
 
+    /** A row as a map key: its prompt and its tokens so far (rows equal under it compute the same logits). */
+    private record Twin(Row row) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Twin t && t.row.count == row.count && t.row.tokensHash == row.tokensHash
+                    && t.row.key.equals(row.key) && Arrays.equals(t.row.generated, 0, row.count, row.generated, 0, row.count);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * row.key.hash() + row.tokensHash;
+        }
+    }
+
     /** A prompt's token ids as a map key. */
     private record PromptKey(int[] ids, int hash) {
         static PromptKey of(int[] ids) {
@@ -686,6 +803,7 @@ public final class GenerationEngine implements AutoCloseable {
         int[] generated = new int[16];
         float[] logprobs;
         int count;
+        int tokensHash = 1; // Arrays.hashCode of generated[0, count)
         float[] promptLogits; // (V) the prompt's last-position logits
         Row source; // while admitted: the row to copy the prompt's (or the shared prefix's) keys and values from
         int shared; // leading prompt columns copied from another row's prompt and not computed (0: none)
@@ -752,6 +870,7 @@ public final class GenerationEngine implements AutoCloseable {
                 }
             }
             generated[count] = token;
+            tokensHash = 31 * tokensHash + token;
             if (logprobs != null) {
                 logprobs[count] = Sampler.logProb(logits, offset, vocab, token);
             }

@@ -90,6 +90,49 @@ class GenerationEngineTest {
     }
 
     @Test
+    void twinRowsAreComputedOnceAndRowsThatPartGoOnFromTheirOwnCacheRows() throws Exception {
+        try (Policy p = Policy.initialize(CONFIG, null, 25)) {
+            // 3 prompts x 6 samples at low temperatures: siblings decode the same tokens for a while (at 0.05 for
+            // good), and some part
+            SplittableRandom rng = new SplittableRandom(3);
+            List<GenerationRequest> requests = new ArrayList<>();
+            for (int q = 0; q < 3; q++) {
+                int[] prompt = prompt(rng, 20 + 30 * q);
+                for (int j = 0; j < 6; j++) {
+                    requests.add(new GenerationRequest(prompt,
+                            SamplingParams.sample(j < 3 ? 0.05 : 0.1, 1.0, 30 + j, 100L * q + j).withLogprobs(true)));
+                }
+            }
+            List<Completion> plain = new Generator(p.model(), null, EngineParams.plain()).generate(requests);
+            // 8 rows: rows finish and join, so twins end up anywhere and must be moved into place
+            GenerationEngine engine = new GenerationEngine(p.model(), null, TIGHT.withMaxRows(8));
+            List<CompletableFuture<Completion>> futures = new ArrayList<>();
+            for (GenerationRequest r : requests) {
+                futures.add(engine.submit(r));
+            }
+            GenerationEngine.Step total = engine.drain();
+            engine.close();
+            int parted = 0;
+            for (int i = 0; i < requests.size(); i++) {
+                Completion fast = futures.get(i).join();
+                assertArrayEquals(plain.get(i).tokens(), fast.tokens(), "request " + i + " tokens");
+                assertClose(plain.get(i).logprobs(), fast.logprobs(), "request " + i + " logprobs");
+                if (i % 6 > 0) {
+                    int[] a = futures.get(i - 1).join().tokens();
+                    int[] b = fast.tokens();
+                    int common = Arrays.mismatch(a, b);
+                    if (common >= 2 && common < Math.min(a.length, b.length)) {
+                        parted++; // twins for at least 2 tokens, then different
+                    }
+                }
+            }
+            assertTrue(total.decodeComputed() < 0.75 * total.decodeRows(),
+                    "twins computed once: " + total.decodeComputed() + " of " + total.decodeRows() + " rows");
+            assertTrue(parted > 0, "some siblings decoded the same tokens, then parted");
+        }
+    }
+
+    @Test
     void theEnginesDefaultPathEqualsTheFullRecomputeReference() throws Exception {
         try (Policy p = Policy.initialize(CONFIG, null, 22)) {
             List<GenerationRequest> requests = workload().subList(0, 9);

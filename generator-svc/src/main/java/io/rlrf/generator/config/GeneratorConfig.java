@@ -139,9 +139,9 @@ public interface GeneratorConfig {
          * While sequences decode, a prompt that must be prefilled is admitted only once this many rows
          * are free (or every waiting sequence fits), so that prefill runs for several prompts at a
          * time; a sequence whose prompt a decoding sequence holds joins as soon as a row is free.
-         * Default 32.
+         * Default 128 (half of max-batch-sequences' default: see the model library's EngineParams).
          */
-        @WithDefault("32")
+        @WithDefault("128")
         int minAdmitSequences();
 
         /**

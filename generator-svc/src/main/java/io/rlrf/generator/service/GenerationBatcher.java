@@ -108,7 +108,12 @@ public class GenerationBatcher {
 
     /**
      * Queues {@code sequences} (all or none) and returns their results in the same order. Consecutive
-     * sequences with the same prompt (a prompt's n samples) go to one lane together.
+     * sequences with the same prompt (a prompt's n samples) go to one lane together; so do consecutive
+     * prompts that begin with the same {@code min-shared-prefix} tokens or more (the reflection prompts
+     * of one question: the second copies the question's keys and values from the first instead of
+     * computing them, which it can only do in the same lane), as long as such a group holds at most
+     * the call's fair share of one lane, so a prefix every prompt shares (a system prompt) does not
+     * put a whole call on one lane.
      */
     List<CompletableFuture<Completion>> submit(ServedModel model, List<GenerationRequest> sequences) {
         long now = System.nanoTime();
@@ -120,10 +125,23 @@ public class GenerationBatcher {
                 throw ServiceException.unavailable("generator-svc is shutting down");
             }
             notStarted.addAndGet(sequences.size());
+            long fairShare = 0; // positions reserved by the call, divided among the lanes
+            for (GenerationRequest r : sequences) {
+                fairShare += reserved(r);
+            }
+            fairShare = (fairShare + lanes.length - 1) / lanes.length;
             int from = 0;
             while (from < sequences.size()) {
+                int[] first = sequences.get(from).prompt();
+                long groupReserved = reserved(sequences.get(from));
                 int to = from + 1;
-                while (to < sequences.size() && Arrays.equals(sequences.get(to).prompt(), sequences.get(from).prompt())) {
+                while (to < sequences.size()) {
+                    int[] next = sequences.get(to).prompt();
+                    boolean same = Arrays.equals(next, first);
+                    if (!same && !(sharesPrefix(next, first) && groupReserved + reserved(sequences.get(to)) <= fairShare)) {
+                        break;
+                    }
+                    groupReserved += reserved(sequences.get(to));
                     to++;
                 }
                 Lane lane = leastReserved();
@@ -138,6 +156,18 @@ public class GenerationBatcher {
             }
         }
         return results;
+    }
+
+    /** KV positions a sequence reserves in an engine: its prompt and its max_new_tokens. */
+    private static long reserved(GenerationRequest r) {
+        return r.prompt().length + (long) r.params().maxNewTokens();
+    }
+
+    /** Whether the engine would copy {@code a}'s first tokens from {@code b} (see min-shared-prefix). */
+    private boolean sharesPrefix(int[] a, int[] b) {
+        int min = engineParams.minSharedPrefix();
+        return engineParams.sharePrefixes() && min > 0 && a.length > min && b.length >= min
+                && Arrays.equals(a, 0, min, b, 0, min);
     }
 
     private Lane leastReserved() {

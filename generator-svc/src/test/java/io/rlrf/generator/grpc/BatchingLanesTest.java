@@ -104,6 +104,31 @@ class BatchingLanesTest {
     }
 
     @Test
+    void consecutivePromptsThatShareALongPrefixGoToOneLaneAndTheSecondCopiesIt() {
+        // two pairs of prompts, each pair sharing a 48-character start (the reflection prompts of one
+        // question), more than min-shared-prefix's 32 tokens; all four of one length, so each pair is
+        // exactly one lane's fair share of the call
+        GenerateRequest.Builder r = GenerateRequest.newBuilder().setN(1)
+                .setSampling(SamplingParams.newBuilder().setTemperature(0.9f).setMaxNewTokens(4).setSeed(3));
+        for (String start : List.of("a", "b")) {
+            String shared = ("Question " + start + ": " + "how many apples are left after lunch? ".repeat(2)).substring(0, 48);
+            for (int i = 0; i < 2; i++) {
+                r.addPrompts(Prompt.newBuilder().setText(shared + " draft " + i));
+            }
+        }
+        double lane0 = laneSteps(0);
+        double lane1 = laneSteps(1);
+        var sharedTokens = registry.get("rlrf.generator.prefill.tokens").tag("source", "shared").counter();
+        double sharedBefore = sharedTokens.count();
+        GenerateResponse response = stub().generate(r.build());
+        assertEquals(4, response.getAnswersCount());
+        assertTrue(laneSteps(0) > lane0 && laneSteps(1) > lane1, "each pair went to its own lane");
+        // the second prompt of each pair copied the common start from the first, in the same lane
+        assertTrue(sharedTokens.count() - sharedBefore >= 2 * 32,
+                "copied prompt tokens: " + (sharedTokens.count() - sharedBefore));
+    }
+
+    @Test
     void answersDoNotDependOnTheLaneOrOnConcurrentCalls() throws Exception {
         GenerateResponse alone = stub().generate(fourPrompts(11));
         int clients = 4;

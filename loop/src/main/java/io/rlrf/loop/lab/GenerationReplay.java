@@ -27,7 +27,7 @@ import io.rlrf.tasks.verify.VerifierParams;
  * The generation work of the main job's rlrf iteration, in process through one engine, with the
  * engine's own prefill and decode times: Q level-1 train questions x 8 samples (T 0.8, top-p 0.95),
  * then 4 rewrites (T 0.7) of each question's 2 best faulted samples under the default verifier's
- * critiques, answers capped at 3x the reference length as the main job caps them. Prints, for each
+ * critiques in the form reward-svc serves, answers capped at 3x the reference length as the main job caps them. Prints, for each
  * round, both stages' wall, prefill and decode seconds, the prompt tokens computed and copied, and
  * reflection's time per rewrite over sampling's per sample.
  *
@@ -45,7 +45,7 @@ public final class GenerationReplay {
 
     /** What one stage cost. */
     record Stage(int sequences, double wall, double prefill, double decode, long computed, long shared,
-            List<String> texts) {
+            long decodeRows, long decodeComputed, List<String> texts) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -56,7 +56,7 @@ public final class GenerationReplay {
                 : EngineParams.defaults();
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         List<MathProblem> problems = ArithWorld.generate(ArithLevel.L1, Split.TRAIN, questions, 1);
-        MathVerifier verifier = new MathVerifier(VerifierParams.DEFAULTS);
+        MathVerifier verifier = new MathVerifier(VerifierParams.SERVED);
         try (Policy policy = Policy.load(Path.of(args[0]))) {
             for (int round = 0; round < rounds; round++) {
                 List<GenerationRequest> sampling = new ArrayList<>();
@@ -114,8 +114,8 @@ public final class GenerationReplay {
 
     private static void print(String name, Stage s) {
         System.out.printf("  %-10s %5d sequences: %6.2f s (prefill %.2f s, decode %.2f s); prompt tokens computed %,d, "
-                + "copied %,d; outputs %08x%n", name, s.sequences(), s.wall(), s.prefill(), s.decode(), s.computed(),
-                s.shared(), s.texts().hashCode());
+                + "copied %,d; decoding rows computed %,d of %,d; outputs %08x%n", name, s.sequences(), s.wall(), s.prefill(),
+                s.decode(), s.computed(), s.shared(), s.decodeComputed(), s.decodeRows(), s.texts().hashCode());
     }
 
     private static Stage run(Policy policy, EngineParams params, List<GenerationRequest> requests) throws Exception {
@@ -133,7 +133,7 @@ public final class GenerationReplay {
                 texts.add(f.get().text());
             }
             return new Stage(requests.size(), wall, total.prefillNanos() / 1e9, total.decodeNanos() / 1e9,
-                    total.prefillTokens(), total.sharedTokens(), texts);
+                    total.prefillTokens(), total.sharedTokens(), total.decodeRows(), total.decodeComputed(), texts);
         }
     }
 }

@@ -530,15 +530,7 @@ public final class GenerationEngine implements AutoCloseable {
         float[] logits;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            if (m == b) {
-                cache.scatter(b, columns, end);
-            } else {
-                int[] rows = new int[m];
-                for (int i = 0; i < m; i++) {
-                    rows[i] = i;
-                }
-                cache.gather(rows, columns, end, copyTo, copyFrom);
-            }
+            cache.scatterWithCopies(m, columns, end, copyTo, copyFrom);
             NDArray hidden = model.hidden(Tensors.of(manager, tokens, new Shape(m, 1)),
                     Tensors.of(manager, positions, new Shape(m, 1)), AttentionMask.upTo(manager, columns, m, end),
                     cache); // (m, 1, C)

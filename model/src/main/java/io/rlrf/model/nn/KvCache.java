@@ -23,9 +23,9 @@ import io.rlrf.model.Tensors;
  *   <li>{@link #scatter}: rows {@code [row0, row0 + B)}, T columns per row from each row's own start
  *       column (a decoding step of a continuous batch, T = 1, each row at its own length; or a prefill
  *       chunk of prompts that copied different numbers of leading columns from another row).</li>
- *   <li>{@link #gather}: any rows, one column each (a decoding step that computes only one of the
- *       rows that decode the same tokens); what it writes for a computed row is written to the rows
- *       that share it too.</li>
+ *   <li>{@link #scatterWithCopies}: as scatter, one column per row, and what a row writes is also
+ *       written to other rows (a decoding step that computes one of the rows that decode the same
+ *       tokens).</li>
  * </ul>
  * Either way a pass reads columns {@code [0, end)} of its rows; which of those a query may see is the
  * attention mask's business, not the cache's.
@@ -52,7 +52,6 @@ public final class KvCache implements AutoCloseable {
     private int end;
     private NDArray scatterIndex; // (B*Hkv*T) int64 into the flat views; null in block mode
     private int[] scatterColumns; // the first column each row writes in scatter mode
-    private NDArray readRows; // (B) int64: the rows a gathered pass reads; null: rows [row0, row0 + B)
     private NDArray writeFrom; // (B + copies) int64: the pass row whose keys each written row gets; null: one each
 
     /** An empty fp32 cache; {@link #ensureCapacity} allocates. */
@@ -139,7 +138,6 @@ public final class KvCache implements AutoCloseable {
         this.end = start + t;
         this.scatterIndex = null;
         this.scatterColumns = null;
-        this.readRows = null;
         this.writeFrom = null;
         return this;
     }
@@ -182,52 +180,43 @@ public final class KvCache implements AutoCloseable {
         this.end = readEnd;
         this.scatterIndex = Tensors.of(manager, index, new Shape(index.length));
         this.scatterColumns = java.util.Arrays.copyOf(columns, batch);
-        this.readRows = null;
         this.writeFrom = null;
         return this;
     }
 
     /**
-     * The next pass (one token per row) feeds cache rows {@code rows[r]}, in any order: pass row r writes
-     * at column {@code columns[r]} and attends over columns {@code [0, readEnd)} of those rows. The keys
-     * and values pass row {@code copyFrom[j]} writes are written to cache row {@code copyTo[j]} too, at
-     * the same column: a row that decodes the same tokens as a computed one keeps a whole cache row of
-     * its own, so it can go its own way at any later step. The index tensors are created in the
-     * caller's scope.
+     * The next pass (one token per row) feeds rows {@code [0, batch)}: row r writes at column
+     * {@code columns[r]} and attends over columns {@code [0, readEnd)}, as {@link #scatter(int, int[], int)};
+     * and the keys and values pass row {@code copyFrom[j]} writes are written to row {@code copyTo[j]}
+     * (at or after {@code batch}) too, at the same column: a row that decodes the same tokens as a
+     * computed one keeps a whole cache row of its own, so it can part from it at any later step. The
+     * index tensors are created in the caller's scope.
      */
-    public KvCache gather(int[] rows, int[] columns, int readEnd, int[] copyTo, int[] copyFrom) {
-        int batch = rows.length;
-        if (readEnd > capacity || copyTo.length != copyFrom.length) {
-            throw new IllegalStateException("KV cache overflow: " + readEnd + " columns needed, capacity " + capacity);
+    public KvCache scatterWithCopies(int batch, int[] columns, int readEnd, int[] copyTo, int[] copyFrom) {
+        if (copyTo.length != copyFrom.length) {
+            throw new IllegalArgumentException("copyTo and copyFrom differ in length");
         }
-        long[] index = new long[(batch + copyTo.length) * kvHeads]; // written row w, head h -> ((row*Hkv + h)*Tmax + c)
-        long[] from = new long[batch + copyTo.length];
-        boolean contiguous = true;
-        for (int w = 0; w < batch + copyTo.length; w++) {
+        scatter(0, batch, columns, 1, readEnd); // checks the pass rows and sets the window
+        if (copyTo.length == 0) {
+            return this;
+        }
+        int written = batch + copyTo.length;
+        long[] index = new long[written * kvHeads]; // written row w, head h -> ((row*Hkv + h)*Tmax + column)
+        long[] from = new long[written]; // the pass row whose keys and values written row w gets
+        for (int w = 0; w < written; w++) {
             int r = w < batch ? w : copyFrom[w - batch];
-            int row = w < batch ? rows[w] : copyTo[w - batch];
-            if (row < 0 || row >= this.rows || r < 0 || r >= batch || columns[r] < 0 || columns[r] >= readEnd) {
-                throw new IllegalStateException("row " + row + " writes column " + (r < 0 || r >= batch ? -1 : columns[r])
-                        + " outside " + this.rows + " rows x [0, " + readEnd + ")");
+            int row = w < batch ? w : copyTo[w - batch];
+            if (r < 0 || r >= batch || row < (w < batch ? 0 : batch) || row >= rows) {
+                throw new IllegalStateException("copy from pass row " + r + " to row " + row + " outside the pass's "
+                        + batch + " rows or the cache's " + rows);
             }
-            contiguous &= w >= batch || rows[w] == w;
             from[w] = r;
             for (int h = 0; h < kvHeads; h++) {
                 index[w * kvHeads + h] = ((long) row * kvHeads + h) * capacity + columns[r];
             }
         }
-        this.row0 = 0;
-        this.windowRows = batch;
-        this.start = -1;
-        this.end = readEnd;
         this.scatterIndex = Tensors.of(manager, index, new Shape(index.length));
-        this.scatterColumns = java.util.Arrays.copyOf(columns, batch);
-        long[] read = new long[batch];
-        for (int r = 0; r < batch; r++) {
-            read[r] = rows[r];
-        }
-        this.readRows = contiguous ? null : Tensors.of(manager, read, new Shape(batch));
-        this.writeFrom = copyTo.length == 0 ? null : Tensors.of(manager, from, new Shape(from.length));
+        this.writeFrom = Tensors.of(manager, from, new Shape(written));
         return this;
     }
 
@@ -264,17 +253,13 @@ public final class KvCache implements AutoCloseable {
         } else {
             NDIndex slots = new NDIndex("{}", scatterIndex);
             long n = scatterIndex.size(); // B*Hkv*T, in (row, head, column) order as k's
-            if (writeFrom != null) { // gathered pass: each written row takes its pass row's keys and values
+            if (writeFrom != null) { // each written row takes its pass row's keys and values
                 NDIndex expand = new NDIndex("{}", writeFrom);
                 k = k.get(expand); // (B + copies, Hkv, 1, D)
                 v = v.get(expand);
             }
             flatKeys[layer].set(slots, k.reshape(n, headDim)); // (n, D)
             flatValues[layer].set(slots, v.reshape(n, headDim));
-        }
-        if (readRows != null) { // gathered pass over rows in any order: a copy of their columns [0, end)
-            NDIndex gathered = new NDIndex("{}", readRows).addAllDim().addSliceDim(0, end);
-            return new NDArray[] {keys[layer].get(gathered), values[layer].get(gathered)}; // (B, Hkv, end, D)
         }
         return new NDArray[] {keys[layer].get(rowsRead), values[layer].get(rowsRead)};
     }

@@ -127,21 +127,21 @@ public class GenerationBatcher {
             notStarted.addAndGet(sequences.size());
             long fairShare = 0; // positions reserved by the call, divided among the lanes
             for (GenerationRequest r : sequences) {
-                fairShare += reserved(r);
+                fairShare += reservedBy(r);
             }
             fairShare = (fairShare + lanes.length - 1) / lanes.length;
             int from = 0;
             while (from < sequences.size()) {
                 int[] first = sequences.get(from).prompt();
-                long groupReserved = reserved(sequences.get(from));
+                long groupReserved = reservedBy(sequences.get(from));
                 int to = from + 1;
                 while (to < sequences.size()) {
                     int[] next = sequences.get(to).prompt();
                     boolean same = Arrays.equals(next, first);
-                    if (!same && !(sharesPrefix(next, first) && groupReserved + reserved(sequences.get(to)) <= fairShare)) {
+                    if (!same && !(sharesPrefix(next, first) && groupReserved + reservedBy(sequences.get(to)) <= fairShare)) {
                         break;
                     }
-                    groupReserved += reserved(sequences.get(to));
+                    groupReserved += reservedBy(sequences.get(to));
                     to++;
                 }
                 Lane lane = leastReserved();
@@ -156,11 +156,6 @@ public class GenerationBatcher {
             }
         }
         return results;
-    }
-
-    /** KV positions a sequence reserves in an engine: its prompt and its max_new_tokens. */
-    private static long reserved(GenerationRequest r) {
-        return r.prompt().length + (long) r.params().maxNewTokens();
     }
 
     /** Whether the engine would copy {@code a}'s first tokens from {@code b} (see min-shared-prefix). */
@@ -185,6 +180,7 @@ public class GenerationBatcher {
         return notStarted.get();
     }
 
+    /** KV positions a sequence reserves in an engine: its prompt and its max_new_tokens. */
     private static long reservedBy(GenerationRequest r) {
         return r.prompt().length + (long) r.params().maxNewTokens();
     }

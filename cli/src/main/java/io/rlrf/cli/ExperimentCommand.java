@@ -19,6 +19,7 @@ import io.rlrf.cli.experiment.RunResult;
 import io.rlrf.cli.experiment.Runs;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.loop.RunListener;
+import io.rlrf.loop.config.InProcessGeneratorConfig;
 import io.rlrf.loop.config.InProcessVerifierConfig;
 import io.rlrf.loop.config.LocalTrainerConfig;
 import io.rlrf.loop.local.LocalTrainer;
@@ -155,13 +156,15 @@ final class ExperimentCommand extends Cli.Command implements Callable<Integer> {
 
     /**
      * In-process runs, configured by the {@code rlrf.trainer.*} system properties trainer-svc reads and the
-     * {@code rlrf.reward.verifier.*} critique-form properties reward-svc reads.
+     * {@code rlrf.reward.verifier.*} critique-form properties reward-svc reads, and generator-svc's
+     * {@code rlrf.generator.batching.lanes}.
      */
     private static Runs local(Path runRoot, Path store) {
         SmallRyeConfig config = new SmallRyeConfigBuilder().addDefaultSources().withMapping(LocalTrainerConfig.class)
-                .withMapping(InProcessVerifierConfig.class).build();
+                .withMapping(InProcessVerifierConfig.class).withMapping(InProcessGeneratorConfig.class).build();
         return new LocalRuns(LocalTrainer.of(config.getConfigMapping(LocalTrainerConfig.class),
-                config.getConfigMapping(InProcessVerifierConfig.class), runRoot, store, RunListener.NONE));
+                config.getConfigMapping(InProcessVerifierConfig.class), config.getConfigMapping(InProcessGeneratorConfig.class),
+                runRoot, store, RunListener.NONE));
     }
 
     private static void positive(String option, int value) {

@@ -30,6 +30,7 @@ import io.rlrf.loop.stage.SelectStage;
 import io.rlrf.loop.stage.SftTrainStage;
 import io.rlrf.loop.stage.StageContext;
 import io.rlrf.loop.stage.StageFigures;
+import io.rlrf.model.Engines;
 
 /**
  * The RLRF loop: for each iteration, for each stage of the run's plan, skip it if its marker exists,
@@ -79,6 +80,9 @@ public final class RunLoop {
                 StageContext ctx = new StageContext(run, plan, t, stage, layout, peers, settings, store, listener,
                         safePoints);
                 ctx.safePoint("start");
+                // This thread's compute (training, scoring) with the configured libtorch threads: batching
+                // lanes in this process (in-process peers) set MKL's process-wide count to theirs.
+                Engines.useThreadsOnThisThread(Engines.configuredThreads());
                 long start = System.nanoTime();
                 ctx.progress(0, 0);
                 StageFigures figures = stageFor(stage, plan.mode()).run(ctx);

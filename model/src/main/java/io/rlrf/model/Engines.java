@@ -61,8 +61,14 @@ public final class Engines {
     /**
      * Sets libtorch's intra-op threads to {@code threads} for work started on the calling thread (its
      * OpenMP team size; libtorch's own pool takes the same count). For parallel workers that each run
-     * their own forward passes, such as generator-svc's batching lanes: a worker thread that never
-     * calls this uses {@link #configuredThreads()}.
+     * their own forward passes, such as the batching lanes ({@link io.rlrf.model.generate.BatchingLanes}):
+     * a worker thread that never calls this uses {@link #configuredThreads()}.
+     *
+     * <p>The bundled libtorch's MKL keeps one count for the whole process, though: its matrix products
+     * use the count of the latest call, on every thread. A thread that computes after another thread
+     * called this calls it again with its own count first (the lanes do when they wake, the loop before
+     * each stage), or its products run with the other's (training after two generation lanes ran on 1
+     * thread each took 1.4x as long, with different float sums).
      */
     public static void useThreadsOnThisThread(int threads) {
         if (threads < 1) {

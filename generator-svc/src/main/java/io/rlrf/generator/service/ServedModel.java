@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.rlrf.model.Policy;
+import io.rlrf.model.generate.BatchingLanes;
 import io.rlrf.model.generate.EngineParams;
 import io.rlrf.model.generate.GenerationEngine;
 import io.rlrf.model.lora.LoraWeights;
@@ -21,7 +22,7 @@ import io.rlrf.model.lora.LoraWeights;
  * engine runs the base's network with the adapter applied, and the base's weights are shared with
  * every other served model over the same base (the version being replaced, typically).
  */
-public final class ServedModel {
+public final class ServedModel implements BatchingLanes.Model {
 
     private final String version;
     private final LoadedBase base;
@@ -38,6 +39,7 @@ public final class ServedModel {
         this.loadedAt = loadedAt;
     }
 
+    @Override
     public String version() {
         return version;
     }
@@ -60,7 +62,8 @@ public final class ServedModel {
      * This model's generation engine in batching lane {@code lane}, created on first use (that lane's
      * worker thread only); the lanes' engines share the weights and each has its own KV cache.
      */
-    GenerationEngine engine(int lane, EngineParams params) {
+    @Override
+    public GenerationEngine engine(int lane, EngineParams params) {
         return engines.computeIfAbsent(lane, l -> {
             Policy policy = base.policy();
             policy.requireTokenizer(); // served models read and write text
@@ -75,7 +78,8 @@ public final class ServedModel {
     }
 
     /** Takes a reference; false when the model was already closed (the caller re-reads the current one). */
-    boolean tryAcquire() {
+    @Override
+    public boolean tryAcquire() {
         while (true) {
             int n = references.get();
             if (n == 0) {
@@ -91,7 +95,8 @@ public final class ServedModel {
      * Gives a reference back; the last one frees the engines' KV caches and the adapter, and gives the
      * base back (freed when no other served model holds it).
      */
-    void release() {
+    @Override
+    public void release() {
         if (references.decrementAndGet() == 0) {
             engines.values().forEach(GenerationEngine::close);
             if (adapter != null) {

@@ -6,6 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import io.rlrf.api.generator.v1.Answer;
 import io.rlrf.api.generator.v1.FinishReason;
@@ -19,67 +24,125 @@ import io.rlrf.common.error.ServiceException;
 import io.rlrf.loop.peer.GeneratorPeer;
 import io.rlrf.model.Policy;
 import io.rlrf.model.generate.Completion;
+import io.rlrf.model.generate.BatchingLanes;
 import io.rlrf.model.generate.EngineParams;
+import io.rlrf.model.generate.GenerationEngine;
 import io.rlrf.model.generate.GenerationRequest;
-import io.rlrf.model.generate.Generator;
 import io.rlrf.model.lora.PeftAdapter;
 
 /**
  * The policy in this process: checkpoints from the model store, answers from the model library's
- * {@link Generator}, with generator-svc's contract (sample j of every prompt is drawn with seed
- * {@code s + j}; the sampled token ids with the text; the request's version pin; a prompt's own
- * max_new_tokens over the request's; prompt + max_new_tokens within the model's positions, else
- * LIMIT_EXCEEDED). Every sampling field the loop sends is set, so there are no server defaults.
+ * {@link BatchingLanes} (generator-svc's continuous batching: the same lanes, engines and settings,
+ * so the stages' concurrent calls share rows and prefills as they do through the service), with
+ * generator-svc's contract (sample j of every prompt is drawn with seed {@code s + j}; the sampled
+ * token ids with the text; the request's version pin; a prompt's own max_new_tokens over the request's;
+ * prompt + max_new_tokens within the model's positions, else LIMIT_EXCEEDED). Every sampling field the
+ * loop sends is set, so there are no server defaults.
+ *
+ * <p>Calls run concurrently; loading a checkpoint waits for the calls in progress and holds new ones
+ * until it is done, so a call runs on one version from start to end.
  */
 public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
 
+    /** A loaded checkpoint and its engines, one per lane (each used by its lane's worker only). */
+    private static final class Loaded implements BatchingLanes.Model {
+
+        final String version;
+        final Policy policy;
+        private final Map<Integer, GenerationEngine> engines = new ConcurrentHashMap<>();
+        private volatile boolean closed;
+
+        Loaded(String version, Policy policy) {
+            this.version = version;
+            this.policy = policy;
+        }
+
+        @Override
+        public GenerationEngine engine(int lane, EngineParams params) {
+            return engines.computeIfAbsent(lane, l -> policy.generationEngine(params));
+        }
+
+        @Override
+        public boolean tryAcquire() {
+            return !closed; // the swap lock keeps a loaded model open while a call uses it
+        }
+
+        @Override
+        public void release() {
+        }
+
+        @Override
+        public String version() {
+            return version;
+        }
+
+        void close() {
+            closed = true;
+            engines.values().forEach(GenerationEngine::close);
+            policy.close();
+        }
+    }
+
     private final Path store;
-    private final EngineParams engine;
-    private Policy policy;
-    private Generator generator; // the loaded policy's engine (its KV cache is kept between calls)
-    private String version = "";
+    private final BatchingLanes<Loaded> lanes;
+    private final ReadWriteLock swap = new ReentrantReadWriteLock(); // calls read, loading writes
+    private Loaded loaded; // guarded by swap
 
     /**
-     * @param store     the model store root
-     * @param batchSize sequences decoded together (the engine's rows; a finished one is replaced at once)
+     * @param store    the model store root
+     * @param batching the lanes and each lane engine's rows (generator-svc's {@code batching.*} settings)
      */
-    public LocalGenerator(Path store, int batchSize) {
+    public LocalGenerator(Path store, BatchingLanes.Settings batching) {
         this.store = store.toAbsolutePath().normalize();
-        this.engine = EngineParams.defaults().withMaxRows(batchSize);
+        this.lanes = new BatchingLanes<>(batching, BatchingLanes.Listener.NONE);
     }
 
     @Override
-    public synchronized LoadCheckpointResponse loadCheckpoint(String requested) {
-        if (requested.equals(version)) {
-            return LoadCheckpointResponse.newBuilder().setModel(ModelInfo.newBuilder().setPolicyVersion(version))
-                    .setPreviousVersion(version).build();
-        }
-        Path dir = store.resolve(requested).normalize();
-        if (!dir.startsWith(store) || !(Files.isRegularFile(dir.resolve("config.json")) || PeftAdapter.isAdapter(dir))) {
-            throw ServiceException.notFound("checkpoint '" + requested + "' is not in the model store");
-        }
-        long start = System.nanoTime();
-        Policy loaded;
+    public LoadCheckpointResponse loadCheckpoint(String requested) {
+        swap.writeLock().lock();
         try {
-            loaded = Policy.load(dir, store); // an adapter version on the store checkpoint it names
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not load checkpoint " + requested, e);
+            String previous = loaded == null ? "" : loaded.version;
+            if (requested.equals(previous)) {
+                return LoadCheckpointResponse.newBuilder().setModel(ModelInfo.newBuilder().setPolicyVersion(previous))
+                        .setPreviousVersion(previous).build();
+            }
+            Path dir = store.resolve(requested).normalize();
+            if (!dir.startsWith(store) || !(Files.isRegularFile(dir.resolve("config.json")) || PeftAdapter.isAdapter(dir))) {
+                throw ServiceException.notFound("checkpoint '" + requested + "' is not in the model store");
+            }
+            long start = System.nanoTime();
+            Policy policy;
+            try {
+                policy = Policy.load(dir, store); // an adapter version on the store checkpoint it names
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not load checkpoint " + requested, e);
+            }
+            policy.requireTokenizer();
+            closeLoaded();
+            loaded = new Loaded(requested, policy);
+            return LoadCheckpointResponse.newBuilder().setModel(ModelInfo.newBuilder().setPolicyVersion(requested))
+                    .setPreviousVersion(previous).setLoadMillis((System.nanoTime() - start) / 1_000_000).build();
+        } finally {
+            swap.writeLock().unlock();
         }
-        String previous = version;
-        close();
-        policy = loaded;
-        policy.requireTokenizer();
-        generator = policy.generator(engine);
-        version = requested;
-        return LoadCheckpointResponse.newBuilder().setModel(ModelInfo.newBuilder().setPolicyVersion(version))
-                .setPreviousVersion(previous).setLoadMillis((System.nanoTime() - start) / 1_000_000).build();
     }
 
     @Override
-    public synchronized GenerateResponse generate(GenerateRequest request) {
-        if (policy == null) {
+    public GenerateResponse generate(GenerateRequest request) {
+        swap.readLock().lock();
+        try {
+            return generate(request, loaded);
+        } finally {
+            swap.readLock().unlock();
+        }
+    }
+
+    private GenerateResponse generate(GenerateRequest request, Loaded loaded) {
+        if (loaded == null) {
             throw ServiceException.unavailable("no checkpoint is loaded");
         }
+        String version = loaded.version;
+        Policy policy = loaded.policy;
         if (!request.getRequirePolicyVersion().isEmpty() && !request.getRequirePolicyVersion().equals(version)) {
             throw ServiceException.failedPrecondition("require_policy_version is '" + request.getRequirePolicyVersion()
                     + "' but '" + version + "' is loaded");
@@ -102,7 +165,10 @@ public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
                 sequences.add(new GenerationRequest(ids, own.withSeed(p.getSeed() + j)));
             }
         }
-        List<Completion> completions = generator.generate(sequences);
+        List<Completion> completions = new ArrayList<>(sequences.size());
+        for (CompletableFuture<Completion> c : lanes.submit(loaded, sequences)) {
+            completions.add(c.join());
+        }
         GenerateResponse.Builder response = GenerateResponse.newBuilder().setPolicyVersion(version);
         int k = 0;
         for (int i = 0; i < request.getPromptsCount(); i++) {
@@ -124,15 +190,20 @@ public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (generator != null) {
-            generator.close();
-            generator = null;
+    public void close() {
+        swap.writeLock().lock();
+        try {
+            lanes.close();
+            closeLoaded();
+        } finally {
+            swap.writeLock().unlock();
         }
-        if (policy != null) {
-            policy.close();
-            policy = null;
-            version = "";
+    }
+
+    private void closeLoaded() {
+        if (loaded != null) {
+            loaded.close();
+            loaded = null;
         }
     }
 }

@@ -3,6 +3,7 @@ package io.rlrf.loop.local;
 import java.nio.file.Path;
 
 import io.rlrf.loop.peer.Peers;
+import io.rlrf.model.generate.BatchingLanes;
 import io.rlrf.tasks.prompt.ReflectionPrompt;
 import io.rlrf.tasks.verify.VerifierParams;
 
@@ -17,12 +18,12 @@ public final class LocalPeers implements AutoCloseable {
 
     /**
      * @param store          the model store root
-     * @param batchSize      sequences the generator decodes together
+     * @param batching       the generator's batching lanes (generator-svc's)
      * @param verifier       the judge's settings (reward-svc's {@code rlrf.reward.verifier.*})
      * @param reflection     the reflection template (reflector-svc's {@code rlrf.reflector.template.*})
      */
-    public LocalPeers(Path store, int batchSize, VerifierParams verifier, ReflectionPrompt reflection) {
-        this.generator = new LocalGenerator(store, batchSize);
+    public LocalPeers(Path store, BatchingLanes.Settings batching, VerifierParams verifier, ReflectionPrompt reflection) {
+        this.generator = new LocalGenerator(store, batching);
         this.peers = new Peers(generator, new LocalReward(verifier), new LocalReflector(reflection, generator));
     }
 

@@ -13,6 +13,7 @@ import io.rlrf.loop.RunLoop;
 import io.rlrf.loop.SafePoints;
 import io.rlrf.loop.bootstrap.Bootstrap;
 import io.rlrf.loop.bootstrap.BootstrapSpec;
+import io.rlrf.loop.config.InProcessGeneratorConfig;
 import io.rlrf.loop.config.InProcessVerifierConfig;
 import io.rlrf.loop.config.LocalTrainerConfig;
 import io.rlrf.loop.plan.RunDefaults;
@@ -20,6 +21,7 @@ import io.rlrf.loop.plan.RunProblems;
 import io.rlrf.loop.run.PreferenceRows;
 import io.rlrf.loop.run.RunHandle;
 import io.rlrf.loop.run.RunStore;
+import io.rlrf.model.generate.BatchingLanes;
 import io.rlrf.tasks.prompt.AnswerPrompt;
 import io.rlrf.tasks.prompt.ReflectionPrompt;
 import io.rlrf.tasks.verify.VerifierParams;
@@ -43,14 +45,14 @@ public final class LocalTrainer implements AutoCloseable {
     /**
      * @param runRoot   where the runs live
      * @param store     the model store (bases and published iterations)
-     * @param batchSize sequences the in-process generator decodes together
+     * @param batching  the in-process generator's batching lanes
      */
     public LocalTrainer(Path runRoot, Path store, RunDefaults defaults, LoopSettings settings, BootstrapSpec bootstrap,
-            VerifierParams verifier, ReflectionPrompt reflection, int batchSize, RunListener listener) {
+            VerifierParams verifier, ReflectionPrompt reflection, BatchingLanes.Settings batching, RunListener listener) {
         this.runs = new RunStore(runRoot);
         this.defaults = defaults;
         this.answerPrompt = settings.answerPrompt();
-        this.peers = new LocalPeers(store, batchSize, verifier, reflection);
+        this.peers = new LocalPeers(store, batching, verifier, reflection);
         this.loop = new RunLoop(peers.peers(), settings, store, new Bootstrap(bootstrap, settings.answerPrompt(), store),
                 listener, SafePoints.NONE);
     }
@@ -58,16 +60,18 @@ public final class LocalTrainer implements AutoCloseable {
     /**
      * In-process runs configured as trainer-svc would be by the same {@code rlrf.trainer.*} properties,
      * the judge as reward-svc would be by its {@code rlrf.reward.verifier.*} critique-form properties
-     * ({@link InProcessVerifierConfig}), and the reflector's default template ({@link ReflectionPrompt#DEFAULT}).
+     * ({@link InProcessVerifierConfig}), the generator's lanes as generator-svc's by its
+     * {@code rlrf.generator.batching.lanes} ({@link InProcessGeneratorConfig}), and the reflector's default
+     * template ({@link ReflectionPrompt#DEFAULT}).
      */
-    public static LocalTrainer of(LocalTrainerConfig config, InProcessVerifierConfig verifier, Path runRoot, Path store,
-            RunListener listener) {
+    public static LocalTrainer of(LocalTrainerConfig config, InProcessVerifierConfig verifier,
+            InProcessGeneratorConfig generator, Path runRoot, Path store, RunListener listener) {
         RunDefaults defaults = config.runDefaultsFile()
                 .map(f -> RunDefaults.overlaid(Path.of(f), config.limits().runLimits()))
                 .orElseGet(() -> RunDefaults.builtIn(config.limits().runLimits()));
         LoopSettings settings = config.loop().settings();
         return new LocalTrainer(runRoot, store, defaults, settings, config.bootstrap().spec(), verifier.params(),
-                ReflectionPrompt.DEFAULT, settings.generateBatchPrompts() * 8, listener);
+                ReflectionPrompt.DEFAULT, generator.settings(), listener);
     }
 
     /** The complete config a run with {@code requested} would use (StartRun's validate_only). */

@@ -81,7 +81,7 @@ class FactsTaskRunTest {
     void aFactsRunBootstrapsTheFactsBaseTrainsOnTrainEntitiesAndReportsPrecisionOnTestEntities() throws Exception {
         try (LocalTrainer trainer = new LocalTrainer(dir.resolve("runs"), dir.resolve("models"),
                 RunDefaults.builtIn(RunDefaultsTest.LIMITS), LoopSettings.defaults(), TINY, VerifierParams.DEFAULTS,
-                ReflectionPrompt.DEFAULT, 32, RunListener.NONE)) {
+                ReflectionPrompt.DEFAULT, InProcessRunTest.lanes(1), RunListener.NONE)) {
             Run run = trainer.execute(trainer.prepare("facts", tiny(Mode.MODE_RLRF)));
             assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
             Path runDir = dir.resolve("runs/facts");

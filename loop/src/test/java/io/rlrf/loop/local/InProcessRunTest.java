@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,7 @@ import java.util.OptionalLong;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.rlrf.api.trainer.v1.Run;
@@ -29,6 +30,8 @@ import io.rlrf.loop.plan.RunDefaultsTest;
 import io.rlrf.loop.run.RunFiles;
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.Policy;
+import io.rlrf.model.generate.BatchingLanes;
+import io.rlrf.model.generate.EngineParams;
 import io.rlrf.model.tokenizer.CharTokenizerSpec;
 import io.rlrf.tasks.prompt.ReflectionPrompt;
 import io.rlrf.tasks.verify.VerifierParams;
@@ -46,12 +49,12 @@ class InProcessRunTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest
-    @ValueSource(strings = {"rec-rlrf", "rec-reward-only"})
-    void anInProcessRunWritesWhatTheServicesWrote(String id) throws Exception {
+    @ParameterizedTest(name = "{0} in {1} lane(s)")
+    @CsvSource({"rec-rlrf, 1", "rec-reward-only, 1", "rec-rlrf, 2"})
+    void anInProcessRunWritesWhatTheServicesWrote(String id, int lanes) throws Exception {
         RunConfig config = RunFiles.fromJson(Files.readString(RECORDED.resolve(id).resolve("config.json")),
                 RunConfig::newBuilder);
-        run(dir, id, config);
+        run(dir, id, config, LoopSettings.defaults(), lanes(lanes));
         Path iter = dir.resolve("runs").resolve(id).resolve("iter-1");
         int compared = 0;
         for (String f : List.of("samples.jsonl", "refinements.jsonl", "pairs.jsonl", "scored-pairs.jsonl",
@@ -103,9 +106,8 @@ class InProcessRunTest {
     }
 
     /**
-     * {@code rlrf.trainer.loop.activation-checkpointing}: the recorded rlrf run's iteration trained
-     * with blocks recomputed in the backward pass gives the plain run's weights (within 1e-5; the
-     * order of floating-point sums differs) and the same held-out answers.
+     * Four calls in flight over two batching lanes, where the calls' rows share decoding batches, write
+     * the same files as one call at a time in one lane.
      */
     @Test
     void callsInFlightDoNotChangeTheRunFiles() throws Exception {
@@ -116,9 +118,9 @@ class InProcessRunTest {
         LoopSettings small = new LoopSettings(d.answerPrompt(), 2, d.judgeBatchItems(), 2, d.stop(), d.scoreBatchSize(),
                 d.reflectFaultedOnly(), d.evaluateBase(), d.checkpoints(), false, d.compute(), 1);
         Path oneDir = dir.resolve("one-at-a-time");
-        Path fourDir = dir.resolve("four-in-flight");
+        Path fourDir = dir.resolve("four-in-flight-two-lanes");
         run(oneDir, "rec-rlrf", config, small);
-        run(fourDir, "rec-rlrf", config, small.withCallsInFlight(4));
+        run(fourDir, "rec-rlrf", config, small.withCallsInFlight(4), lanes(2));
         for (String file : List.of("samples.jsonl", "refinements.jsonl", "pairs.jsonl", "eval-answers.jsonl")) {
             assertEquals(Files.readString(oneDir.resolve("runs/rec-rlrf/iter-1").resolve(file)),
                     Files.readString(fourDir.resolve("runs/rec-rlrf/iter-1").resolve(file)), file);
@@ -127,6 +129,11 @@ class InProcessRunTest {
                 "the run made several Refine calls");
     }
 
+    /**
+     * {@code rlrf.trainer.loop.activation-checkpointing}: the recorded rlrf run's iteration trained
+     * with blocks recomputed in the backward pass gives the plain run's weights (within 1e-5; the
+     * order of floating-point sums differs) and the same held-out answers.
+     */
     @Test
     void aRunWithActivationCheckpointingTrainsTheSameWeights() throws Exception {
         RunConfig config = RunFiles.fromJson(Files.readString(RECORDED.resolve("rec-rlrf").resolve("config.json")),
@@ -157,7 +164,12 @@ class InProcessRunTest {
     }
 
     static void run(Path dir, String id, RunConfig config, LoopSettings settings) throws Exception {
-        try (LocalTrainer trainer = trainer(dir, settings)) {
+        run(dir, id, config, settings, lanes(1));
+    }
+
+    static void run(Path dir, String id, RunConfig config, LoopSettings settings, BatchingLanes.Settings lanes)
+            throws Exception {
+        try (LocalTrainer trainer = trainer(dir, settings, lanes)) {
             Run run = trainer.execute(trainer.prepare(id, config));
             assertEquals(RunState.RUN_STATE_SUCCEEDED, run.getState(), run.getError());
         }
@@ -165,10 +177,15 @@ class InProcessRunTest {
 
     /** An in-process trainer with runs under {@code dir/runs} and the model store {@code dir/models} holding tiny/v1. */
     static LocalTrainer trainer(Path dir) throws Exception {
-        return trainer(dir, LoopSettings.defaults());
+        return trainer(dir, LoopSettings.defaults(), lanes(1));
     }
 
-    static LocalTrainer trainer(Path dir, LoopSettings settings) throws Exception {
+    /** {@code n} batching lanes of 32 rows each, otherwise generator-svc's defaults. */
+    static BatchingLanes.Settings lanes(int n) {
+        return new BatchingLanes.Settings(n, EngineParams.defaults().withMaxRows(32), Duration.ofMillis(5));
+    }
+
+    static LocalTrainer trainer(Path dir, LoopSettings settings, BatchingLanes.Settings lanes) throws Exception {
         Path store = dir.resolve("models");
         if (!Files.exists(store.resolve("tiny/v1"))) {
             String alphabet = CharTokenizerSpec.PRINTABLE_ASCII;
@@ -180,6 +197,6 @@ class InProcessRunTest {
         BootstrapSpec unused = new BootstrapSpec("bootstrap", OptionalLong.empty(), 1, 1, List.of(1), 1, 1, 1, 1e-3, 0, 8,
                 1, 1, 64, 0, 1, 1);
         return new LocalTrainer(dir.resolve("runs"), store, RunDefaults.builtIn(RunDefaultsTest.LIMITS),
-                settings, unused, VerifierParams.SERVED, ReflectionPrompt.DEFAULT, 32, RunListener.NONE);
+                settings, unused, VerifierParams.SERVED, ReflectionPrompt.DEFAULT, lanes, RunListener.NONE);
     }
 }

@@ -23,8 +23,8 @@ import io.rlrf.api.generator.v1.SamplingParams;
 import io.rlrf.common.error.ServiceException;
 import io.rlrf.loop.peer.GeneratorPeer;
 import io.rlrf.model.Policy;
-import io.rlrf.model.generate.Completion;
 import io.rlrf.model.generate.BatchingLanes;
+import io.rlrf.model.generate.Completion;
 import io.rlrf.model.generate.EngineParams;
 import io.rlrf.model.generate.GenerationEngine;
 import io.rlrf.model.generate.GenerationRequest;
@@ -117,7 +117,12 @@ public final class LocalGenerator implements GeneratorPeer, AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("could not load checkpoint " + requested, e);
             }
-            policy.requireTokenizer();
+            try {
+                policy.requireTokenizer(); // answers are text
+            } catch (RuntimeException e) {
+                policy.close();
+                throw e;
+            }
             closeLoaded();
             loaded = new Loaded(requested, policy);
             return LoadCheckpointResponse.newBuilder().setModel(ModelInfo.newBuilder().setPolicyVersion(requested))

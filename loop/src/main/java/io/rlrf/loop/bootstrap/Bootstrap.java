@@ -195,6 +195,11 @@ public final class Bootstrap {
             Optional<Path> shipped = spec.shippedStore().map(d -> d.resolve(version))
                     .filter(d -> Files.isRegularFile(d.resolve("config.json")));
             if (shipped.isEmpty()) {
+                spec.shippedStore().filter(d -> !Files.isDirectory(d)).ifPresent(d -> LOG.warnf(
+                        "bootstrap %s: the shipped store %s does not exist (a relative path is resolved against the "
+                                + "working directory, %s), so the base is trained here, which takes minutes to hours; "
+                                + "run from the repository root or set rlrf.trainer.bootstrap.shipped-store to its models folder",
+                        version, d, Path.of("").toAbsolutePath()));
                 return Optional.empty();
             }
             copy(shipped.get(), target);

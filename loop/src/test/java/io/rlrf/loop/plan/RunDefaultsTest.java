@@ -50,11 +50,16 @@ public class RunDefaultsTest {
         assertEquals(0.7f, r.getReflection().getTemperature());
         assertEquals(0.25, r.getPairing().getDelta());
         assertEquals(ScoreKind.SCORE_KIND_FINE_GRAINED, r.getPairing().getScore());
-        assertEquals(0.1, r.getDpo().getBeta());
-        // [ours] measured on the shipped base (run-defaults.textproto): 1e-4, 3 epochs, RPO NLL weight 1.
+        // [ours] measured on the shipped base (run-defaults.textproto): beta 0.001 (the NLL on the chosen
+        // answers is what trains), 1e-4, 3 epochs, RPO NLL weight 1.
+        assertEquals(0.001, r.getDpo().getBeta());
         assertEquals(1e-4, r.getDpo().getLearningRate());
         assertEquals(3, r.getDpo().getEpochs());
         assertEquals(1.0, r.getDpo().getNllWeight());
+        // [ours] the SFT control trains at the preference update's rate and budget
+        assertEquals(r.getDpo().getLearningRate(), r.getSft().getLearningRate());
+        assertEquals(r.getDpo().getEpochs(), r.getSft().getEpochs());
+        assertEquals(r.getDpo().getBatchSize(), r.getSft().getBatchSize());
         // [ours] the localised objective and 1,024 prompts per iteration (measured, issue 14); no reflection NLL unless asked
         assertEquals(io.rlrf.api.trainer.v1.Objective.OBJECTIVE_FIRST_DIVERGENCE_STEP, r.getDpo().getObjective());
         assertEquals(1024, r.getData().getTrainPrompts());
@@ -167,7 +172,7 @@ public class RunDefaultsTest {
         RunConfig r = RunDefaults.overlaid(file, LIMITS).resolve(RunConfig.newBuilder().setMode(Mode.MODE_RLRF).build());
         assertEquals(3, r.getIterations());
         assertEquals(5e-4, r.getDpo().getLearningRate());
-        assertEquals(0.1, r.getDpo().getBeta());
+        assertEquals(0.001, r.getDpo().getBeta());
         assertEquals(8, r.getSampling().getN());
     }
 

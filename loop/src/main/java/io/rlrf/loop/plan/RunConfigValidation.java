@@ -160,7 +160,12 @@ public final class RunConfigValidation {
 
         // DPO update.
         DpoConfig dpo = resolved.getDpo();
-        Check.positive("config.dpo.beta", dpo.getBeta());
+        Check.nonNegative("config.dpo.beta", dpo.getBeta());
+        if (dpo.getBeta() == 0 && dpo.getNllWeight() == 0) {
+            throw ServiceException.invalidArgument("config.dpo.beta",
+                    "is 0, which turns the preference term off, and config.dpo.nll_weight is 0 too: nothing would train; "
+                            + "set nll_weight > 0 (training on the chosen answers) or beta > 0");
+        }
         Check.positive("config.dpo.learning_rate", dpo.getLearningRate());
         Limit epochs = new Limit(prefix + "max-epochs", limits.maxEpochs());
         Limit batchSize = new Limit(prefix + "max-batch-size", limits.maxBatchSize());

@@ -23,6 +23,7 @@ public record RunLayout(Path runDir, String runId, String baseCheckpoint) {
     public static final String REFINEMENTS = "refinements.jsonl";
     public static final String REFINEMENT_FEEDBACK = "refinement-feedback.jsonl";
     public static final String PAIRS = "pairs.jsonl";
+    /** The pairs with the frozen reference's log-probabilities; not written at {@code dpo.beta} 0, which needs none. */
     public static final String SCORED_PAIRS = "scored-pairs.jsonl";
     public static final String TRAIN = "train.json";
     public static final String CHECKPOINT = "checkpoint";

@@ -43,7 +43,8 @@ import io.rlrf.tasks.prompt.ReflectionPrompt;
  * {@code checkpoint/}, the figures to {@code train.json}. Chosen answers, rewrites included, are
  * trained as answers to the plain answer prompt, on the token ids the policy sampled
  * ({@link TrainedCompletion}). The contrast sits where {@code dpo.objective} says
- * (the reference is scored over the same spans); with {@code dpo.reflection_weight} set, the right
+ * (the reference is scored over the same spans; at {@code dpo.beta} 0 the preference term is off and
+ * neither the reference nor the rejected answers are computed); with {@code dpo.reflection_weight} set, the right
  * rewrites that were chosen are also trained, in the same update, as answers to their reflection
  * prompts. With {@code lora} enabled, an adapter is trained instead of every weight
  * ({@link StartingPolicy}: the previous iteration's, or a fresh one with B = 0 whose reference is the
@@ -74,10 +75,18 @@ public final class DpoTrainStage implements RunStage {
                         TrainedCompletion.of(p.rejected(), policy, version, truncated)));
             }
             DpoParams params = plan.params(Set.of(policy.requireTokenizer().encode("\n")[0]));
-            List<Pair> scored = referenceScores(ctx, start, pairs, prefs, params.loss());
             List<PreferenceExample> examples = new ArrayList<>();
-            for (int i = 0; i < scored.size(); i++) {
-                examples.add(new ScoredPair(prefs.get(i), scored.get(i).refChosenLogProb(), scored.get(i).refRejectedLogProb()));
+            if (params.preferenceOff()) {
+                // beta 0: the DPO term has no gradient, so the reference is not scored (its log-probabilities stay unset)
+                for (PreferencePair p : prefs) {
+                    examples.add(new ScoredPair(p, 0, 0));
+                }
+            } else {
+                List<Pair> scored = referenceScores(ctx, start, pairs, prefs, params.loss());
+                for (int i = 0; i < scored.size(); i++) {
+                    examples.add(new ScoredPair(prefs.get(i), scored.get(i).refChosenLogProb(),
+                            scored.get(i).refRejectedLogProb()));
+                }
             }
             List<ReflectionExample> reflections = plan.reflectionWeight() > 0
                     ? reflectionExamples(ctx, policy, version, pairs) : List.of();

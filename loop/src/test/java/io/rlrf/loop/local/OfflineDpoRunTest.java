@@ -97,6 +97,24 @@ class OfflineDpoRunTest {
     }
 
     @Test
+    void atBetaZeroTheRunTrainsTheChosenAnswersWithoutScoringTheReference() throws Exception {
+        Path pairs = exported();
+        RunConfig config = offline(pairs).toBuilder().setPairing(PairingConfig.newBuilder()
+                .setTruncated(Truncation.TRUNCATION_UNFINISHED))
+                .setDpo(DpoConfig.newBuilder().setBatchSize(2).setBeta(0).setNllWeight(1)).build();
+
+        InProcessRunTest.run(dir, "offline-beta0", config);
+
+        Path iter = dir.resolve("runs/offline-beta0/iter-1");
+        TrainResult train = RunFiles.readRecord(iter.resolve(RunLayout.TRAIN), TrainResult.class);
+        assertTrue(train.steps() > 0, "the NLL term stepped on the imported pairs");
+        assertEquals(Math.log(2), train.preferenceLoss(), 1e-6, "the preference term is ln 2 at beta 0");
+        assertTrue(train.nllLoss() > 0);
+        assertFalse(Files.exists(iter.resolve(RunLayout.SCORED_PAIRS)), "the reference is not scored at beta 0");
+        assertTrue(Files.exists(dir.resolve("models/runs/offline-beta0/iter-1/model.safetensors")), "published");
+    }
+
+    @Test
     void aPlainTrlFileWithoutLineageColumnsLoadsWithIdsFromItsLines() throws Exception {
         Path file = Files.writeString(dir.resolve("trl.jsonl"), """
                 {"prompt": "Question:\\nWhat is 2 + 3?\\nAnswer:\\n", "chosen": "2 + 3 = 5\\n#### 5", "rejected": "#### 6"}

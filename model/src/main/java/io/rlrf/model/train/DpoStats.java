@@ -17,7 +17,8 @@ package io.rlrf.model.train;
  * @param rejectedReward   mean r_l
  * @param chosenLogProb    mean log pi(y_w|x) over the whole chosen answer (watch it for likelihood
  *                         displacement)
- * @param tokens           tokens processed (both answers with their prompts, reflection sequences)
+ * @param tokens           tokens processed (both answers with their prompts, only the chosen ones at beta 0;
+ *                         reflection sequences)
  * @param reflectionNll    the reflection sequences' per-token NLL over all of the batch's reflection
  *                         tokens (measured whether or not its weight is 0; 0 without them)
  * @param pairs            pairs in the batch

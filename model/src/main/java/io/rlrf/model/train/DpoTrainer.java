@@ -1,6 +1,7 @@
 package io.rlrf.model.train;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -100,11 +101,17 @@ public final class DpoTrainer extends PolicyTrainer<PreferenceExample, DpoStats>
 
     /** Chosen answers, rejected answers, then reflection sequences: the rows of one forward pass. */
     private static List<Sequence> sequences(List<PreferencePair> pairs, List<ReflectionExample> reflections) {
+        return sequences(pairs, true, reflections);
+    }
+
+    /** Chosen answers, the rejected ones unless {@code rejected} is false, then reflection sequences. */
+    private static List<Sequence> sequences(List<PreferencePair> pairs, boolean rejected,
+            List<ReflectionExample> reflections) {
         List<Sequence> seqs = new ArrayList<>(2 * pairs.size() + reflections.size());
         for (PreferencePair p : pairs) {
             seqs.add(new Sequence(p.prompt(), p.chosen()));
         }
-        for (PreferencePair p : pairs) {
+        for (PreferencePair p : rejected ? pairs : List.<PreferencePair>of()) {
             seqs.add(new Sequence(p.prompt(), p.rejected()));
         }
         for (ReflectionExample r : reflections) {
@@ -123,7 +130,8 @@ public final class DpoTrainer extends PolicyTrainer<PreferenceExample, DpoStats>
             if (e instanceof ScoredPair s) {
                 PreferencePair p = s.pair();
                 pairs++;
-                tokens += 2L * p.prompt().length + p.chosen().length + p.rejected().length;
+                tokens += dpo.preferenceOff() ? p.prompt().length + p.chosen().length
+                        : 2L * p.prompt().length + p.chosen().length + p.rejected().length;
             } else if (e instanceof ReflectionExample r) {
                 reflections++;
                 reflectionTargets += r.sequence().completion().length;
@@ -148,36 +156,53 @@ public final class DpoTrainer extends PolicyTrainer<PreferenceExample, DpoStats>
         int b = scored.size();
         List<PreferencePair> pairs = scored.stream().map(ScoredPair::pair).toList();
         NDManager manager = model.weights().manager();
-        // chosen, rejected and reflection sequences in one forward pass: rows [0, b), [b, 2b), [2b, 2b + r)
-        SequenceScorer.Scores scores = SequenceScorer.logProbs(model, sequences(pairs, reflections));
+        // chosen, rejected and reflection sequences in one forward pass: rows [0, b), [b, 2b), [2b, 2b + r);
+        // with the preference term off, no rejected rows: [0, b), then [b, b + r)
+        boolean preference = !dpo.preferenceOff();
+        int answerRows = preference ? 2 * b : b;
+        SequenceScorer.Scores scores = SequenceScorer.logProbs(model, sequences(pairs, preference, reflections));
         NDArray loss = Tensors.scalar(manager, 0f);
         if (b > 0) {
-            float[] refChosen = new float[b];
-            float[] refRejected = new float[b];
             float[] chosenLengths = new float[b];
             for (int i = 0; i < b; i++) {
-                refChosen[i] = (float) scored.get(i).refChosen();
-                refRejected[i] = (float) scored.get(i).refRejected();
                 chosenLengths[i] = pairs.get(i).chosen().length;
             }
-            NDArray span = spanSums(manager, scores.tokenLogProbs(), pairs, dpo.loss()); // (2b)
-            NDArray policyChosen = span.get(new NDIndex("0:{}", b)); // (b)
-            NDArray policyRejected = span.get(new NDIndex("{}:", b)); // (b)
-            DpoLoss.Result r = DpoLoss.compute(policyChosen, policyRejected, Tensors.of(manager, refChosen),
-                    Tensors.of(manager, refRejected), dpo.beta());
-            // preference: this micro-batch's share of the batch mean
-            NDArray preference = r.losses().sum().div(Tensors.scalar(manager, sums.pairs));
-            loss = loss.add(preference);
+            float[] losses;
+            float[] chosenRewards;
+            float[] rejectedRewards;
+            if (preference) {
+                float[] refChosen = new float[b];
+                float[] refRejected = new float[b];
+                for (int i = 0; i < b; i++) {
+                    refChosen[i] = (float) scored.get(i).refChosen();
+                    refRejected[i] = (float) scored.get(i).refRejected();
+                }
+                NDArray span = spanSums(manager, scores.tokenLogProbs(), pairs, dpo.loss()); // (2b)
+                NDArray policyChosen = span.get(new NDIndex("0:{}", b)); // (b)
+                NDArray policyRejected = span.get(new NDIndex("{}:", b)); // (b)
+                DpoLoss.Result r = DpoLoss.compute(policyChosen, policyRejected, Tensors.of(manager, refChosen),
+                        Tensors.of(manager, refRejected), dpo.beta());
+                // preference: this micro-batch's share of the batch mean
+                loss = loss.add(r.losses().sum().div(Tensors.scalar(manager, sums.pairs)));
+                losses = r.losses().toFloatArray();
+                chosenRewards = r.chosenRewards().toFloatArray();
+                rejectedRewards = r.rejectedRewards().toFloatArray();
+            } else {
+                // beta 0: every reward is 0 and the loss ln 2, with no gradient (DpoParams.preferenceOff)
+                losses = new float[b];
+                Arrays.fill(losses, (float) Math.log(2));
+                chosenRewards = new float[b];
+                rejectedRewards = new float[b];
+            }
             NDArray wholeChosen = scores.sum().get(new NDIndex("0:{}", b)); // (b) log pi(y_w|x), all tokens
             NDArray nll = wholeChosen.div(Tensors.of(manager, chosenLengths)).sum().neg(); // per-token NLL, summed over pairs
             if (dpo.nllWeight() > 0) {
                 loss = loss.add(nll.mul(Tensors.scalar(manager, (float) (dpo.nllWeight() / sums.pairs))));
             }
-            sums.addPairs(r.losses().toFloatArray(), r.chosenRewards().toFloatArray(), r.rejectedRewards().toFloatArray(),
-                    wholeChosen.toFloatArray(), nll.getFloat());
+            sums.addPairs(losses, chosenRewards, rejectedRewards, wholeChosen.toFloatArray(), nll.getFloat());
         }
         if (!reflections.isEmpty()) {
-            NDArray rows = scores.tokenLogProbs().get(new NDIndex("{}:", 2 * b)); // (r, T), 0 off the targets
+            NDArray rows = scores.tokenLogProbs().get(new NDIndex("{}:", answerRows)); // (r, T), 0 off the targets
             NDArray nll = rows.sum().neg(); // summed over this micro-batch's reflection targets
             // added even at weight 0, so that a micro-batch of reflection examples alone still has a graph
             loss = loss.add(nll.mul(Tensors.scalar(manager, (float) (dpo.reflectionWeight() / sums.reflectionTargets))));

@@ -1,6 +1,7 @@
 package io.rlrf.model.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import ai.djl.ndarray.NDManager;
 import io.rlrf.model.Engines;
 import io.rlrf.model.Fixtures;
 import io.rlrf.model.Policy;
+import io.rlrf.model.score.SequenceScorer.Sequence;
 
 /** The DPO invariants of the method: ln 2 at the start, every parameter moves, accumulation is exact, it learns. */
 class DpoTrainerTest {
@@ -52,6 +54,45 @@ class DpoTrainerTest {
             assertTrue(stats.nllLoss() > 0);
             assertEquals(stats.preferenceLoss() + 0.5 * stats.nllLoss(), stats.loss(), 1e-5);
         }
+    }
+
+    @Test
+    void atBetaZeroTheStepIsSftOnTheChosenAnswersWithoutTheRejectedAnswersOrTheReference() throws Exception {
+        List<PreferencePair> batch = pairs(8, 11); // every chosen answer has 5 tokens, so the NLL term's mean of
+                                                   // per-answer means is SFT's per-token mean over the batch
+        Map<String, float[]> off;
+        Map<String, float[]> sft;
+        DpoStats a;
+        SftStats b;
+        try (Policy policy = Policy.initialize(Fixtures.tiny(false), null, 5);
+                DpoTrainer t = new DpoTrainer(policy.model(), new DpoParams(0, 1), OPT, 4)) {
+            // no reference scored: its log-probabilities are never read at beta 0 (these would swamp the step if read)
+            a = t.step(batch.stream().map(p -> new ScoredPair(p, -1e6, 1e6)).toList());
+            off = snapshot(policy);
+        }
+        try (Policy policy = Policy.initialize(Fixtures.tiny(false), null, 5);
+                SftTrainer t = new SftTrainer(policy.model(), OPT, 4)) {
+            b = t.step(batch.stream().map(p -> new Sequence(p.prompt(), p.chosen())).toList());
+            sft = snapshot(policy);
+        }
+        assertEquals(Math.log(2), a.preferenceLoss(), 1e-6, "the DPO term at beta 0 is ln 2");
+        assertEquals(0.0, a.rewardMargin(), 0.0);
+        assertEquals(b.loss(), a.nllLoss(), 1e-6, "the NLL term is SFT's loss");
+        assertEquals(b.gradNorm(), a.gradNorm(), 1e-5 * b.gradNorm(), "and its gradient");
+        assertEquals(b.tokens(), a.tokens(), "only the chosen answers were run");
+        for (String name : off.keySet()) {
+            float[] x = off.get(name);
+            float[] y = sft.get(name);
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(y[i], x[i], 1e-6, name + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void betaZeroWithoutAnNllTermIsRefusedBecauseNothingWouldTrain() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DpoParams(0, 0));
+        assertTrue(e.getMessage().contains("nothing trains"), e.getMessage());
     }
 
     @Test

@@ -161,9 +161,15 @@ class TrainerGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
-    void betaMustBePositive() {
-        assertStartRejected(Code.INVALID_ARGUMENT, "config.dpo.beta must be a finite number > 0, got 0.0",
-                rlrf().setDpo(DpoConfig.newBuilder().setBeta(0)));
+    void betaMustNotBeNegative() {
+        assertStartRejected(Code.INVALID_ARGUMENT, "config.dpo.beta must be a finite number >= 0, got -0.1",
+                rlrf().setDpo(DpoConfig.newBuilder().setBeta(-0.1)));
+    }
+
+    @Test
+    void betaZeroWithoutTheNllTermIsRejectedBecauseNothingWouldTrain() {
+        assertStartRejected(Code.INVALID_ARGUMENT, "config.dpo.nll_weight is 0 too: nothing would train",
+                rlrf().setDpo(DpoConfig.newBuilder().setBeta(0).setNllWeight(0)));
     }
 
     @Test

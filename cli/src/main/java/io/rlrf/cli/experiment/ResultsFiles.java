@@ -46,8 +46,9 @@ public final class ResultsFiles {
     /**
      * {@code results.json}: every run with its iterations, the accuracy spread per mode and iteration,
      * the paired differences rlrf minus each mode at the last iteration ({@code rlrf_minus_<mode>}:
-     * mean, 95% interval, per-seed values), the claim's verdict, the rlrf run's resolved config and the
-     * commit the experiment ran on ({@code commit}, empty when unknown).
+     * mean, 95% interval, per-seed values), the claim's verdict, each mode's resolved config (its first
+     * seed's, {@code configs}; the rlrf run's also as {@code config}) and the commit the experiment ran on
+     * ({@code commit}, empty when unknown).
      */
     public static void writeJson(List<RunResult> results, Path file, String commit) throws IOException {
         ObjectNode root = JSON.createObjectNode();
@@ -82,13 +83,16 @@ public final class ResultsFiles {
             node.set("per_seed", JSON.valueToTree(d.differences()));
         });
         root.put("claim_met", Report.claimMet(differences));
-        results.stream().filter(r -> r.mode().equals("rlrf")).findFirst().ifPresent(r -> {
-            try {
-                root.set("config", JSON.readTree(JsonFormat.printer().print(r.run().getConfig())));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
+        ObjectNode configs = JSON.createObjectNode();
+        for (RunResult r : results) {
+            if (!configs.has(r.mode())) {
+                configs.set(r.mode(), JSON.readTree(JsonFormat.printer().print(r.run().getConfig())));
             }
-        });
+        }
+        if (configs.has("rlrf")) {
+            root.set("config", configs.get("rlrf"));
+        }
+        root.set("configs", configs);
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }

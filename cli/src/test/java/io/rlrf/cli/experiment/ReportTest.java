@@ -19,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.rlrf.api.trainer.v1.IterationSummary;
 import io.rlrf.api.trainer.v1.Run;
+import io.rlrf.api.trainer.v1.RunConfig;
+import io.rlrf.api.trainer.v1.SamplingConfig;
 import io.rlrf.api.trainer.v1.Stage;
 import io.rlrf.api.trainer.v1.StageCompleted;
 
@@ -32,6 +34,8 @@ class ReportTest {
     /** A finished run: base accuracy {@code base}, then one accuracy per iteration; stage times are fixed. */
     static RunResult run(String mode, long seed, double base, double... accuracies) {
         Run.Builder run = Run.newBuilder().setRunId(mode + "-" + seed).setBaseEvalAccuracy(base)
+                .setConfig(RunConfig.newBuilder().setSeed(seed)
+                        .setSampling(SamplingConfig.newBuilder().setN(mode.equals("reward-only") ? 16 : 8)))
                 .setBase(IterationSummary.newBuilder().setIteration(0).setEvalAccuracy(base)
                         .putMeanAspectRating("logical_correctness", 1.5));
         List<StageCompleted> stages = new ArrayList<>();
@@ -128,6 +132,11 @@ class ReportTest {
         assertEquals(15.77, overBase.get("ci95").get(1).asDouble(), 0.01);
         assertTrue(root.get("differences").has("rlrf_minus_reward_only"));
         assertTrue(root.get("claim_met").asBoolean());
+        // each mode's config, from its first seed; the rlrf run's also as "config"
+        assertEquals(16, root.get("configs").get("reward-only").get("sampling").get("n").asInt());
+        assertEquals(8, root.get("configs").get("rlrf").get("sampling").get("n").asInt());
+        assertEquals("1", root.get("configs").get("rlrf").get("seed").asText());
+        assertEquals(root.get("configs").get("rlrf"), root.get("config"));
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(ResultsFiles.WIDTH, image.getWidth());
         assertEquals(ResultsFiles.HEIGHT, image.getHeight());

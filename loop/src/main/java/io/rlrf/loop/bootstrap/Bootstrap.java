@@ -70,7 +70,7 @@ public final class Bootstrap {
      * @param steps       SFT steps of the phase that made it
      * @param devAccuracy greedy final-answer accuracy on the dev split (-1 when not measured)
      * @param trainMillis wall time of the phase that made the checkpoint (data, SFT, evaluation)
-     * @param refinedFrom the first phase's version when this is a refined base, else null
+     * @param refinedFrom the version of the phase before when this base is a later phase's (refine, target), else null
      */
     public record Result(String version, boolean cached, long seed, int examples, int answerExamples,
             int revisionExamples, int skippedTooLong, int steps, double finalLoss, double devAccuracy, int devProblems,
@@ -129,8 +129,14 @@ public final class Bootstrap {
                     "answer-template=" + answerPrompt.template(), "reflection-template=" + reflection.template()));
             return b.directory() + "/facts-" + key.substring(0, 12);
         }
+        String before = beforeTarget(runSeed, reflection);
+        return b.target().enabled() ? targetVersion(before, reflection) : before;
+    }
+
+    /** The version the target phase starts from: the refined base, or the first phase's without a refine phase. */
+    private String beforeTarget(long runSeed, ReflectionPrompt reflection) {
         String first = firstVersion(runSeed, reflection);
-        return b.refine().enabled() ? refinedVersion(first, reflection) : first;
+        return spec.refine().enabled() ? refinedVersion(first, reflection) : first;
     }
 
     /** The first phase's version: SFT from a fresh network (the whole base when there is no refine phase). */
@@ -156,6 +162,18 @@ public final class Bootstrap {
         return spec.directory() + "/" + key.substring(0, 12);
     }
 
+    /** The target phase's version: the version it starts from, every target setting and the critique form. */
+    private String targetVersion(String from, ReflectionPrompt reflection) {
+        BootstrapSpec.Target t = spec.target();
+        String key = ContentKey.of("rlrf-bootstrap-target-v1", List.of("from=" + from, "levels=" + t.levels(),
+                "steps=" + t.steps(), "answers=" + t.answersPerLevel(), "revisions=" + t.revisionsPerLevel(),
+                "slip-rate=" + t.slipRate(), "lr=" + t.learningRate(), "warmup=" + t.warmupSteps(),
+                "data-seed=" + t.dataSeed(), "batch=" + spec.batchSize(), "micro-batch=" + spec.microBatchSize(),
+                "critique-form=" + spec.refine().critiqueForm(), "answer-template=" + answerPrompt.template(),
+                "reflection-template=" + reflection.template()));
+        return spec.directory() + "/" + key.substring(0, 12);
+    }
+
     /**
      * Returns the base for a run with {@code runSeed}, training and caching it first unless the
      * store already holds it; its revision examples are rendered with {@code reflection}, the
@@ -175,14 +193,24 @@ public final class Bootstrap {
             if (found.isPresent()) {
                 return found.get();
             }
-            if (isFacts(task) || !spec.refine().enabled()) {
+            if (isFacts(task) || (!spec.refine().enabled() && !spec.target().enabled())) {
                 return train(isFacts(task), seed, version, store.resolve(version), reflection, progress);
             }
+            // each phase from the one before it, the earlier ones found or copied when they are there
             String first = firstVersion(runSeed, reflection);
-            Optional<Result> base = findOrCopy(first, seed);
-            Result from = base.isPresent() ? base.get()
+            Optional<Result> found1 = findOrCopy(first, seed);
+            Result base = found1.isPresent() ? found1.get()
                     : train(false, seed, first, store.resolve(first), reflection, progress);
-            return refine(from, seed, version, store.resolve(version), reflection, progress);
+            if (spec.refine().enabled()) {
+                String refined = refinedVersion(first, reflection);
+                Optional<Result> found2 = refined.equals(version) ? Optional.empty() : findOrCopy(refined, seed);
+                base = found2.isPresent() ? found2.get()
+                        : continued(base, seed, refined, reflection, progress, refineRecipe(seed));
+            }
+            if (spec.target().enabled()) {
+                base = continued(base, seed, version, reflection, progress, targetRecipe());
+            }
+            return base;
         } catch (IOException e) {
             throw new UncheckedIOException("bootstrap " + version + " failed", e);
         }
@@ -250,36 +278,59 @@ public final class Bootstrap {
                     b.maxPositions(), shape.parameterCount(), totalSteps, b.batchSize());
             double loss = sft(policy, set.sequences(), OptimizerParams.of(b.learningRate(),
                     Math.min(b.warmupSteps(), totalSteps - 1), totalSteps), seed + 101, version, start, progress);
-            int[] dev = facts ? factsDevAccuracy(policy) : devAccuracy(policy, seed);
+            int[] dev = facts ? factsDevAccuracy(policy) : devAccuracy(policy, seed, b.levels());
             return finish(policy, target, start, new Result(version, false, seed, set.sequences().size(), set.answers(),
                     set.revisions(), set.tooLong(), totalSteps, loss, dev[1] == 0 ? -1 : (double) dev[0] / dev[1], dev[1],
                     shape.parameterCount(), 0, null));
         }
     }
 
+    /** What a phase after the first trains on and how: its data draw and its optimiser. */
+    private record Recipe(String phase, List<Integer> levels, int steps, int answersPerLevel, int revisionsPerLevel,
+            double slipRate, long dataSeed, double learningRate, int warmupSteps) {
+    }
+
     /**
-     * The refine phase: SFT continued from {@code from}'s weights on {@link RefineData} (answering, and
-     * revising slipped drafts under critiques in the refine phase's form), drawn with seed + 1 so that
-     * its draw is not the first phase's (level 1's problem space is small, so many problems recur).
+     * The refine phase's recipe: the first phase's levels, drawn with seed + 1 so that its draw is not the
+     * first phase's (level 1's problem space is small, so many problems recur).
      */
-    private Result refine(Result from, long seed, String version, Path target, ReflectionPrompt reflection,
-            Progress progress) throws IOException {
-        long start = System.nanoTime();
+    private Recipe refineRecipe(long seed) {
         BootstrapSpec.Refine r = spec.refine();
-        long dataSeed = seed + 1;
-        List<RefineData.Example> data = RefineData.build(new RefineData.Spec(spec.levels(), r.answersPerLevel(),
-                r.revisionsPerLevel(), r.slipRate(), r.critiqueForm(), dataSeed, answerPrompt, reflection));
+        return new Recipe("refining", spec.levels(), r.steps(), r.answersPerLevel(), r.revisionsPerLevel(), r.slipRate(),
+                seed + 1, r.learningRate(), r.warmupSteps());
+    }
+
+    /** The target phase's recipe. */
+    private Recipe targetRecipe() {
+        BootstrapSpec.Target t = spec.target();
+        return new Recipe("target phase on", t.levels(), t.steps(), t.answersPerLevel(), t.revisionsPerLevel(),
+                t.slipRate(), t.dataSeed(), t.learningRate(), t.warmupSteps());
+    }
+
+    /**
+     * A phase after the first: SFT continued from {@code from}'s weights on {@link RefineData} (answering, and
+     * revising slipped drafts under critiques in the refine phase's form), in batches drawn with the
+     * recipe's data seed + 101; its dev accuracy is measured on the recipe's levels.
+     */
+    private Result continued(Result from, long seed, String version, ReflectionPrompt reflection, Progress progress,
+            Recipe recipe) throws IOException {
+        long start = System.nanoTime();
+        List<RefineData.Example> data = RefineData.build(new RefineData.Spec(recipe.levels(), recipe.answersPerLevel(),
+                recipe.revisionsPerLevel(), recipe.slipRate(), spec.refine().critiqueForm(), recipe.dataSeed(),
+                answerPrompt, reflection));
         try (Policy policy = Policy.load(store.resolve(from.version()))) {
             Encoded set = encode(policy, data);
-            LOG.infof("bootstrap %s: refining %s on %d examples (%d answering, %d revision, %d longer than %d left out, "
-                    + "critiques %s), %d steps of %d", version, from.version(), set.sequences().size(), set.answers(),
-                    set.revisions(), set.tooLong(), spec.maxPositions(), r.critiqueForm(), r.steps(), spec.batchSize());
-            double loss = sft(policy, set.sequences(), OptimizerParams.of(r.learningRate(),
-                    Math.min(r.warmupSteps(), r.steps() - 1), r.steps()), dataSeed + 101, version, start, progress);
-            int[] dev = devAccuracy(policy, seed);
-            return finish(policy, target, start, new Result(version, false, seed, set.sequences().size(), set.answers(),
-                    set.revisions(), set.tooLong(), r.steps(), loss, dev[1] == 0 ? -1 : (double) dev[0] / dev[1], dev[1],
-                    from.parameters(), 0, from.version()));
+            LOG.infof("bootstrap %s: %s %s, levels %s, on %d examples (%d answering, %d revision, %d longer than %d "
+                    + "left out, critiques %s), %d steps of %d", version, recipe.phase(), from.version(), recipe.levels(),
+                    set.sequences().size(), set.answers(), set.revisions(), set.tooLong(), spec.maxPositions(),
+                    spec.refine().critiqueForm(), recipe.steps(), spec.batchSize());
+            double loss = sft(policy, set.sequences(), OptimizerParams.of(recipe.learningRate(),
+                    Math.min(recipe.warmupSteps(), recipe.steps() - 1), recipe.steps()), recipe.dataSeed() + 101, version,
+                    start, progress);
+            int[] dev = devAccuracy(policy, seed, recipe.levels());
+            return finish(policy, store.resolve(version), start, new Result(version, false, seed, set.sequences().size(),
+                    set.answers(), set.revisions(), set.tooLong(), recipe.steps(), loss,
+                    dev[1] == 0 ? -1 : (double) dev[0] / dev[1], dev[1], from.parameters(), 0, from.version()));
         }
     }
 
@@ -346,14 +397,14 @@ public final class Bootstrap {
         return result;
     }
 
-    /** {correct, total}: greedy answers to the dev split's first problems per level, final answer compared. */
-    private int[] devAccuracy(Policy policy, long seed) {
+    /** {correct, total}: greedy answers to the dev split's first problems of each of {@code levels}, final answer compared. */
+    private int[] devAccuracy(Policy policy, long seed, List<Integer> levels) {
         BootstrapSpec b = spec;
         if (b.devProblemsPerLevel() <= 0) {
             return new int[] {0, 0};
         }
         List<MathProblem> problems = new ArrayList<>();
-        for (int level : b.levels()) {
+        for (int level : levels) {
             problems.addAll(ArithWorld.generate(ArithLevel.of(level), Split.DEV, b.devProblemsPerLevel(), seed + 7));
         }
         policy.requireTokenizer();

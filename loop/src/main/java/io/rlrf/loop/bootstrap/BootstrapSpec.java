@@ -18,12 +18,14 @@ import io.rlrf.tasks.verify.VerifierParams;
  * @param facts         how the base of task {@code facts} differs (same shape, its own data and steps)
  * @param refine        the arith base's second phase: more SFT on revision examples whose critiques are in
  *                      the form the judge serves ({@link Refine#NONE}: none)
+ * @param target        the arith base's third phase: more SFT on the levels runs target ({@link Target#NONE}:
+ *                      none)
  */
 public record BootstrapSpec(String directory, OptionalLong seed, int answerExamplesPerLevel,
         int revisionExamplesPerLevel, List<Integer> levels, int steps, int batchSize, int microBatchSize,
         double learningRate, int warmupSteps, int hiddenSize, int layers, int heads, int maxPositions,
         int devProblemsPerLevel, int devMaxNewTokens, int logEvery, Optional<Path> shippedStore, Facts facts,
-        Refine refine) {
+        Refine refine, Target target) {
 
     /**
      * The base of the factuality world: SFT on every entity's description (answering) and on
@@ -89,6 +91,55 @@ public record BootstrapSpec(String directory, OptionalLong seed, int answerExamp
         }
     }
 
+    /**
+     * [ours] The arith base's target phase: SFT continued from the refined base (or the first phase's, without a
+     * refine phase) on answering and revision examples of other levels, the critiques in the refine phase's
+     * form. The first two phases teach level 1, where sampling already finds a right answer for most prompts;
+     * this one teaches the levels a run targets, where few samples are right but a rewrite under the critique
+     * often is (issue 14). Batch and micro-batch sizes are the first phase's.
+     *
+     * @param steps             SFT steps (0: no target phase)
+     * @param levels            the levels of its examples
+     * @param answersPerLevel   answering examples per level
+     * @param revisionsPerLevel revision examples per level
+     * @param slipRate          per-step slip probability of the drafts
+     * @param learningRate      peak learning rate (warm-up, then cosine to a tenth of it)
+     * @param warmupSteps       warm-up steps
+     * @param dataSeed          seed of its draw of examples; the batch order's is this plus 101
+     */
+    public record Target(int steps, List<Integer> levels, int answersPerLevel, int revisionsPerLevel, double slipRate,
+            double learningRate, int warmupSteps, long dataSeed) {
+        /** No target phase. */
+        public static final Target NONE = new Target(0, List.of(), 0, 0, 0.35, 1e-3, 0, 1);
+
+        public Target {
+            levels = List.copyOf(levels);
+            if (steps < 0 || answersPerLevel < 0 || revisionsPerLevel < 0 || !(slipRate > 0 && slipRate <= 1)
+                    || !(learningRate > 0) || warmupSteps < 0
+                    || (steps > 0 && (levels.isEmpty() || answersPerLevel + revisionsPerLevel == 0))) {
+                throw new IllegalArgumentException("inconsistent bootstrap target settings: steps " + steps + " (>= 0), "
+                        + "levels " + levels + " (not empty when steps > 0), answers " + answersPerLevel + " and revisions "
+                        + revisionsPerLevel + " per level (>= 0, not both 0 when steps > 0), slip rate " + slipRate
+                        + " (in (0, 1]), learning rate " + learningRate + " (> 0), warm-up " + warmupSteps + " (>= 0)");
+            }
+        }
+
+        /** Whether the phase runs. */
+        public boolean enabled() {
+            return steps > 0;
+        }
+    }
+
+    /** Settings without a target phase. */
+    public BootstrapSpec(String directory, OptionalLong seed, int answerExamplesPerLevel, int revisionExamplesPerLevel,
+            List<Integer> levels, int steps, int batchSize, int microBatchSize, double learningRate, int warmupSteps,
+            int hiddenSize, int layers, int heads, int maxPositions, int devProblemsPerLevel, int devMaxNewTokens,
+            int logEvery, Optional<Path> shippedStore, Facts facts, Refine refine) {
+        this(directory, seed, answerExamplesPerLevel, revisionExamplesPerLevel, levels, steps, batchSize, microBatchSize,
+                learningRate, warmupSteps, hiddenSize, layers, heads, maxPositions, devProblemsPerLevel, devMaxNewTokens,
+                logEvery, shippedStore, facts, refine, Target.NONE);
+    }
+
     /** Settings without a refine phase. */
     public BootstrapSpec(String directory, OptionalLong seed, int answerExamplesPerLevel, int revisionExamplesPerLevel,
             List<Integer> levels, int steps, int batchSize, int microBatchSize, double learningRate, int warmupSteps,
@@ -123,6 +174,7 @@ public record BootstrapSpec(String directory, OptionalLong seed, int answerExamp
         levels = List.copyOf(levels);
         java.util.Objects.requireNonNull(facts, "facts");
         java.util.Objects.requireNonNull(refine, "refine");
+        java.util.Objects.requireNonNull(target, "target");
         if (directory.isBlank() || levels.isEmpty() || steps < 1 || batchSize < 1 || microBatchSize < 1
                 || !(learningRate > 0) || warmupSteps < 0 || hiddenSize < 1 || layers < 1 || heads < 1
                 || hiddenSize % heads != 0 || maxPositions < 2 || answerExamplesPerLevel < 0

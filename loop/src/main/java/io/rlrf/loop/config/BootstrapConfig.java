@@ -200,6 +200,49 @@ public interface BootstrapConfig {
         boolean correctedLines();
     }
 
+    /** The arith base's target phase ({@code rlrf.trainer.bootstrap.target.*}). */
+    Target target();
+
+    /**
+     * [ours] The arith base's third phase (the loop library's {@code BootstrapSpec.Target} says what it is
+     * for): SFT continued from the refined base on answering and revision examples of the levels runs target,
+     * the critiques in the refine phase's form. Its own key in the model store (the refined base's key and
+     * every setting below are in it); the bases before it are kept beside it.
+     */
+    interface Target {
+        /** SFT steps; 0 turns the phase off (the base is the refined one). Default 0. */
+        @WithDefault("0")
+        int steps();
+
+        /** The levels of its examples. Default 5. */
+        @WithDefault("5")
+        List<Integer> levels();
+
+        /** Answering examples per level. Default 3000. */
+        @WithDefault("3000")
+        int answerExamplesPerLevel();
+
+        /** Revision examples per level. Default 3000. */
+        @WithDefault("3000")
+        int revisionExamplesPerLevel();
+
+        /** Per-step probability that a draft's step slips (at least one does). Default 0.35. */
+        @WithDefault("0.35")
+        double slipRate();
+
+        /** Peak learning rate (warm-up, then cosine to a tenth of it). Default 1e-3. */
+        @WithDefault("1e-3")
+        double learningRate();
+
+        /** Warm-up steps. Default 30. */
+        @WithDefault("30")
+        int warmupSteps();
+
+        /** Seed of the phase's draw of examples (the batch order's is this plus 101). Default 1. */
+        @WithDefault("1")
+        long dataSeed();
+    }
+
     /** These settings as the loop library takes them. */
     default BootstrapSpec spec() {
         return new BootstrapSpec(directory(), OptionalLong.of(seed()),
@@ -210,6 +253,9 @@ public interface BootstrapConfig {
                 new BootstrapSpec.Facts(facts().steps(), facts().revisionsPerEntity()),
                 new BootstrapSpec.Refine(refine().steps(), refine().answerExamplesPerLevel(),
                         refine().revisionExamplesPerLevel(), refine().slipRate(), refine().learningRate(),
-                        refine().warmupSteps(), refine().chainedCorrections(), refine().correctedLines()));
+                        refine().warmupSteps(), refine().chainedCorrections(), refine().correctedLines()),
+                new BootstrapSpec.Target(target().steps(), target().levels(), target().answerExamplesPerLevel(),
+                        target().revisionExamplesPerLevel(), target().slipRate(), target().learningRate(),
+                        target().warmupSteps(), target().dataSeed()));
     }
 }

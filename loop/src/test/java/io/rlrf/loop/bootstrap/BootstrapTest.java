@@ -140,6 +140,69 @@ class BootstrapTest {
                 () -> new BootstrapSpec.Refine(2, 0, 0, 0.35, 1e-3, 1, true, true));
     }
 
+    /** {@link #refined} with a target phase of 2 steps on 2 + 2 examples of {@code levels}. */
+    static BootstrapSpec targeted(List<Integer> levels) {
+        BootstrapSpec r = refined(true, java.util.Optional.empty());
+        return new BootstrapSpec(r.directory(), r.seed(), r.answerExamplesPerLevel(), r.revisionExamplesPerLevel(),
+                r.levels(), r.steps(), r.batchSize(), r.microBatchSize(), r.learningRate(), r.warmupSteps(), r.hiddenSize(),
+                r.layers(), r.heads(), r.maxPositions(), r.devProblemsPerLevel(), r.devMaxNewTokens(), r.logEvery(),
+                r.shippedStore(), r.facts(), r.refine(), new BootstrapSpec.Target(2, levels, 2, 2, 0.35, 1e-3, 1, 7));
+    }
+
+    @Test
+    void aTargetPhaseContinuesFromTheRefinedBaseOnItsLevelsAndKeepsEveryPhaseInTheStore() throws Exception {
+        long seed = 33;
+        String refinedVersion = new Bootstrap(refined(true, java.util.Optional.empty()), AnswerPrompt.DEFAULT, store)
+                .version(seed, REFLECT);
+        Bootstrap bootstrap = new Bootstrap(targeted(List.of(5)), AnswerPrompt.DEFAULT, store);
+        String version = bootstrap.version(seed, REFLECT);
+        assertNotEquals(refinedVersion, version);
+        assertNotEquals(version, new Bootstrap(targeted(List.of(4)), AnswerPrompt.DEFAULT, store).version(seed, REFLECT),
+                "the key covers the target levels");
+
+        List<Integer> totals = new java.util.ArrayList<>();
+        Bootstrap.Result result = bootstrap.ensure(seed, REFLECT, (done, total) -> totals.add(total));
+        assertEquals(List.of(3, 3, 3, 2, 2, 2, 2), totals, "3 first-phase steps, 2 refine steps, 2 target steps");
+        assertEquals(version, result.version());
+        assertEquals(refinedVersion, result.refinedFrom());
+        assertEquals(2, result.answerExamples());
+        assertEquals(2, result.revisionExamples());
+        assertEquals(2, result.devProblems(), "dev accuracy on the target level's problems");
+        assertTrue(Files.isRegularFile(store.resolve(refinedVersion).resolve("model.safetensors")), "the refined base is kept");
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(store.resolve(refinedVersion).resolve("model.safetensors")),
+                Files.readAllBytes(store.resolve(version).resolve("model.safetensors"))), "the target phase trained");
+        assertTrue(bootstrap.ensure(seed, REFLECT, (done, total) -> {
+            throw new AssertionError("a cached target base must not train");
+        }).cached());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new BootstrapSpec.Target(2, List.of(), 2, 2, 0.35, 1e-3, 1, 7));
+    }
+
+    @Test
+    void theTargetPhaseTrainsTheSameWeightsAsTheLabRecipeWithTheSameSettings(@TempDir Path lab) throws Exception {
+        long seed = 34;
+        BootstrapSpec spec = targeted(List.of(5));
+        Bootstrap bootstrap = new Bootstrap(spec, AnswerPrompt.DEFAULT, store);
+        Bootstrap.Result result = bootstrap.ensure(seed, REFLECT, (done, total) -> { });
+        // the lab's TrainBase from the same refined base: the models/README.md recipe of the shipped level-5 base
+        BootstrapSpec.Target t = spec.target();
+        Path out = lab.resolve("l5");
+        io.rlrf.loop.lab.TrainBase.main(new String[] {out.toString(), "init=" + store.resolve(result.refinedFrom()),
+                "levels=5", "answers=" + t.answersPerLevel(), "revisions=" + t.revisionsPerLevel(),
+                "slip-rate=" + t.slipRate(), "positions=" + spec.maxPositions(), "steps=" + t.steps(),
+                "batch=" + spec.batchSize(), "micro=" + spec.microBatchSize(), "lr=" + t.learningRate(),
+                "warmup=" + t.warmupSteps(), "seed=" + t.dataSeed(), "probe=false", "chained=true", "lines=true"});
+        try (io.rlrf.model.Policy product = io.rlrf.model.Policy.load(store.resolve(result.version()));
+                io.rlrf.model.Policy recipe = io.rlrf.model.Policy.load(out)) {
+            var a = product.weights().byName();
+            var b = recipe.weights().byName();
+            assertEquals(a.keySet(), b.keySet());
+            for (String name : a.keySet()) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(b.get(name).toFloatArray(), a.get(name).toFloatArray(), name);
+            }
+        }
+    }
+
     @Test
     void refineDataWritesItsCritiquesInTheGivenForm() {
         var form = io.rlrf.tasks.verify.VerifierParams.DEFAULTS;

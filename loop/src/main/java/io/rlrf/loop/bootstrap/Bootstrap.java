@@ -34,6 +34,7 @@ import io.rlrf.tasks.facts.FactsWorld;
 import io.rlrf.tasks.verify.VerifierJudges;
 import io.rlrf.tasks.prompt.AnswerPrompt;
 import io.rlrf.tasks.prompt.ReflectionPrompt;
+import io.rlrf.tasks.verify.VerifierParams;
 
 /**
  * The built-in base policy: a fresh char-level policy trained by SFT on the arith world (answering,
@@ -168,8 +169,9 @@ public final class Bootstrap {
         String key = ContentKey.of("rlrf-bootstrap-target-v1", List.of("from=" + from, "levels=" + t.levels(),
                 "steps=" + t.steps(), "answers=" + t.answersPerLevel(), "revisions=" + t.revisionsPerLevel(),
                 "slip-rate=" + t.slipRate(), "lr=" + t.learningRate(), "warmup=" + t.warmupSteps(),
-                "data-seed=" + t.dataSeed(), "batch=" + spec.batchSize(), "micro-batch=" + spec.microBatchSize(),
-                "critique-form=" + spec.refine().critiqueForm(), "answer-template=" + answerPrompt.template(),
+                "data-seed=" + t.dataSeed(), "structural-share=" + t.structuralShare(), "batch=" + spec.batchSize(),
+                "micro-batch=" + spec.microBatchSize(), "critique-form=" + targetRecipe().critiques(),
+                "answer-template=" + answerPrompt.template(),
                 "reflection-template=" + reflection.template()));
         return spec.directory() + "/" + key.substring(0, 12);
     }
@@ -287,7 +289,8 @@ public final class Bootstrap {
 
     /** What a phase after the first trains on and how: its data draw and its optimiser. */
     private record Recipe(String phase, List<Integer> levels, int steps, int answersPerLevel, int revisionsPerLevel,
-            double slipRate, long dataSeed, double learningRate, int warmupSteps) {
+            double slipRate, double structuralShare, VerifierParams critiques, long dataSeed, double learningRate,
+            int warmupSteps) {
     }
 
     /**
@@ -297,14 +300,15 @@ public final class Bootstrap {
     private Recipe refineRecipe(long seed) {
         BootstrapSpec.Refine r = spec.refine();
         return new Recipe("refining", spec.levels(), r.steps(), r.answersPerLevel(), r.revisionsPerLevel(), r.slipRate(),
-                seed + 1, r.learningRate(), r.warmupSteps());
+                0, r.critiqueForm(), seed + 1, r.learningRate(), r.warmupSteps());
     }
 
     /** The target phase's recipe. */
     private Recipe targetRecipe() {
         BootstrapSpec.Target t = spec.target();
         return new Recipe("target phase on", t.levels(), t.steps(), t.answersPerLevel(), t.revisionsPerLevel(),
-                t.slipRate(), t.dataSeed(), t.learningRate(), t.warmupSteps());
+                t.slipRate(), t.structuralShare(), spec.refine().critiqueForm().withReferenceSteps(t.referenceSteps()),
+                t.dataSeed(), t.learningRate(), t.warmupSteps());
     }
 
     /**
@@ -316,14 +320,14 @@ public final class Bootstrap {
             Recipe recipe) throws IOException {
         long start = System.nanoTime();
         List<RefineData.Example> data = RefineData.build(new RefineData.Spec(recipe.levels(), recipe.answersPerLevel(),
-                recipe.revisionsPerLevel(), recipe.slipRate(), spec.refine().critiqueForm(), recipe.dataSeed(),
-                answerPrompt, reflection));
+                recipe.revisionsPerLevel(), recipe.slipRate(), recipe.critiques(), recipe.dataSeed(), answerPrompt,
+                reflection, recipe.structuralShare()));
         try (Policy policy = Policy.load(store.resolve(from.version()))) {
             Encoded set = encode(policy, data);
             LOG.infof("bootstrap %s: %s %s, levels %s, on %d examples (%d answering, %d revision, %d longer than %d "
                     + "left out, critiques %s), %d steps of %d", version, recipe.phase(), from.version(), recipe.levels(),
                     set.sequences().size(), set.answers(), set.revisions(), set.tooLong(), spec.maxPositions(),
-                    spec.refine().critiqueForm(), recipe.steps(), spec.batchSize());
+                    recipe.critiques(), recipe.steps(), spec.batchSize());
             double loss = sft(policy, set.sequences(), OptimizerParams.of(recipe.learningRate(),
                     Math.min(recipe.warmupSteps(), recipe.steps() - 1), recipe.steps()), recipe.dataSeed() + 101, version,
                     start, progress);

@@ -106,14 +106,22 @@ public record BootstrapSpec(String directory, OptionalLong seed, int answerExamp
      * @param learningRate      peak learning rate (warm-up, then cosine to a tenth of it)
      * @param warmupSteps       warm-up steps
      * @param dataSeed          seed of its draw of examples; the batch order's is this plus 101
+     * @param structuralShare   the share of the drafts' slips that are slips of the step itself (left out, its
+     *                          operation turned, its amount off) rather than of its result ({@link SlipDrafts})
+     * @param referenceSteps    whether its critiques compare the draft's steps with the reference's
+     *                          ({@link VerifierParams#referenceSteps()}), on top of the refine phase's form
      */
     public record Target(int steps, List<Integer> levels, int answersPerLevel, int revisionsPerLevel, double slipRate,
-            double learningRate, int warmupSteps, long dataSeed) {
+            double learningRate, int warmupSteps, long dataSeed, double structuralShare, boolean referenceSteps) {
         /** No target phase. */
-        public static final Target NONE = new Target(0, List.of(), 0, 0, 0.35, 1e-3, 0, 1);
+        public static final Target NONE = new Target(0, List.of(), 0, 0, 0.35, 1e-3, 0, 1, 0, false);
 
         public Target {
             levels = List.copyOf(levels);
+            if (!(structuralShare >= 0 && structuralShare <= 1)) {
+                throw new IllegalArgumentException("bootstrap target structural slip share must be in [0, 1], got "
+                        + structuralShare);
+            }
             if (steps < 0 || answersPerLevel < 0 || revisionsPerLevel < 0 || !(slipRate > 0 && slipRate <= 1)
                     || !(learningRate > 0) || warmupSteps < 0
                     || (steps > 0 && (levels.isEmpty() || answersPerLevel + revisionsPerLevel == 0))) {

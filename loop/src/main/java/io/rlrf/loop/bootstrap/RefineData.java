@@ -34,11 +34,19 @@ public final class RefineData {
      * @param verifier   the verifier settings the critiques are written with (their form)
      * @param answer     the answer prompt
      * @param reflection the reflection prompt reflector-svc serves
+     * @param structuralShare the share of slips that are slips of the step itself ({@link SlipDrafts#draft(String,
+     *                   double, double, java.util.Random)}); 0: every slip is a wrong result
      */
     public record Spec(List<Integer> levels, int answers, int revisions, double slipRate, VerifierParams verifier,
-            long seed, AnswerPrompt answer, ReflectionPrompt reflection) {
+            long seed, AnswerPrompt answer, ReflectionPrompt reflection, double structuralShare) {
 
-        /** With the default answer and reflection prompts. */
+        /** Every slip a wrong result. */
+        public Spec(List<Integer> levels, int answers, int revisions, double slipRate, VerifierParams verifier,
+                long seed, AnswerPrompt answer, ReflectionPrompt reflection) {
+            this(levels, answers, revisions, slipRate, verifier, seed, answer, reflection, 0);
+        }
+
+        /** With the default answer and reflection prompts, every slip a wrong result. */
         public Spec(List<Integer> levels, int answers, int revisions, double slipRate, VerifierParams verifier,
                 long seed) {
             this(levels, answers, revisions, slipRate, verifier, seed, AnswerPrompt.DEFAULT, ReflectionPrompt.DEFAULT);
@@ -63,7 +71,7 @@ public final class RefineData {
                 }
                 String draft = null;
                 for (int attempt = 0; attempt < 20 && draft == null; attempt++) {
-                    draft = SlipDrafts.draft(p.solution(), spec.slipRate(), random);
+                    draft = SlipDrafts.draft(p.solution(), spec.slipRate(), spec.structuralShare(), random);
                 }
                 if (draft == null) {
                     continue;

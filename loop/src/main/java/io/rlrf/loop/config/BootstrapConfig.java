@@ -241,6 +241,21 @@ public interface BootstrapConfig {
         /** Seed of the phase's draw of examples (the batch order's is this plus 101). Default 1. */
         @WithDefault("1")
         long dataSeed();
+
+        /**
+         * [ours] Share of the drafts' slips that are slips of the step itself (left out, operation turned,
+         * amount off) rather than of its result: the errors a small policy makes on level 5. Default 0.75.
+         */
+        @WithDefault("0.75")
+        double structuralSlipShare();
+
+        /**
+         * Whether the revision examples' critiques compare the draft's steps with the reference's. Keep it
+         * equal to reward-svc's {@code rlrf.reward.verifier.reference-steps} (both default to
+         * {@code VerifierParams.SERVED_REFERENCE_STEPS}, true).
+         */
+        @WithDefault(VerifierParams.SERVED_REFERENCE_STEPS)
+        boolean referenceSteps();
     }
 
     /** These settings as the loop library takes them. */
@@ -256,6 +271,7 @@ public interface BootstrapConfig {
                         refine().warmupSteps(), refine().chainedCorrections(), refine().correctedLines()),
                 new BootstrapSpec.Target(target().steps(), target().levels(), target().answerExamplesPerLevel(),
                         target().revisionExamplesPerLevel(), target().slipRate(), target().learningRate(),
-                        target().warmupSteps(), target().dataSeed()));
+                        target().warmupSteps(), target().dataSeed(), target().structuralSlipShare(),
+                        target().referenceSteps()));
     }
 }

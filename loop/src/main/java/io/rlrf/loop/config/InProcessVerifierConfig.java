@@ -25,9 +25,14 @@ public interface InProcessVerifierConfig {
     @WithDefault(VerifierParams.SERVED_CORRECTED_LINES)
     boolean correctedLines();
 
+    /** As reward-svc's: a wrong answer's steps are compared with the reference's ({@code line 2 should be 8-3=<<8-3=5>>5}). */
+    @WithDefault(VerifierParams.SERVED_REFERENCE_STEPS)
+    boolean referenceSteps();
+
     /** The verifier settings these properties give. */
     default VerifierParams params() {
         return VerifierParams.DEFAULTS.withChainedCorrections(chainedCorrections())
-                .withCompactExpressions(compactExpressions()).withCorrectedLines(correctedLines());
+                .withCompactExpressions(compactExpressions()).withCorrectedLines(correctedLines())
+                .withReferenceSteps(referenceSteps());
     }
 }

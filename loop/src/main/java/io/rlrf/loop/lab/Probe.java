@@ -56,13 +56,15 @@ public final class Probe {
      * @param values      critiques state the right values
      * @param compact     critiques write expressions without spaces, as the answers do
      * @param lines       critiques are the corrected lines ({@link VerifierParams#correctedLines()})
+     * @param refSteps    a wrong answer's step lines are compared with the reference's
+     *                    ({@link VerifierParams#referenceSteps()})
      */
     public record Spec(int level, int problems, long seed, int n, int k, int m, int reflectOn, boolean chained,
             boolean values, double temperature, double reflectTemperature, int maxNewTokens, int batch, boolean compact,
-            boolean lines) {
+            boolean lines, boolean refSteps) {
 
         public static Spec defaults() {
-            return new Spec(5, 500, 1, 8, 2, 8, 200, true, true, 0.8, 0.7, 160, 64, false, false);
+            return new Spec(5, 500, 1, 8, 2, 8, 200, true, true, 0.8, 0.7, 160, 64, false, false, false);
         }
 
         public static Spec parse(List<String> args) {
@@ -87,12 +89,13 @@ public final class Probe {
                     Integer.parseInt(kv.getOrDefault("max-new-tokens", "" + s.maxNewTokens)),
                     Integer.parseInt(kv.getOrDefault("batch", "" + s.batch)),
                     Boolean.parseBoolean(kv.getOrDefault("compact", "" + s.compact)),
-                    Boolean.parseBoolean(kv.getOrDefault("lines", "" + s.lines)));
+                    Boolean.parseBoolean(kv.getOrDefault("lines", "" + s.lines)),
+                    Boolean.parseBoolean(kv.getOrDefault("refsteps", "" + s.refSteps)));
         }
 
         VerifierParams verifier() {
             return VerifierParams.DEFAULTS.withChainedCorrections(chained).withCritiqueValues(values)
-                    .withCompactExpressions(compact).withCorrectedLines(lines);
+                    .withCompactExpressions(compact).withCorrectedLines(lines).withReferenceSteps(refSteps);
         }
     }
 

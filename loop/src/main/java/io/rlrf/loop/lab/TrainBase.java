@@ -29,7 +29,9 @@ import io.rlrf.tasks.verify.VerifierParams;
  *
  * <p>Usage: {@code TrainBase <out-dir> [levels=5 answers=6000 revisions=3000 slip-rate=0.35
  * hidden=128 layers=4 heads=4 positions=768 steps=1500 batch=32 micro=16 lr=2e-3 warmup=50 seed=1
- * probe=true probe-problems=500 probe-n=8 save-every=0 init= compact=false chained=true lines=false]}: the last three
+ * probe=true probe-problems=500 probe-n=8 save-every=0 init= compact=false chained=true lines=false refsteps=false
+ * structural=0]}: {@code structural} is the share of the drafts' slips that are slips of the step itself
+ * ({@link io.rlrf.loop.bootstrap.SlipDrafts}); compact, chained, lines and refsteps
  * are the critique format of the revision examples ({@link VerifierParams}: compact expressions, chained
  * corrections, corrected lines); {@code save-every} saves snapshots
  * {@code <out-dir>-step<N>} along the way; {@code init} continues from a checkpoint instead of a fresh
@@ -44,7 +46,8 @@ public final class TrainBase {
     static VerifierParams critiqueFormat(Map<String, String> kv) {
         return VerifierParams.DEFAULTS.withChainedCorrections(Boolean.parseBoolean(kv.get("chained")))
                 .withCompactExpressions(Boolean.parseBoolean(kv.get("compact")))
-                .withCorrectedLines(Boolean.parseBoolean(kv.get("lines")));
+                .withCorrectedLines(Boolean.parseBoolean(kv.get("lines")))
+                .withReferenceSteps(Boolean.parseBoolean(kv.getOrDefault("refsteps", "false")));
     }
 
     public static void main(String[] args) throws Exception {
@@ -73,6 +76,8 @@ public final class TrainBase {
         defaults.put("compact", "false");
         defaults.put("chained", "true");
         defaults.put("lines", "false");
+        defaults.put("refsteps", "false");
+        defaults.put("structural", "0");
         kv.putAll(defaults);
         for (int i = 1; i < args.length; i++) {
             int eq = args[i].indexOf('=');
@@ -88,7 +93,8 @@ public final class TrainBase {
         List<RefineData.Example> data = RefineData.build(new RefineData.Spec(levels, Integer.parseInt(kv.get("answers")),
                 Integer.parseInt(kv.get("revisions")), Double.parseDouble(kv.get("slip-rate")),
                 critiqueFormat(kv),
-                seed));
+                seed, io.rlrf.tasks.prompt.AnswerPrompt.DEFAULT, io.rlrf.tasks.prompt.ReflectionPrompt.DEFAULT,
+                Double.parseDouble(kv.get("structural"))));
         int hidden = Integer.parseInt(kv.get("hidden"));
         int heads = Integer.parseInt(kv.get("heads"));
         int positions = Integer.parseInt(kv.get("positions"));
@@ -143,7 +149,7 @@ public final class TrainBase {
             if (Boolean.parseBoolean(kv.get("probe"))) {
                 Probe.Spec spec = Probe.Spec.parse(List.of("level=" + levels.get(levels.size() - 1),
                         "problems=" + kv.get("probe-problems"), "n=" + kv.get("probe-n"), "compact=" + kv.get("compact"),
-                        "chained=" + kv.get("chained"), "lines=" + kv.get("lines"),
+                        "chained=" + kv.get("chained"), "lines=" + kv.get("lines"), "refsteps=" + kv.get("refsteps"),
                         "batch=32"));
                 info.put("probe", Probe.run(policy, spec));
             }

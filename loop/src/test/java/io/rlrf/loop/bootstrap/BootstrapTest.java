@@ -146,7 +146,7 @@ class BootstrapTest {
         return new BootstrapSpec(r.directory(), r.seed(), r.answerExamplesPerLevel(), r.revisionExamplesPerLevel(),
                 r.levels(), r.steps(), r.batchSize(), r.microBatchSize(), r.learningRate(), r.warmupSteps(), r.hiddenSize(),
                 r.layers(), r.heads(), r.maxPositions(), r.devProblemsPerLevel(), r.devMaxNewTokens(), r.logEvery(),
-                r.shippedStore(), r.facts(), r.refine(), new BootstrapSpec.Target(2, levels, 2, 2, 0.35, 1e-3, 1, 7));
+                r.shippedStore(), r.facts(), r.refine(), new BootstrapSpec.Target(2, levels, 2, 2, 0.35, 1e-3, 1, 7, 0.75, true));
     }
 
     @Test
@@ -175,7 +175,7 @@ class BootstrapTest {
             throw new AssertionError("a cached target base must not train");
         }).cached());
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> new BootstrapSpec.Target(2, List.of(), 2, 2, 0.35, 1e-3, 1, 7));
+                () -> new BootstrapSpec.Target(2, List.of(), 2, 2, 0.35, 1e-3, 1, 7, 0.75, true));
     }
 
     @Test
@@ -191,7 +191,8 @@ class BootstrapTest {
                 "levels=5", "answers=" + t.answersPerLevel(), "revisions=" + t.revisionsPerLevel(),
                 "slip-rate=" + t.slipRate(), "positions=" + spec.maxPositions(), "steps=" + t.steps(),
                 "batch=" + spec.batchSize(), "micro=" + spec.microBatchSize(), "lr=" + t.learningRate(),
-                "warmup=" + t.warmupSteps(), "seed=" + t.dataSeed(), "probe=false", "chained=true", "lines=true"});
+                "warmup=" + t.warmupSteps(), "seed=" + t.dataSeed(), "probe=false", "chained=true", "lines=true",
+                "refsteps=" + t.referenceSteps(), "structural=" + t.structuralShare()});
         try (io.rlrf.model.Policy product = io.rlrf.model.Policy.load(store.resolve(result.version()));
                 io.rlrf.model.Policy recipe = io.rlrf.model.Policy.load(out)) {
             var a = product.weights().byName();

@@ -89,6 +89,17 @@ public interface RewardConfig {
          */
         @WithDefault(VerifierParams.SERVED_CORRECTED_LINES)
         boolean correctedLines();
+
+        /**
+         * Whether the critique of a wrong answer (its final answer is not the reference's) compares its step
+         * lines with the reference solution's and names each that differs, with corrected lines as the
+         * reference's line ({@code line 2 should be 8-3=<<8-3=5>>5}; tasks' {@code VerifierParams.referenceSteps}):
+         * a step right on its own inputs but not the question's step is otherwise named by no critique.
+         * Default true ({@code VerifierParams.SERVED_REFERENCE_STEPS}: the form the built-in base's target phase
+         * is trained on). For solutions written one step per line.
+         */
+        @WithDefault(VerifierParams.SERVED_REFERENCE_STEPS)
+        boolean referenceSteps();
     }
 
     interface ModelJudge {

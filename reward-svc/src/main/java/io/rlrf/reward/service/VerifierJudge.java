@@ -46,7 +46,7 @@ public class VerifierJudge implements Judge {
     static VerifierParams configured(RewardConfig config) {
         RewardConfig.Verifier v = config.verifier();
         return new VerifierParams(v.lengthRatio(), v.minLengthBound(), v.maxCritiqueItems(), v.revealReferenceAnswer(),
-                v.chainedCorrections(), true, v.compactExpressions(), v.correctedLines());
+                v.chainedCorrections(), true, v.compactExpressions(), v.correctedLines(), v.referenceSteps());
     }
 
     VerifierJudge(String id, VerifierParams params) {

@@ -55,7 +55,7 @@ public final class MathVerifier {
         for (VerifierAspect aspect : aspects) {
             ratings.add(bounded(switch (aspect) {
                 case LOGICAL_CORRECTNESS -> correctness(answer, got, ref, outcome);
-                case LOGICAL_ROBUSTNESS -> robustness(question, steps);
+                case LOGICAL_ROBUSTNESS -> robustness(question, answer, reference, outcome, steps);
                 case COMPLETENESS -> completeness(question, answer, reference);
                 case CONCISENESS -> conciseness(answer, reference);
             }));
@@ -98,8 +98,15 @@ public final class MathVerifier {
                         + reveal);
     }
 
-    private Verdict.Rating robustness(String question, StepChecker.Result steps) {
+    private Verdict.Rating robustness(String question, String answer, String reference, Verdict.Outcome outcome,
+            StepChecker.Result steps) {
         VerifierAspect aspect = VerifierAspect.LOGICAL_ROBUSTNESS;
+        if (params.referenceSteps() && outcome != Verdict.Outcome.CORRECT) {
+            List<String> differ = referenceStepCritiques(answer, reference);
+            if (!differ.isEmpty()) {
+                return new Verdict.Rating(aspect, 1, list(differ, "wrong steps"));
+            }
+        }
         boolean values = params.critiqueValues();
         boolean compact = params.compactExpressions();
         boolean lines = values && params.correctedLines();
@@ -175,6 +182,50 @@ public final class MathVerifier {
         }
         int rating = issues.isEmpty() ? 3 : issues.size() == 1 ? 2 : 1;
         return new Verdict.Rating(aspect, rating, list(issues, "issues"));
+    }
+
+    /** A step line: its 1-based line number and its text, stripped. */
+    private record StepLine(int line, String text) {
+    }
+
+    /** The lines before the final answer line (every line without one), blank lines left out. */
+    private static List<StepLine> stepLines(String text) {
+        int finalLine = FinalAnswer.finalLineNumber(text);
+        String[] lines = text.split("\n", -1);
+        int end = finalLine > 0 ? finalLine - 1 : lines.length;
+        List<StepLine> out = new ArrayList<>();
+        for (int i = 0; i < end; i++) {
+            if (!lines[i].isBlank()) {
+                out.add(new StepLine(i + 1, lines[i].strip()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@link VerifierParams#referenceSteps()}: the answer's step lines against the reference's, position by
+     * position (whitespace ignored); one critique per line that differs, is missing or is extra.
+     */
+    private List<String> referenceStepCritiques(String answer, String reference) {
+        List<StepLine> got = stepLines(answer);
+        List<StepLine> want = stepLines(reference);
+        boolean values = params.critiqueValues();
+        boolean lines = values && params.correctedLines();
+        int last = got.isEmpty() ? 0 : got.get(got.size() - 1).line();
+        List<String> out = new ArrayList<>();
+        for (int j = 0; j < Math.max(got.size(), want.size()); j++) {
+            StepLine g = j < got.size() ? got.get(j) : null;
+            StepLine w = j < want.size() ? want.get(j) : null;
+            if (w == null) {
+                out.add("line " + g.line() + " is not a step of the solution");
+            } else if (g == null || !g.text().replaceAll("\\s+", "").equals(w.text().replaceAll("\\s+", ""))) {
+                int line = g == null ? last + (j - got.size() + 1) : g.line();
+                out.add(lines ? "line " + line + " should be " + w.text()
+                        : (g == null ? "line " + line + ": a step is missing" : "line " + line + ": " + g.text() + " is wrong")
+                                + (values ? "; it should be " + w.text() : ""));
+            }
+        }
+        return out;
     }
 
     /** The question's numbers, normalised as {@link FinalAnswer#format}. */

@@ -33,10 +33,21 @@ package io.rlrf.tasks.verify;
  *                              are followed by the right value. Applies where values are stated
  *                              ({@code critiqueValues}); with chained corrections a step that carried a
  *                              wrong value gets its corrected line too. Off by default
+ * @param referenceSteps        [ours] whether the robustness critique of a wrong answer (its final answer is
+ *                              not the reference's) compares its step lines with the reference solution's,
+ *                              line by line, and names each line that differs: with values and corrected
+ *                              lines, as the reference's line ({@code line 2 should be 8-3=<<8-3=5>>5});
+ *                              else as {@code line 2: 8+3=<<8+3=11>>11 is wrong} ({@code line 2: a step is
+ *                              missing} past the answer's last step), and a step line past the reference's
+ *                              last as {@code line 6 is not a step of the solution}. A step can be right on
+ *                              its own inputs and still not be the step the question asks for (an added
+ *                              amount the story takes away, a skipped step): arithmetic checks alone then
+ *                              say only that the final answer is wrong (issue 14, level 5). For solutions
+ *                              written one step per line, as the arith world's are. Off by default
  */
 public record VerifierParams(double lengthRatio, int minLengthBound, int maxCritiqueItems,
         boolean revealReferenceAnswer, boolean chainedCorrections, boolean critiqueValues, boolean compactExpressions,
-        boolean correctedLines) {
+        boolean correctedLines, boolean referenceSteps) {
 
     /**
      * [ours] The critique form reward-svc serves by default ({@code rlrf.reward.verifier.chained-corrections}
@@ -49,13 +60,21 @@ public record VerifierParams(double lengthRatio, int minLengthBound, int maxCrit
     public static final String SERVED_CHAINED_CORRECTIONS = "true";
     /** See {@link #SERVED_CHAINED_CORRECTIONS}. */
     public static final String SERVED_CORRECTED_LINES = "true";
+    /**
+     * [ours] Served too ({@code rlrf.reward.verifier.reference-steps}, the in-process judge's
+     * {@code reference-steps}), and the form of the bootstrap's target phase: a wrong answer's steps compared
+     * with the reference's, so that a step that is right on its own inputs but not the question's step is
+     * named with its fix (issue 14).
+     */
+    public static final String SERVED_REFERENCE_STEPS = "true";
 
     /** The defaults documented above. */
-    public static final VerifierParams DEFAULTS = new VerifierParams(3.0, 200, 5, false, false, true, false, false);
+    public static final VerifierParams DEFAULTS = new VerifierParams(3.0, 200, 5, false, false, true, false, false, false);
 
     /** What reward-svc judges with when no {@code rlrf.reward.verifier.*} is set: the defaults in the served form. */
     public static final VerifierParams SERVED = DEFAULTS.withChainedCorrections(Boolean.parseBoolean(SERVED_CHAINED_CORRECTIONS))
-            .withCorrectedLines(Boolean.parseBoolean(SERVED_CORRECTED_LINES));
+            .withCorrectedLines(Boolean.parseBoolean(SERVED_CORRECTED_LINES))
+            .withReferenceSteps(Boolean.parseBoolean(SERVED_REFERENCE_STEPS));
 
     public VerifierParams {
         if (!(lengthRatio >= 1.0) || Double.isInfinite(lengthRatio)) {
@@ -81,9 +100,16 @@ public record VerifierParams(double lengthRatio, int minLengthBound, int maxCrit
                 compactExpressions, false);
     }
 
+    /** The first eight settings, steps not compared with the reference's (the default). */
+    public VerifierParams(double lengthRatio, int minLengthBound, int maxCritiqueItems, boolean revealReferenceAnswer,
+            boolean chainedCorrections, boolean critiqueValues, boolean compactExpressions, boolean correctedLines) {
+        this(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, chainedCorrections, critiqueValues,
+                compactExpressions, correctedLines, false);
+    }
+
     /**
      * The settings as text; judges put it in their feedback fingerprints (cache and content keys). The
-     * three later settings appear only when they differ from their defaults, so that the keys of feedback
+     * five later settings appear only when they differ from their defaults, so that the keys of feedback
      * judged before they existed stay what they were.
      */
     @Override
@@ -92,30 +118,36 @@ public record VerifierParams(double lengthRatio, int minLengthBound, int maxCrit
                 + ", maxCritiqueItems=" + maxCritiqueItems + ", revealReferenceAnswer=" + revealReferenceAnswer;
         return base + (chainedCorrections ? ", chainedCorrections=true" : "") + (critiqueValues ? "" : ", critiqueValues=false")
                 + (compactExpressions ? ", compactExpressions=true" : "") + (correctedLines ? ", correctedLines=true" : "")
-                + "]";
+                + (referenceSteps ? ", referenceSteps=true" : "") + "]";
     }
 
     /** These settings with chained corrections on or off. */
     public VerifierParams withChainedCorrections(boolean on) {
         return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer, on,
-                critiqueValues, compactExpressions, correctedLines);
+                critiqueValues, compactExpressions, correctedLines, referenceSteps);
     }
 
     /** These settings with critiques that state (true) or withhold (false) the right values. */
     public VerifierParams withCritiqueValues(boolean on) {
         return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer,
-                chainedCorrections, on, compactExpressions, correctedLines);
+                chainedCorrections, on, compactExpressions, correctedLines, referenceSteps);
     }
 
     /** These settings with wrong steps' expressions written without spaces (true) or canonically spaced. */
     public VerifierParams withCompactExpressions(boolean on) {
         return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer,
-                chainedCorrections, critiqueValues, on, correctedLines);
+                chainedCorrections, critiqueValues, on, correctedLines, referenceSteps);
     }
 
     /** These settings with a wrong step's critique written as its corrected line (true) or as a sentence. */
     public VerifierParams withCorrectedLines(boolean on) {
         return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer,
-                chainedCorrections, critiqueValues, compactExpressions, on);
+                chainedCorrections, critiqueValues, compactExpressions, on, referenceSteps);
+    }
+
+    /** These settings with a wrong answer's step lines compared with the reference solution's (true) or not. */
+    public VerifierParams withReferenceSteps(boolean on) {
+        return new VerifierParams(lengthRatio, minLengthBound, maxCritiqueItems, revealReferenceAnswer,
+                chainedCorrections, critiqueValues, compactExpressions, correctedLines, on);
     }
 }

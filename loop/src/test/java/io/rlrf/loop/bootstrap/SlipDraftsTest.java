@@ -71,6 +71,66 @@ class SlipDraftsTest {
         assertTrue(plainFixed < drafts / 2, "without chaining most multi-step drafts stay wrong: " + plainFixed);
     }
 
+    /** The rewrite a perfect copier writes under reference-step critiques: each named line set to the critique's. */
+    static String referenceFix(String draft, String critiques) {
+        java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(draft.split("\n")));
+        lines.remove(lines.size() - 1); // the final line, written again below
+        Matcher m = Pattern.compile("line (\\d+) should be (\\S+)").matcher(critiques);
+        java.util.TreeMap<Integer, String> fixes = new java.util.TreeMap<>();
+        while (m.find()) {
+            fixes.put(Integer.parseInt(m.group(1)), m.group(2));
+        }
+        Matcher extra = Pattern.compile("line (\\d+) is not a step").matcher(critiques);
+        java.util.Set<Integer> drop = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+        while (extra.find()) {
+            drop.add(Integer.parseInt(extra.group(1)));
+        }
+        fixes.forEach((line, text) -> {
+            if (line <= lines.size()) {
+                lines.set(line - 1, text);
+            } else {
+                lines.add(text);
+            }
+        });
+        drop.forEach(line -> lines.remove(line - 1));
+        String last = lines.get(lines.size() - 1);
+        return String.join("\n", lines) + "\n#### " + last.substring(last.lastIndexOf(">>") + 2);
+    }
+
+    @Test
+    void structuralSlipsAreFixedByCopyingReferenceStepCritiquesAndShareZeroDrawsAsBefore() {
+        MathVerifier served = new MathVerifier(VerifierParams.SERVED);
+        MathVerifier arithmeticOnly = new MathVerifier(VerifierParams.SERVED.withReferenceSteps(false));
+        int drafts = 0;
+        int structural = 0;
+        int namedByArithmetic = 0;
+        Random random = new Random(5);
+        for (MathProblem p : ArithWorld.generate(ArithLevel.L5, Split.TRAIN, 300, 4)) {
+            // share 0 draws exactly what the three-argument form draws
+            assertEquals(SlipDrafts.draft(p.solution(), 0.4, new Random(p.hashCode())),
+                    SlipDrafts.draft(p.solution(), 0.4, 0, new Random(p.hashCode())));
+            String draft = SlipDrafts.draft(p.solution(), 0.4, 1.0, random);
+            if (draft == null) {
+                continue;
+            }
+            drafts++;
+            boolean allFactsRight = draft.lines().filter(l -> !l.startsWith("####")).map(SolutionLine::parse)
+                    .allMatch(l -> l != null && l.factRight());
+            assertTrue(allFactsRight, "every slip is of the step, its result right as written:\n" + draft);
+            Verdict v = served.verify(p.question(), draft, p.solution());
+            if (v.outcome() == Verdict.Outcome.CORRECT) {
+                continue; // e.g. a left-out "+ 0"-like step that changes nothing
+            }
+            structural++;
+            assertEquals(p.solution(), referenceFix(draft, Arith.critiques(v)), "draft:\n" + draft + "\ncritiques:\n"
+                    + Arith.critiques(v));
+            namedByArithmetic += Arith.critiques(arithmeticOnly.verify(p.question(), draft, p.solution())).contains("should be")
+                    ? 1 : 0;
+        }
+        assertTrue(structural >= 250, structural + " wrong drafts of " + drafts);
+        assertEquals(0, namedByArithmetic, "arithmetic checks alone name none of these steps");
+    }
+
     @Test
     void aDraftCarriesItsSlipsThroughEveryLaterLine() {
         String reference = "12+7=<<12+7=19>>19\n19*3=<<19*3=57>>57\n57-4=<<57-4=53>>53\n#### 53";

@@ -51,6 +51,48 @@ class MathVerifierTest {
     }
 
     @Test
+    void withReferenceStepsARightFactOfTheWrongStepIsNamedWithTheReferencesLine() {
+        // 12+2 is right arithmetic, but the story asks for 12+12: arithmetic checks alone name no line
+        String answer = "12+2=<<12+2=14>>14\n14*2=<<14*2=28>>28\n#### 28";
+        VerifierParams served = VerifierParams.SERVED;
+        assertEquals("", critique(new MathVerifier(served.withReferenceSteps(false)).verify(QUESTION, answer, REFERENCE),
+                VerifierAspect.LOGICAL_ROBUSTNESS));
+        Verdict v = new MathVerifier(served).verify(QUESTION, answer, REFERENCE);
+        assertEquals(1, rating(v, VerifierAspect.LOGICAL_ROBUSTNESS));
+        assertEquals("line 1 should be 12+12=<<12+12=24>>24\nline 2 should be 24*2=<<24*2=48>>48",
+                critique(v, VerifierAspect.LOGICAL_ROBUSTNESS));
+        // without values (the ablation) the lines are named, not fixed; the sentence form gives the fix after them
+        assertEquals("line 1: 12+2=<<12+2=14>>14 is wrong\nline 2: 14*2=<<14*2=28>>28 is wrong",
+                critique(new MathVerifier(served.withCritiqueValues(false)).verify(QUESTION, answer, REFERENCE),
+                        VerifierAspect.LOGICAL_ROBUSTNESS));
+        assertEquals("line 1: 12+2=<<12+2=14>>14 is wrong; it should be 12+12=<<12+12=24>>24\n"
+                + "line 2: 14*2=<<14*2=28>>28 is wrong; it should be 24*2=<<24*2=48>>48",
+                critique(new MathVerifier(served.withCorrectedLines(false)).verify(QUESTION, answer, REFERENCE),
+                        VerifierAspect.LOGICAL_ROBUSTNESS));
+    }
+
+    @Test
+    void withReferenceStepsAMissingStepIsNamedAtTheLineItBelongsAndAnExtraStepAsNotOfTheSolution() {
+        Verdict skipped = new MathVerifier(VerifierParams.SERVED).verify(QUESTION, "12+12=<<12+12=24>>24\n#### 24", REFERENCE);
+        assertEquals("line 2 should be 24*2=<<24*2=48>>48", critique(skipped, VerifierAspect.LOGICAL_ROBUSTNESS),
+                "the rewrite inserts it before the final line");
+        Verdict extra = new MathVerifier(VerifierParams.SERVED).verify(QUESTION,
+                "12+12=<<12+12=24>>24\n24*2=<<24*2=48>>48\n48+1=<<48+1=49>>49\n#### 49", REFERENCE);
+        assertEquals("line 3 is not a step of the solution", critique(extra, VerifierAspect.LOGICAL_ROBUSTNESS));
+    }
+
+    @Test
+    void referenceStepsLeaveARightAnswerWrittenAnotherWayAlone() {
+        // the final answer is the reference's: another route to it is not faulted for differing from the reference
+        Verdict v = new MathVerifier(VerifierParams.SERVED).verify(QUESTION, "12*2=<<12*2=24>>24\n24*2=<<24*2=48>>48\n#### 48",
+                REFERENCE);
+        assertEquals(Verdict.Outcome.CORRECT, v.outcome());
+        assertEquals(3, rating(v, VerifierAspect.LOGICAL_ROBUSTNESS));
+        assertTrue(VerifierParams.SERVED.toString().contains("referenceSteps=true"), "in the feedback fingerprint");
+        assertTrue(!VerifierParams.DEFAULTS.toString().contains("referenceSteps"), "absent when off: old keys stay");
+    }
+
+    @Test
     void aWrongPlainEquationInTheTextIsNamedToo() {
         String answer = "She has 12 + 12 = 25 apples.\n25 x 2 = 50\n#### 50";
         Verdict v = verifier.verify(QUESTION, answer, REFERENCE);

@@ -20,8 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The short form of the command that makes the shipped base (models/README.md): {@code rlrf-cli
- * bootstrap} trains a tiny base in its two phases into a store (the first phase's base beside the
- * refined one), finds it there the second time, and a store that lacks it copies the refined base from
+ * bootstrap} trains a tiny base in its three phases into a store (each phase's base beside the next), finds it there the second time, and a store that lacks it copies the refined base from
  * the shipped store instead of training.
  */
 class BootstrapCommandTest {
@@ -33,7 +32,9 @@ class BootstrapCommandTest {
             Map.entry("revision-examples-per-level", "6"), Map.entry("dev-problems-per-level", "2"),
             Map.entry("dev-max-new-tokens", "8"), Map.entry("shipped-store", ""), Map.entry("refine.steps", "3"),
             Map.entry("refine.answer-examples-per-level", "4"), Map.entry("refine.revision-examples-per-level", "4"),
-            Map.entry("refine.warmup-steps", "1"));
+            Map.entry("refine.warmup-steps", "1"), Map.entry("target.steps", "2"),
+            Map.entry("target.answer-examples-per-level", "2"), Map.entry("target.revision-examples-per-level", "2"),
+            Map.entry("target.warmup-steps", "1"));
 
     @TempDir
     Path dir;
@@ -54,12 +55,15 @@ class BootstrapCommandTest {
         String first = run("bootstrap", "--store", shipped.toString());
         assertTrue(first.contains("\"cached\" : false"), first);
         assertTrue(first.contains("[bootstrap] step 3/3"), "the refine phase's steps: " + first);
+        assertTrue(first.contains("[bootstrap] step 2/2"), "the target phase's steps: " + first);
         List<Path> phases = all(shipped.resolve("bootstrap"));
-        assertEquals(2, phases.size(), "the first phase's base and the refined one: " + phases);
+        assertEquals(3, phases.size(), "the first phase's base, the refined one and the target phase's: " + phases);
         Path base = phases.stream().filter(p -> first.contains("base bootstrap/" + p.getFileName() + " in")).findFirst()
-                .orElseThrow(() -> new AssertionError("the command names neither base: " + first));
-        Path firstPhase = phases.stream().filter(p -> !p.equals(base)).findFirst().orElseThrow();
-        assertTrue(first.contains("\"refinedFrom\" : \"bootstrap/" + firstPhase.getFileName() + "\""), first);
+                .orElseThrow(() -> new AssertionError("the command names no base: " + first));
+        assertTrue(first.contains("\"refinedFrom\" : \"bootstrap/"), first);
+        String from = first.substring(first.indexOf("\"refinedFrom\" : \"bootstrap/") + 27).substring(0, 12);
+        assertTrue(phases.stream().anyMatch(p -> p.getFileName().toString().equals(from) && !p.equals(base)),
+                "made from a phase in the store: " + from);
         assertTrue(Files.isRegularFile(base.resolve("model.safetensors")));
         assertTrue(Files.isRegularFile(base.resolve("bootstrap.json")));
 

@@ -27,7 +27,7 @@ class ShippedBaseTest {
     private static final Path MODELS = Path.of("..", "models");
 
     @Test
-    void theDefaultBootstrapSettingsNameABaseTheRepositoryShipsWithTheBaseItWasRefinedFrom() throws Exception {
+    void theDefaultBootstrapSettingsNameABaseTheRepositoryShipsWithEveryPhaseBeforeIt() throws Exception {
         SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(LocalTrainerConfig.class).build();
         LocalTrainerConfig settings = config.getConfigMapping(LocalTrainerConfig.class);
         String version = new Bootstrap(settings.bootstrap().spec(), settings.loop().settings().answerPrompt(), MODELS)
@@ -36,9 +36,17 @@ class ShippedBaseTest {
         assertTrue(Files.isRegularFile(base.resolve("model.safetensors")), version + " is not shipped in models/");
         JsonNode info = new ObjectMapper().readTree(base.resolve(Bootstrap.INFO_FILE).toFile());
         assertEquals(version, info.get("version").asText());
-        String from = info.get("refinedFrom").asText();
-        assertTrue(Files.isRegularFile(MODELS.resolve(from).resolve("model.safetensors")),
-                "the first phase's base " + from + " ships too, so a remake with another refine setting need not retrain it");
-        assertEquals(settings.bootstrap().refine().steps(), info.get("steps").asInt());
+        boolean target = settings.bootstrap().target().steps() > 0;
+        assertEquals(target ? settings.bootstrap().target().steps() : settings.bootstrap().refine().steps(),
+                info.get("steps").asInt(), "made by the last phase the settings name");
+        // every phase before it ships too, so that a remake with other settings of a later phase need not retrain it
+        int phases = 1;
+        while (info.hasNonNull("refinedFrom")) {
+            String from = info.get("refinedFrom").asText();
+            assertTrue(Files.isRegularFile(MODELS.resolve(from).resolve("model.safetensors")), from + " is not shipped");
+            info = new ObjectMapper().readTree(MODELS.resolve(from).resolve(Bootstrap.INFO_FILE).toFile());
+            phases++;
+        }
+        assertEquals(target ? 3 : 2, phases, "the first phase, the refine phase" + (target ? " and the target phase" : ""));
     }
 }

@@ -252,7 +252,7 @@ public interface BootstrapConfig {
         /**
          * Whether the revision examples' critiques compare the draft's steps with the reference's. Keep it
          * equal to reward-svc's {@code rlrf.reward.verifier.reference-steps} (both default to
-         * {@code VerifierParams.SERVED_REFERENCE_STEPS}, true).
+         * {@code VerifierParams.SERVED_REFERENCE_STEPS}, false).
          */
         @WithDefault(VerifierParams.SERVED_REFERENCE_STEPS)
         boolean referenceSteps();

@@ -99,7 +99,7 @@ class SlipDraftsTest {
 
     @Test
     void structuralSlipsAreFixedByCopyingReferenceStepCritiquesAndShareZeroDrawsAsBefore() {
-        MathVerifier served = new MathVerifier(VerifierParams.SERVED);
+        MathVerifier served = new MathVerifier(VerifierParams.SERVED.withReferenceSteps(true));
         MathVerifier arithmeticOnly = new MathVerifier(VerifierParams.SERVED.withReferenceSteps(false));
         int drafts = 0;
         int structural = 0;

@@ -95,8 +95,8 @@ public interface RewardConfig {
          * lines with the reference solution's and names each that differs, with corrected lines as the
          * reference's line ({@code line 2 should be 8-3=<<8-3=5>>5}; tasks' {@code VerifierParams.referenceSteps}):
          * a step right on its own inputs but not the question's step is otherwise named by no critique.
-         * Default true ({@code VerifierParams.SERVED_REFERENCE_STEPS}: the form the built-in base's target phase
-         * is trained on). For solutions written one step per line.
+         * Default false ({@code VerifierParams.SERVED_REFERENCE_STEPS}: the shipped base was not trained on such
+         * critiques). For solutions written one step per line.
          */
         @WithDefault(VerifierParams.SERVED_REFERENCE_STEPS)
         boolean referenceSteps();

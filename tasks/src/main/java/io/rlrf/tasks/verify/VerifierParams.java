@@ -61,12 +61,11 @@ public record VerifierParams(double lengthRatio, int minLengthBound, int maxCrit
     /** See {@link #SERVED_CHAINED_CORRECTIONS}. */
     public static final String SERVED_CORRECTED_LINES = "true";
     /**
-     * [ours] Served too ({@code rlrf.reward.verifier.reference-steps}, the in-process judge's
-     * {@code reference-steps}), and the form of the bootstrap's target phase: a wrong answer's steps compared
-     * with the reference's, so that a step that is right on its own inputs but not the question's step is
-     * named with its fix (issue 14).
+     * [ours] Not served by default ({@code rlrf.reward.verifier.reference-steps}, the in-process judge's
+     * {@code reference-steps}): the shipped base was not trained to use such critiques, and a base trained
+     * for it on level 5 did not learn to (issue 14; {@code models/README.md}, "A level-5 base").
      */
-    public static final String SERVED_REFERENCE_STEPS = "true";
+    public static final String SERVED_REFERENCE_STEPS = "false";
 
     /** The defaults documented above. */
     public static final VerifierParams DEFAULTS = new VerifierParams(3.0, 200, 5, false, false, true, false, false, false);

@@ -16,6 +16,7 @@ class MathVerifierTest {
     private static final String REFERENCE = "12+12=<<12+12=24>>24\n24*2=<<24*2=48>>48\n#### 48";
 
     private final MathVerifier verifier = new MathVerifier(VerifierParams.DEFAULTS);
+    private static final VerifierParams REFERENCE_STEPS = VerifierParams.SERVED.withReferenceSteps(true);
 
     private static int rating(Verdict v, VerifierAspect aspect) {
         return v.rating(aspect).orElseThrow().rating();
@@ -54,7 +55,7 @@ class MathVerifierTest {
     void withReferenceStepsARightFactOfTheWrongStepIsNamedWithTheReferencesLine() {
         // 12+2 is right arithmetic, but the story asks for 12+12: arithmetic checks alone name no line
         String answer = "12+2=<<12+2=14>>14\n14*2=<<14*2=28>>28\n#### 28";
-        VerifierParams served = VerifierParams.SERVED;
+        VerifierParams served = VerifierParams.SERVED.withReferenceSteps(true);
         assertEquals("", critique(new MathVerifier(served.withReferenceSteps(false)).verify(QUESTION, answer, REFERENCE),
                 VerifierAspect.LOGICAL_ROBUSTNESS));
         Verdict v = new MathVerifier(served).verify(QUESTION, answer, REFERENCE);
@@ -73,10 +74,10 @@ class MathVerifierTest {
 
     @Test
     void withReferenceStepsAMissingStepIsNamedAtTheLineItBelongsAndAnExtraStepAsNotOfTheSolution() {
-        Verdict skipped = new MathVerifier(VerifierParams.SERVED).verify(QUESTION, "12+12=<<12+12=24>>24\n#### 24", REFERENCE);
+        Verdict skipped = new MathVerifier(REFERENCE_STEPS).verify(QUESTION, "12+12=<<12+12=24>>24\n#### 24", REFERENCE);
         assertEquals("line 2 should be 24*2=<<24*2=48>>48", critique(skipped, VerifierAspect.LOGICAL_ROBUSTNESS),
                 "the rewrite inserts it before the final line");
-        Verdict extra = new MathVerifier(VerifierParams.SERVED).verify(QUESTION,
+        Verdict extra = new MathVerifier(REFERENCE_STEPS).verify(QUESTION,
                 "12+12=<<12+12=24>>24\n24*2=<<24*2=48>>48\n48+1=<<48+1=49>>49\n#### 49", REFERENCE);
         assertEquals("line 3 is not a step of the solution", critique(extra, VerifierAspect.LOGICAL_ROBUSTNESS));
     }
@@ -84,11 +85,11 @@ class MathVerifierTest {
     @Test
     void referenceStepsLeaveARightAnswerWrittenAnotherWayAlone() {
         // the final answer is the reference's: another route to it is not faulted for differing from the reference
-        Verdict v = new MathVerifier(VerifierParams.SERVED).verify(QUESTION, "12*2=<<12*2=24>>24\n24*2=<<24*2=48>>48\n#### 48",
+        Verdict v = new MathVerifier(REFERENCE_STEPS).verify(QUESTION, "12*2=<<12*2=24>>24\n24*2=<<24*2=48>>48\n#### 48",
                 REFERENCE);
         assertEquals(Verdict.Outcome.CORRECT, v.outcome());
         assertEquals(3, rating(v, VerifierAspect.LOGICAL_ROBUSTNESS));
-        assertTrue(VerifierParams.SERVED.toString().contains("referenceSteps=true"), "in the feedback fingerprint");
+        assertTrue(REFERENCE_STEPS.toString().contains("referenceSteps=true"), "in the feedback fingerprint");
         assertTrue(!VerifierParams.DEFAULTS.toString().contains("referenceSteps"), "absent when off: old keys stay");
     }
 

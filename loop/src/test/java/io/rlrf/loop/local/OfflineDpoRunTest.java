@@ -51,7 +51,7 @@ class OfflineDpoRunTest {
     private static RunConfig offline(Path pairs) {
         return RunConfig.newBuilder().setMode(Mode.MODE_DPO_OFFLINE).setBaseCheckpoint("tiny/v1").setIterations(1).setSeed(7)
                 .setData(DataConfig.newBuilder().setEvalPrompts(2).addDifficultyLevels(1).setPairsFile(pairs.toString()))
-                .setDpo(DpoConfig.newBuilder().setBatchSize(2)).setEval(EvalConfig.newBuilder().setMaxNewTokens(24)).build();
+                .setDpo(DpoConfig.newBuilder().setBatchSize(2).setBeta(0.1)).setEval(EvalConfig.newBuilder().setMaxNewTokens(24)).build();
     }
 
     /** The recorded rlrf run's pairs, exported as the CLI writes them. */

@@ -50,9 +50,11 @@ public class RunDefaultsTest {
         assertEquals(0.7f, r.getReflection().getTemperature());
         assertEquals(0.25, r.getPairing().getDelta());
         assertEquals(ScoreKind.SCORE_KIND_FINE_GRAINED, r.getPairing().getScore());
-        // [ours] measured on the shipped base (run-defaults.textproto): beta 0.001 (the NLL on the chosen
-        // answers is what trains), 1e-4, 3 epochs, RPO NLL weight 1.
-        assertEquals(0.001, r.getDpo().getBeta());
+        // [ours] measured on the shipped base (run-defaults.textproto): beta 0 (the preference term off: the NLL
+        // on the chosen answers is what trains, as it was at 0.001, at less than half the cost), 1e-4, 3 epochs,
+        // RPO NLL weight 1.
+        assertEquals(0.0, r.getDpo().getBeta());
+        assertTrue(RunPlan.of(r, java.util.List.of()).dpo().params(java.util.Set.of(10)).preferenceOff());
         assertEquals(1e-4, r.getDpo().getLearningRate());
         assertEquals(3, r.getDpo().getEpochs());
         assertEquals(1.0, r.getDpo().getNllWeight());
@@ -172,7 +174,7 @@ public class RunDefaultsTest {
         RunConfig r = RunDefaults.overlaid(file, LIMITS).resolve(RunConfig.newBuilder().setMode(Mode.MODE_RLRF).build());
         assertEquals(3, r.getIterations());
         assertEquals(5e-4, r.getDpo().getLearningRate());
-        assertEquals(0.001, r.getDpo().getBeta());
+        assertEquals(0.0, r.getDpo().getBeta());
         assertEquals(8, r.getSampling().getN());
     }
 

@@ -94,8 +94,9 @@ class RunEndToEndTest {
                 // answers run to the 24-token cap: UNFINISHED pairs them (trained without EOS), DROP would
                 // leave hardly a pair to train.
                 .setPairing(PairingConfig.newBuilder().setDelta(0).setTruncated(Truncation.TRUNCATION_UNFINISHED))
-                // The paper's whole-answer objective, as the recorded runs (RecordedRunTest) were recorded with.
-                .setDpo(DpoConfig.newBuilder().setBatchSize(2).setLearningRate(1e-3)
+                // The paper's DPO (beta 0.1, whole-answer objective), as the recorded runs (RecordedRunTest) were
+                // recorded with: the reference is scored, so the crash after the first step leaves scored pairs.
+                .setDpo(DpoConfig.newBuilder().setBatchSize(2).setLearningRate(1e-3).setBeta(0.1)
                         .setObjective(io.rlrf.api.trainer.v1.Objective.OBJECTIVE_WHOLE_ANSWER))
                 .setEval(EvalConfig.newBuilder().setMaxNewTokens(24)).build();
     }

@@ -104,7 +104,7 @@ class TrainerKillResumeTest {
     private static RunConfig config() {
         RunConfig tiny = RunEndToEndTest.tiny();
         return tiny.toBuilder().setData(tiny.getData().toBuilder().setTrainPrompts(8))
-                .setDpo(DpoConfig.newBuilder().setBatchSize(1).setEpochs(2).setLearningRate(1e-3)).build();
+                .setDpo(DpoConfig.newBuilder().setBatchSize(1).setEpochs(2).setLearningRate(1e-3).setBeta(0.1)).build();
     }
 
     private static Run awaitEnd(TrainerGrpc.TrainerBlockingStub stub, String id) {

@@ -292,6 +292,11 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
+    /** Layer {@code layer}'s keys and values, every row and column (for tests). */
+    NDArray[] layer(int layer) {
+        return new NDArray[] {keys[layer], values[layer]};
+    }
+
     private static long[] toLongs(int[] a) {
         long[] out = new long[a.length];
         for (int i = 0; i < a.length; i++) {

@@ -148,6 +148,7 @@ public final class RunConfigValidation {
         // Step 6: pairing.
         var pairing = resolved.getPairing();
         Check.inClosedRange("config.pairing.delta", pairing.getDelta(), 0.0, 1.0);
+        Check.inClosedRange("config.pairing.min_chosen_score", pairing.getMinChosenScore(), 0.0, 1.0);
         // pairing.score: an unknown number is refused before the defaults (validateBeforeDefaults).
         Check.atLeast("config.pairing.pairs_per_prompt", pairing.getPairsPerPrompt(), 1);
         Check.withinLimit("config.pairing.pairs_per_prompt", pairing.getPairsPerPrompt(),

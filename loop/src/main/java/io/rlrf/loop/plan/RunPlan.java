@@ -71,7 +71,14 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
      * trained (never {@code TRUNCATION_UNSPECIFIED}).
      */
     public record PairingRule(double delta, int pairsPerPrompt, ScoreKind score, boolean rejectedFromSamples,
-            Truncation truncated) {
+            Truncation truncated, double minChosenScore) {
+
+        /** The rule with no least chosen score (0). */
+        public PairingRule(double delta, int pairsPerPrompt, ScoreKind score, boolean rejectedFromSamples,
+                Truncation truncated) {
+            this(delta, pairsPerPrompt, score, rejectedFromSamples, truncated, 0.0);
+        }
+
         public PairingRule {
             if (truncated == Truncation.TRUNCATION_UNSPECIFIED || truncated == Truncation.UNRECOGNIZED) {
                 throw new IllegalArgumentException("pairing.truncated must be TRUNCATION_DROP or TRUNCATION_UNFINISHED, not "
@@ -86,7 +93,8 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
         static PairingRule of(PairingConfig p) {
             Truncation truncated = p.getTruncated() == Truncation.TRUNCATION_UNSPECIFIED
                     ? Truncation.TRUNCATION_UNFINISHED : p.getTruncated();
-            return new PairingRule(p.getDelta(), p.getPairsPerPrompt(), p.getScore(), p.getRejectedFromSamples(), truncated);
+            return new PairingRule(p.getDelta(), p.getPairsPerPrompt(), p.getScore(), p.getRejectedFromSamples(), truncated,
+                    p.getMinChosenScore());
         }
     }
 

@@ -20,8 +20,8 @@ public final class Pairing {
 
     /**
      * Pair p takes the p-th best as chosen and the p-th worst as rejected (the worst among the initial
-     * answers only, when the rule says so); a pair whose score gap is below delta, or whose two texts
-     * are the same, is not built. Under {@code TRUNCATION_DROP} an answer cut at its token cap takes
+     * answers only, when the rule says so); a pair whose chosen answer scores below the rule's least
+     * chosen score, whose score gap is below delta, or whose two texts are the same, is not built. Under {@code TRUNCATION_DROP} an answer cut at its token cap takes
      * no part. Empty: the prompt is skipped.
      */
     public static List<Choice> pairs(List<Candidate> candidates, PairingRule rule) {
@@ -34,6 +34,9 @@ public final class Pairing {
         List<Choice> out = new ArrayList<>();
         for (int p = 0; p < rule.pairsPerPrompt() && p < best.size() / 2 && p < worst.size(); p++) {
             Candidate chosen = best.get(p);
+            if (chosen.score() + 1e-12 < rule.minChosenScore()) {
+                break; // best first: no later answer clears it either
+            }
             Candidate rejected = worst.get(p);
             if (chosen != rejected && chosen.score() - rejected.score() + 1e-12 >= rule.delta()
                     && !chosen.text().equals(rejected.text())) {

@@ -80,6 +80,11 @@ public class RunDefaultsTest {
         assertEquals(0.5, step.params(java.util.Set.of(10)).reflectionWeight());
         // [ours] the rejected answer of a pair is an initial sample (PairingConfig.rejected_from_samples).
         assertTrue(r.getPairing().getRejectedFromSamples());
+        // The best answer is paired whatever its score (PairingConfig.min_chosen_score 0), and the plan carries it.
+        assertTrue(r.getPairing().hasMinChosenScore());
+        assertEquals(0.0, r.getPairing().getMinChosenScore());
+        assertEquals(0.75, RunPlan.of(r.toBuilder().setPairing(r.getPairing().toBuilder().setMinChosenScore(0.75)).build(),
+                java.util.List.of()).pairing().minChosenScore());
         // No levels given: the configured default, the bootstrap's level.
         assertEquals(java.util.List.of(1), r.getData().getDifficultyLevelsList());
         assertEquals(0f, r.getEval().getTemperature());

@@ -61,6 +61,23 @@ class PairingTest {
                 .isEmpty());
     }
 
+    @Test
+    void aChosenAnswerBelowTheLeastChosenScoreBuildsNoPair() {
+        // Samples only, the best wrong (0.75): at 0 it is chosen, at 1 the prompt is skipped.
+        List<Candidate> wrongOnly = List.of(sample("s1", 0.75, 2), sample("s2", 0.25, 2));
+        assertEquals("s1", Pairing.pairs(wrongOnly, new PairingRule(0.25, 1, FINE, true, DROP, 0.0)).get(0).chosen().id());
+        assertTrue(Pairing.pairs(wrongOnly, new PairingRule(0.25, 1, FINE, true, DROP, 1.0)).isEmpty());
+        // With the right rewrite r1 (1.0) among them: r1 is chosen at 1; a second pair would take s1 (0.75) and is not built.
+        List<Pairing.Choice> right = Pairing.pairs(candidates(), new PairingRule(0.25, 2, FINE, false, DROP, 1.0));
+        assertEquals(1, right.size());
+        assertEquals("r1", right.get(0).chosen().id());
+        assertEquals("r2", right.get(0).rejected().id());
+        // At 0.75 both pairs are built, as at 0.
+        assertEquals(Pairing.pairs(candidates(), new PairingRule(0.25, 2, FINE, false, DROP, 0.0)),
+                Pairing.pairs(candidates(), new PairingRule(0.25, 2, FINE, false, DROP, 0.75)));
+        assertEquals(2, Pairing.pairs(candidates(), new PairingRule(0.25, 2, FINE, false, DROP, 0.75)).size());
+    }
+
     /** A sample cut at its token cap (finish LENGTH). */
     static Candidate cut(String id, double score, int outcome) {
         return new Candidate(id, "text of " + id, score, outcome, true, "", "f-" + id, List.of(), "FINISH_REASON_LENGTH",

@@ -155,6 +155,14 @@ class TrainerGrpcServiceTest extends ServiceConformanceTests {
     }
 
     @Test
+    void aLeastChosenScoreOutsideTheUnitIntervalIsRejected() {
+        assertStartRejected(Code.INVALID_ARGUMENT, "config.pairing.min_chosen_score must be in [0.0, 1.0], got 1.5",
+                rlrf().setPairing(PairingConfig.newBuilder().setMinChosenScore(1.5)));
+        assertStartRejected(Code.INVALID_ARGUMENT, "config.pairing.min_chosen_score must be in [0.0, 1.0], got -0.1",
+                rlrf().setPairing(PairingConfig.newBuilder().setMinChosenScore(-0.1)));
+    }
+
+    @Test
     void aLengthFactorOutsideZeroToAHundredIsRejected() {
         assertStartRejected(Code.INVALID_ARGUMENT, "config.sampling.length_factor must be in [0.0, 100.0], got -1.0",
                 rlrf().setSampling(SamplingConfig.newBuilder().setLengthFactor(-1)));

@@ -67,8 +67,8 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
 
     /**
      * Step 6: chosen = p-th best, rejected = p-th worst (of the samples only, if so set), gap at least
-     * delta; {@code truncated} says whether an answer cut at its token cap is paired, and how it is
-     * trained (never {@code TRUNCATION_UNSPECIFIED}).
+     * delta, chosen scoring at least {@code minChosenScore}; {@code truncated} says whether an answer
+     * cut at its token cap is paired, and how it is trained (never {@code TRUNCATION_UNSPECIFIED}).
      */
     public record PairingRule(double delta, int pairsPerPrompt, ScoreKind score, boolean rejectedFromSamples,
             Truncation truncated, double minChosenScore) {

@@ -21,8 +21,9 @@ public final class Pairing {
     /**
      * Pair p takes the p-th best as chosen and the p-th worst as rejected (the worst among the initial
      * answers only, when the rule says so); a pair whose chosen answer scores below the rule's least
-     * chosen score, whose score gap is below delta, or whose two texts are the same, is not built. Under {@code TRUNCATION_DROP} an answer cut at its token cap takes
-     * no part. Empty: the prompt is skipped.
+     * chosen score, whose score gap is below delta, or whose two texts are the same, is not built.
+     * Under {@code TRUNCATION_DROP} an answer cut at its token cap takes no part. Empty: the prompt is
+     * skipped.
      */
     public static List<Choice> pairs(List<Candidate> candidates, PairingRule rule) {
         boolean drop = rule.truncated() == Truncation.TRUNCATION_DROP;

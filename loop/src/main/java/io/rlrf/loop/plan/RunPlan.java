@@ -58,8 +58,12 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
             List<Integer> levels, String pairsFile, String trainFile, String evalFile) {
     }
 
-    /** Steps 3-5: the top k answers per prompt get m / k rewrites each. */
-    public record ReflectionPlan(boolean enabled, int k, int m, SamplingParams sampling) {
+    /**
+     * Steps 3-5: the top k answers per prompt (of distinct texts, if so set) get m / k rewrites each;
+     * with {@code unsolvedOnly}, only prompts no initial answer solved at the top score.
+     */
+    public record ReflectionPlan(boolean enabled, int k, int m, SamplingParams sampling, boolean distinctSources,
+            boolean unsolvedOnly) {
         public int perAnswer() {
             return m / k;
         }
@@ -168,7 +172,7 @@ public record RunPlan(RunConfig config, Mode mode, long seed, int iterations, St
                         false),
                 new AnswerCap(s.getLengthFactor()),
                 new ReflectionPlan(r.getEnabled(), r.getK(), r.getM(), new SamplingParams(r.getTemperature(), r.getTopP(),
-                        0, r.getMaxNewTokens(), stop, 0, false)),
+                        0, r.getMaxNewTokens(), stop, 0, false), r.getDistinctSources(), r.getUnsolvedOnly()),
                 PairingRule.of(p),
                 DpoPlan.of(dpo),
                 new SftPlan(sft.getLearningRate(), sft.getEpochs(), sft.getBatchSize()),

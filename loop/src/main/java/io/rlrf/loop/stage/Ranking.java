@@ -1,7 +1,9 @@
 package io.rlrf.loop.stage;
 
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import io.rlrf.api.reward.v1.Feedback;
 import io.rlrf.api.reward.v1.Outcome;
@@ -14,6 +16,9 @@ import io.rlrf.tasks.prompt.ReflectionPrompt;
  * fine-grained score; and step 3's selection of the k most promising.
  */
 public final class Ranking {
+
+    /** The highest normalised score an answer can have. */
+    public static final double TOP_SCORE = 1.0;
 
     private Ranking() {
     }
@@ -48,6 +53,28 @@ public final class Ranking {
 
     /** Step 3: the k best candidates. */
     public static List<Candidate> topK(List<Candidate> candidates, int k, ScoreKind kind) {
-        return candidates.stream().sorted(bestFirst(kind)).limit(k).toList();
+        return topK(candidates, k, kind, false);
     }
+
+    /**
+     * Step 3: the k best candidates; with {@code distinct}, the best of each text only (a later copy of
+     * a text already taken is passed over), so fewer than k when fewer texts differ.
+     */
+    public static List<Candidate> topK(List<Candidate> candidates, int k, ScoreKind kind, boolean distinct) {
+        List<Candidate> sorted = candidates.stream().sorted(bestFirst(kind)).toList();
+        if (!distinct) {
+            return sorted.stream().limit(k).toList();
+        }
+        Set<String> texts = new HashSet<>();
+        return sorted.stream().filter(c -> texts.add(c.text())).limit(k).toList();
+    }
+
+    /**
+     * Whether some candidate has the top score (1: rated right on every aspect), so that it is the
+     * prompt's best answer whatever else scores ({@link #bestFirst} puts initial answers first on ties).
+     */
+    public static boolean solved(List<Candidate> candidates) {
+        return candidates.stream().anyMatch(c -> c.score() >= TOP_SCORE - 1e-12);
+    }
+
 }

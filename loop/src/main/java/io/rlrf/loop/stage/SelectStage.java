@@ -11,7 +11,10 @@ import io.rlrf.loop.run.Records.Selection;
 import io.rlrf.loop.run.RunFiles;
 import io.rlrf.loop.run.RunLayout;
 
-/** Step 3: the k most promising answers per prompt ({@code selected.jsonl}). */
+/**
+ * Step 3: the k most promising answers per prompt ({@code selected.jsonl}): of distinct texts if so
+ * set, and none for a prompt already solved by a sample if so set.
+ */
 public final class SelectStage implements RunStage {
 
     @Override
@@ -24,8 +27,15 @@ public final class SelectStage implements RunStage {
         Map<String, Feedback> fb = Candidates.feedbackById(ctx.file(RunLayout.FEEDBACK));
         List<Selection> selections = new ArrayList<>();
         int withoutFault = 0;
+        int solved = 0;
+        var reflection = ctx.plan().reflection();
         for (var e : Candidates.initial(ctx).entrySet()) {
             List<Candidate> pool = e.getValue();
+            if (reflection.unsolvedOnly() && Ranking.solved(pool)) {
+                // a sample with the top score is the chosen answer whatever the rewrites score
+                solved++;
+                continue;
+            }
             if (ctx.settings().reflectFaultedOnly()) {
                 // An answer with no critique gives the reflection nothing to fix: the most promising
                 // answers are the best of those the judge faulted.
@@ -35,10 +45,11 @@ public final class SelectStage implements RunStage {
                     continue;
                 }
             }
-            selections.add(new Selection(e.getKey(), Ranking.topK(pool, ctx.plan().reflection().k(),
-                    ctx.plan().pairing().score()).stream().map(Candidate::id).toList()));
+            selections.add(new Selection(e.getKey(), Ranking.topK(pool, reflection.k(), ctx.plan().pairing().score(),
+                    reflection.distinctSources()).stream().map(Candidate::id).toList()));
         }
         RunFiles.writeRecords(ctx.file(RunLayout.SELECTED), selections);
-        return new StageFigures.Select(selections.stream().mapToInt(s -> s.answerIds().size()).sum(), withoutFault);
+        return new StageFigures.Select(selections.stream().mapToInt(s -> s.answerIds().size()).sum(), withoutFault,
+                solved);
     }
 }

@@ -53,8 +53,11 @@ public sealed interface StageFigures {
     record Judge(int items, int judgeFailures, double meanScore) implements StageFigures {
     }
 
-    /** 3. SELECT. */
-    record Select(int selected, int promptsWithoutFault) implements StageFigures {
+    /**
+     * 3. SELECT: the answers selected, the prompts passed over because the judge faulted none of their
+     * answers, and those passed over as solved ({@code reflection.unsolved_only}).
+     */
+    record Select(int selected, int promptsWithoutFault, int promptsSolved) implements StageFigures {
     }
 
     /** 4. REFLECT: rewrites of the selected sources; a source the reflector refused as too long gets none. */

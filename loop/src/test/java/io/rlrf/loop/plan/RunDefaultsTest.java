@@ -48,6 +48,13 @@ public class RunDefaultsTest {
         assertEquals(2, r.getReflection().getK());
         assertEquals(8, r.getReflection().getM());
         assertEquals(0.7f, r.getReflection().getTemperature());
+        // [ours] the method's top k (copies included) over every prompt with a faulted answer; the plan carries both
+        assertTrue(r.getReflection().hasDistinctSources() && r.getReflection().hasUnsolvedOnly());
+        assertFalse(r.getReflection().getDistinctSources());
+        assertFalse(r.getReflection().getUnsolvedOnly());
+        RunPlan.ReflectionPlan flipped = RunPlan.of(r.toBuilder().setReflection(r.getReflection().toBuilder()
+                .setDistinctSources(true).setUnsolvedOnly(true)).build(), java.util.List.of()).reflection();
+        assertTrue(flipped.distinctSources() && flipped.unsolvedOnly());
         assertEquals(0.25, r.getPairing().getDelta());
         assertEquals(ScoreKind.SCORE_KIND_FINE_GRAINED, r.getPairing().getScore());
         // [ours] measured on the shipped base (run-defaults.textproto): beta 0 (the preference term off: the NLL

@@ -109,6 +109,33 @@ class PairingTest {
         assertEquals("a-wrong", Ranking.topK(List.of(wrong, right), 1, ScoreKind.SCORE_KIND_SCALAR).get(0).id());
     }
 
+    static Candidate sampleWithText(String id, String text, double score, int outcome) {
+        return new Candidate(id, text, score, outcome, true, "", "f-" + id, List.of(), "FINISH_REASON_STOP", "v", null);
+    }
+
+    @Test
+    void distinctSourcesPassOverLaterCopiesOfATextAlreadyTaken() {
+        List<Candidate> pool = List.of(sampleWithText("a", "7-2=4", 0.75, 2), sampleWithText("b", "7-2=4", 0.75, 2),
+                sampleWithText("c", "7-2=6", 0.5, 2), sampleWithText("d", "7+2=9", 0.25, 2));
+        assertEquals(List.of("a", "b"), Ranking.topK(pool, 2, FINE, false).stream().map(Candidate::id).toList());
+        assertEquals(List.of("a", "c"), Ranking.topK(pool, 2, FINE, true).stream().map(Candidate::id).toList());
+        // fewer than k when fewer texts differ
+        assertEquals(List.of("a", "c", "d"), Ranking.topK(pool, 4, FINE, true).stream().map(Candidate::id).toList());
+    }
+
+    @Test
+    void aPromptIsSolvedOnlyWhenAnAnswerHasTheTopScoreAndThenRewritesCannotChangeItsPair() {
+        assertFalse(Ranking.solved(List.of(sample("s1", 0.75, 3), sample("s2", 0.5, 2))));
+        List<Candidate> solvedPool = List.of(sample("s1", 1.0, 3), sample("s2", 0.5, 2));
+        assertTrue(Ranking.solved(solvedPool));
+        // what unsolved_only relies on: a rewrite at the top score ties with the sample, and the sample is chosen
+        List<Candidate> withRewrite = List.of(sample("s1", 1.0, 3), sample("s2", 0.5, 2), rewrite("r1", 1.0, 3, "s2"));
+        PairingRule rule = new PairingRule(0.25, 1, FINE, true, DROP);
+        assertEquals(Pairing.pairs(solvedPool, rule).stream().map(p -> p.chosen().id() + ">" + p.rejected().id()).toList(),
+                Pairing.pairs(withRewrite, rule).stream().map(p -> p.chosen().id() + ">" + p.rejected().id()).toList());
+        assertEquals("s1", Pairing.pairs(withRewrite, rule).get(0).chosen().id());
+    }
+
     @Test
     void onlyAnAnswerRatedBelowThreeOnSomeAspectHasACritiqueToActOn() {
         Feedback flawless = Feedback.newBuilder().addAspects(AspectFeedback.newBuilder().setAspect("completeness").setRating(3))

@@ -14,7 +14,7 @@ class StageFiguresTest {
     @Test
     void everyFlatFigureRoundTripsThroughTheEventsMetrics() {
         List<StageFigures> all = List.of(new StageFigures.Bootstrap(true, 12, 3, 0.5, 0.25),
-                new StageFigures.Sample(3, 24), new StageFigures.Judge(24, 1, 0.375), new StageFigures.Select(6, 1),
+                new StageFigures.Sample(3, 24), new StageFigures.Judge(24, 1, 0.375), new StageFigures.Select(6, 1, 2),
                 new StageFigures.Reflect(24, 6, 0), new StageFigures.Pair(5, 1, 0.25, 2, 0.125, 0.5, 0.375, 3, 1),
                 new StageFigures.Dpo(6, 5, 0.9, 0.7, 0.4, 0.1, 0.8, -12.5), new StageFigures.Sft(4, 0.3),
                 new StageFigures.Publish(26));

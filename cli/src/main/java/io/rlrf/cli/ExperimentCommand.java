@@ -71,8 +71,15 @@ final class ExperimentCommand extends Cli.Command implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "A partial RunConfig applied to every run before the experiment's own settings: YAML (.yaml, "
-                    + ".yml), JSON (.json) or protobuf text format (anything else).")
+                    + ".yml), JSON (.json) or protobuf text format (anything else). Replaces the arith recipe.")
     Path config;
+
+    @Option(names = "--no-recipe", description = "On the arith task without --config, run on the trainer's run defaults "
+            + "instead of the built-in experiment's arith recipe (" + ARITH_RECIPE + ").")
+    boolean noRecipe;
+
+    /** The built-in experiment's recipe for the arith task, a classpath resource in the --config form. */
+    static final String ARITH_RECIPE = "io/rlrf/cli/experiment/arith-recipe.yaml";
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = ".rlrf/experiment",
             description = "Where results.json and accuracy.png go (default: ${DEFAULT-VALUE}).")
@@ -96,6 +103,44 @@ final class ExperimentCommand extends Cli.Command implements Callable<Integer> {
             description = "In-process: the run root (default: ${DEFAULT-VALUE}).")
     Path runRoot;
 
+    /**
+     * What every run starts from before the experiment's own settings: the --config file if given; else,
+     * on the arith task and unless --no-recipe, the arith recipe; else nothing (the trainer's run defaults).
+     */
+    RunConfig overrides() {
+        if (config != null) {
+            return RunConfigFiles.read(config);
+        }
+        return usesRecipe() ? arithRecipe() : RunConfig.getDefaultInstance();
+    }
+
+    private boolean usesRecipe() {
+        return config == null && !noRecipe && (task == null || task.equals("arith"));
+    }
+
+    /** Where the runs' settings come from, as printed before the experiment starts. */
+    String settingsSource() {
+        if (config != null) {
+            return "--config " + config + " on the trainer's run defaults";
+        }
+        return usesRecipe() ? "the arith recipe (" + ARITH_RECIPE + "): "
+                + com.google.protobuf.TextFormat.shortDebugString(arithRecipe()) + ", on the trainer's run defaults"
+                : "the trainer's run defaults";
+    }
+
+    /** The arith recipe ({@link #ARITH_RECIPE}). */
+    static RunConfig arithRecipe() {
+        try (var in = ExperimentCommand.class.getClassLoader().getResourceAsStream(ARITH_RECIPE)) {
+            if (in == null) {
+                throw new IllegalStateException("the build lost the resource " + ARITH_RECIPE);
+            }
+            return RunConfigFiles.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                    ARITH_RECIPE, ARITH_RECIPE);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Override
     String peer() {
         return "trainer-svc at " + trainer;
@@ -112,7 +157,7 @@ final class ExperimentCommand extends Cli.Command implements Callable<Integer> {
             if (evalPrompts != null) {
                 positive("--eval-prompts", evalPrompts);
             }
-            RunConfig overrides = config == null ? RunConfig.getDefaultInstance() : RunConfigFiles.read(config);
+            RunConfig overrides = overrides();
             if (task != null) {
                 if (!io.rlrf.loop.plan.RunProblems.KNOWN.contains(task)) {
                     throw new IllegalArgumentException("--task: unknown task '" + task + "'; known: "
@@ -125,6 +170,7 @@ final class ExperimentCommand extends Cli.Command implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Cli.UsageError(e.getMessage());
         }
+        out.println("settings: " + settingsSource());
         ManagedChannel channel = inProcess ? null : ManagedChannelBuilder.forTarget(trainer).usePlaintext().build();
         long start = System.nanoTime();
         try (Runs runs = inProcess ? local(runRoot, store) : new GrpcRuns(channel, token)) {

@@ -42,7 +42,14 @@ public final class RunConfigFiles {
         } catch (IOException e) {
             throw new Cli.UsageError("cannot read the config file " + file + ": " + e.getMessage());
         }
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return parse(text, file.getFileName().toString(), file.toString());
+    }
+
+    /**
+     * {@code text} in the form the extension of {@code fileName} names; {@code where} names it in errors.
+     */
+    public static RunConfig parse(String text, String fileName, String where) {
+        String name = fileName.toLowerCase(Locale.ROOT);
         RunConfig.Builder b = RunConfig.newBuilder();
         try {
             if (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json")) {
@@ -51,19 +58,19 @@ public final class RunConfigFiles {
                     return b.build(); // an empty file: no overrides
                 }
                 if (!tree.isObject()) {
-                    throw new Cli.UsageError(file + " must hold one RunConfig object, found " + tree.getNodeType());
+                    throw new Cli.UsageError(where + " must hold one RunConfig object, found " + tree.getNodeType());
                 }
                 JsonFormat.parser().merge(JSON.writeValueAsString(tree), b);
             } else {
                 TextFormat.getParser().merge(text, b);
             }
         } catch (TextFormat.ParseException e) {
-            throw new Cli.UsageError(file + " is not a RunConfig in protobuf text format: " + e.getMessage());
+            throw new Cli.UsageError(where + " is not a RunConfig in protobuf text format: " + e.getMessage());
         } catch (InvalidProtocolBufferException e) {
-            throw new Cli.UsageError(file + " is not a valid RunConfig: " + e.getMessage());
+            throw new Cli.UsageError(where + " is not a valid RunConfig: " + e.getMessage());
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
-            throw new Cli.UsageError(file + " does not parse" + (at == null ? "" : " at line " + at.getLineNr()) + ": "
+            throw new Cli.UsageError(where + " does not parse" + (at == null ? "" : " at line " + at.getLineNr()) + ": "
                     + e.getOriginalMessage().replace('\n', ' '));
         }
         return b.build();

@@ -188,6 +188,32 @@ class CommandLineTest {
         assertEquals("127.0.0.1:4", experiment.trainer);
     }
 
+    static ExperimentCommand experiment(String... args) {
+        ExperimentCommand experiment = new ExperimentCommand();
+        new CommandLine(experiment).parseArgs(args);
+        return experiment;
+    }
+
+    @Test
+    void theExperimentRunsTheArithRecipeUnlessAConfigAnotherTaskOrNoRecipeIsGiven() throws Exception {
+        // the recipe claim.json measured: right answers only, 4 distinct sources, unsolved prompts, 2,048 prompts
+        RunConfig recipe = experiment().overrides();
+        assertEquals(1.0, recipe.getPairing().getMinChosenScore());
+        assertTrue(recipe.getReflection().getDistinctSources() && recipe.getReflection().getUnsolvedOnly());
+        assertEquals(4, recipe.getReflection().getK());
+        assertEquals(2048, recipe.getData().getTrainPrompts());
+        assertEquals(recipe, experiment("--task", "arith").overrides());
+        assertTrue(experiment().settingsSource().startsWith("the arith recipe (io/rlrf/cli/experiment/arith-recipe.yaml): "),
+                experiment().settingsSource());
+        // measured on arith only: another task, --no-recipe or a --config file replaces it whole
+        assertEquals(RunConfig.getDefaultInstance(), experiment("--task", "facts").overrides());
+        assertEquals(RunConfig.getDefaultInstance(), experiment("--no-recipe").overrides());
+        assertEquals("the trainer's run defaults", experiment("--no-recipe").settingsSource());
+        Path own = Files.writeString(dir.resolve("own.yaml"), "reflection: {k: 1}\n");
+        assertEquals(RunConfig.newBuilder().setReflection(io.rlrf.api.trainer.v1.ReflectionConfig.newBuilder().setK(1)).build(),
+                experiment("--config", own.toString()).overrides());
+    }
+
     @Test
     void anUnreachableTrainerIsAFailedRpcPrintedAsItsStatus() throws Exception {
         int closed;

@@ -76,5 +76,4 @@ public final class Ranking {
     public static boolean solved(List<Candidate> candidates) {
         return candidates.stream().anyMatch(c -> c.score() >= TOP_SCORE - 1e-12);
     }
-
 }

@@ -6,8 +6,8 @@ import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * PyTorch's autograd switch, which is per thread. Inference (generation, scoring, reference
- * log-probabilities) runs without gradients so that no graph is recorded; DJL's
- * {@code GradientCollector} turns them on for training steps.
+ * log-probabilities) runs without gradients so that no graph is recorded; {@link Autograd} turns
+ * them on for training passes.
  */
 public final class GradMode {
 

@@ -2,6 +2,7 @@ package io.rlrf.model;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -248,6 +249,44 @@ public final class LlamaWeights implements AutoCloseable {
             arrays.put(e.getKey(), c);
         }
         return new LlamaWeights(config, m, arrays);
+    }
+
+    /**
+     * The same weights as other leaves: every parameter a detached alias of this one's (same storage, no
+     * copy) on a new sub-manager of this one's manager. Gradients recorded through the aliases go to their
+     * own buffers, while in-place updates of these weights (an optimiser step) are what the aliases read:
+     * the weights of a training shard computed beside this set ({@link io.rlrf.model.train.PolicyTrainer}).
+     * Only for computing: {@link #byName()} of an alias set is empty (it is never saved); close it before
+     * this set.
+     */
+    public LlamaWeights aliases() {
+        NDManager m = manager.newSubManager();
+        Map<NDArray, NDArray> alias = new IdentityHashMap<>();
+        for (NDArray p : parameters) {
+            NDArray a = p.stopGradient(); // detach(): shares p's storage
+            a.attach(m);
+            alias.put(p, a);
+        }
+        return new LlamaWeights(this, m, alias);
+    }
+
+    /** An alias set of {@code origin} ({@link #aliases()}). */
+    private LlamaWeights(LlamaWeights origin, NDManager manager, Map<NDArray, NDArray> alias) {
+        this.config = origin.config;
+        this.manager = manager;
+        List<Layer> ls = new ArrayList<>();
+        for (Layer l : origin.layers) {
+            ls.add(new Layer(alias.get(l.inputNorm()), alias.get(l.qkv()), alias.get(l.o()), alias.get(l.postAttentionNorm()),
+                    alias.get(l.gateUp()), alias.get(l.down()), l.qkvBias() == null ? null : alias.get(l.qkvBias()),
+                    l.oBias() == null ? null : alias.get(l.oBias())));
+        }
+        this.layers = List.copyOf(ls);
+        this.embedding = alias.get(origin.embedding);
+        this.finalNorm = alias.get(origin.finalNorm);
+        this.lmHead = alias.get(origin.lmHead);
+        this.parameters = origin.parameters.stream().map(alias::get).toList();
+        this.byName = Map.of();
+        parameters.forEach(NDScope::unregister);
     }
 
     /** The trainable tensors (fused projections included), each once: what an optimiser updates. */

@@ -24,6 +24,7 @@ import io.rlrf.loop.run.Records.TrainResult;
 import io.rlrf.loop.run.RunFiles;
 import io.rlrf.loop.run.RunLayout;
 import io.rlrf.loop.run.Seeds;
+import io.rlrf.model.Engines;
 import io.rlrf.model.Policy;
 import io.rlrf.model.checkpoint.SaveOptions;
 import io.rlrf.model.score.SequenceScorer.Sequence;
@@ -97,7 +98,7 @@ public final class DpoTrainStage implements RunStage {
             int steps = 0;
             if (!examples.isEmpty()) {
                 try (DpoTrainer dpo = new DpoTrainer(policy.model(), params, plan.schedule().optimizer(total),
-                        plan.schedule().batchSize())) {
+                        plan.schedule().batchSize(), Engines.trainingShards())) {
                     Random shuffle = new Random(Seeds.mix(ctx.plan().seed(), t, 300));
                     for (int epoch = 0; epoch < plan.schedule().epochs(); epoch++) {
                         List<PreferenceExample> order = new ArrayList<>(examples);

@@ -15,6 +15,7 @@ import io.rlrf.loop.run.Records.TrainResult;
 import io.rlrf.loop.run.RunFiles;
 import io.rlrf.loop.run.RunLayout;
 import io.rlrf.loop.run.Seeds;
+import io.rlrf.model.Engines;
 import io.rlrf.model.Policy;
 import io.rlrf.model.score.SequenceScorer.Sequence;
 import io.rlrf.model.train.OptimizerParams;
@@ -46,7 +47,7 @@ public final class SftTrainStage implements RunStage {
             double loss = 0;
             int steps = 0;
             try (SftTrainer sft = new SftTrainer(policy.model(), OptimizerParams.of(s.learningRate(), 0, total),
-                    s.batchSize())) {
+                    s.batchSize(), Engines.trainingShards())) {
                 Random shuffle = new Random(Seeds.mix(ctx.plan().seed(), t, 400));
                 for (int epoch = 0; epoch < s.epochs(); epoch++) {
                     List<Sequence> order = new ArrayList<>(examples);

@@ -32,7 +32,12 @@ public final class DpoTrainer extends PolicyTrainer<PreferenceExample, DpoStats>
     private final DpoParams dpo;
 
     public DpoTrainer(LlamaModel policy, DpoParams dpo, OptimizerParams optimizer, int microBatchSize) {
-        super(policy, optimizer, microBatchSize);
+        this(policy, dpo, optimizer, microBatchSize, 1);
+    }
+
+    /** As {@link #DpoTrainer(LlamaModel, DpoParams, OptimizerParams, int)}, each micro-batch computed in {@code shards}. */
+    public DpoTrainer(LlamaModel policy, DpoParams dpo, OptimizerParams optimizer, int microBatchSize, int shards) {
+        super(policy, optimizer, microBatchSize, shards);
         this.dpo = dpo;
     }
 
@@ -142,7 +147,7 @@ public final class DpoTrainer extends PolicyTrainer<PreferenceExample, DpoStats>
     }
 
     @Override
-    protected NDArray microBatchLoss(List<? extends PreferenceExample> micro, Accumulator<DpoStats> acc) {
+    protected NDArray microBatchLoss(LlamaModel through, List<? extends PreferenceExample> micro, Accumulator<DpoStats> acc) {
         Sums sums = (Sums) acc;
         List<ScoredPair> scored = new ArrayList<>();
         List<ReflectionExample> reflections = new ArrayList<>();
@@ -155,12 +160,12 @@ public final class DpoTrainer extends PolicyTrainer<PreferenceExample, DpoStats>
         }
         int b = scored.size();
         List<PreferencePair> pairs = scored.stream().map(ScoredPair::pair).toList();
-        NDManager manager = model.weights().manager();
+        NDManager manager = through.weights().manager();
         // chosen, rejected and reflection sequences in one forward pass: rows [0, b), [b, 2b), [2b, 2b + r);
         // with the preference term off, no rejected rows: [0, b), then [b, b + r)
         boolean preference = !dpo.preferenceOff();
         int answerRows = preference ? 2 * b : b;
-        SequenceScorer.Scores scores = SequenceScorer.logProbs(model, sequences(pairs, preference, reflections));
+        SequenceScorer.Scores scores = SequenceScorer.logProbs(through, sequences(pairs, preference, reflections));
         NDArray loss = Tensors.scalar(manager, 0f);
         if (b > 0) {
             float[] chosenLengths = new float[b];
@@ -230,6 +235,24 @@ public final class DpoTrainer extends PolicyTrainer<PreferenceExample, DpoStats>
             this.reflections = reflections;
             this.reflectionTargets = reflectionTargets;
             this.tokens = tokens;
+        }
+
+        @Override
+        public Accumulator<DpoStats> empty() {
+            return new Sums(pairs, reflections, reflectionTargets, tokens);
+        }
+
+        @Override
+        public void add(Accumulator<DpoStats> other) {
+            Sums o = (Sums) other;
+            preference += o.preference;
+            nll += o.nll;
+            reflectionNll += o.reflectionNll;
+            correct += o.correct;
+            margin += o.margin;
+            chosen += o.chosen;
+            rejected += o.rejected;
+            chosenLogProb += o.chosenLogProb;
         }
 
         void addPairs(float[] losses, float[] chosenRewards, float[] rejectedRewards, float[] chosenLp, float nllSum) {

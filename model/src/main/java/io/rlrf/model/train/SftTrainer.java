@@ -19,6 +19,11 @@ public final class SftTrainer extends PolicyTrainer<Sequence, SftStats> {
         super(model, optimizer, microBatchSize);
     }
 
+    /** As {@link #SftTrainer(LlamaModel, OptimizerParams, int)}, each micro-batch computed in {@code shards}. */
+    public SftTrainer(LlamaModel model, OptimizerParams optimizer, int microBatchSize, int shards) {
+        super(model, optimizer, microBatchSize, shards);
+    }
+
     @Override
     protected Accumulator<SftStats> newAccumulator(List<? extends Sequence> batch) {
         long targets = 0;
@@ -31,12 +36,12 @@ public final class SftTrainer extends PolicyTrainer<Sequence, SftStats> {
     }
 
     @Override
-    protected NDArray microBatchLoss(List<? extends Sequence> micro, Accumulator<SftStats> acc) {
+    protected NDArray microBatchLoss(LlamaModel through, List<? extends Sequence> micro, Accumulator<SftStats> acc) {
         Sums sums = (Sums) acc;
-        SequenceScorer.Scores scores = SequenceScorer.logProbs(model, List.copyOf(micro));
+        SequenceScorer.Scores scores = SequenceScorer.logProbs(through, List.copyOf(micro));
         NDArray nll = scores.tokenLogProbs().sum().neg(); // summed over this micro-batch's targets
         sums.nll += nll.getFloat();
-        return nll.div(Tensors.scalar(model.weights().manager(), sums.targets)); // share of the per-token mean over the whole batch
+        return nll.div(Tensors.scalar(through.weights().manager(), sums.targets)); // share of the per-token mean over the whole batch
     }
 
     private static final class Sums implements Accumulator<SftStats> {
@@ -47,6 +52,16 @@ public final class SftTrainer extends PolicyTrainer<Sequence, SftStats> {
         Sums(long targets, long tokens) {
             this.targets = targets;
             this.tokens = tokens;
+        }
+
+        @Override
+        public Accumulator<SftStats> empty() {
+            return new Sums(targets, tokens);
+        }
+
+        @Override
+        public void add(Accumulator<SftStats> other) {
+            nll += ((Sums) other).nll;
         }
 
         @Override

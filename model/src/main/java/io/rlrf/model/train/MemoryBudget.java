@@ -61,7 +61,10 @@ public final class MemoryBudget {
 
     /**
      * Trainer state that lives across steps: the weights in fp32, and for each trainable parameter
-     * its gradient and AdamW's two moments (fp32).
+     * its gradient and AdamW's two moments (fp32). Training in shards ({@link PolicyTrainer}) adds one
+     * more gradient per trainable parameter for each shard after the first (their leaves alias the
+     * weights, so no copy of them); a micro-batch's activations stay as {@link #activationBytes} gives,
+     * divided among the shards.
      */
     public static long trainerStateBytes(long parameters, long trainableParameters) {
         return FP32 * parameters + 3L * FP32 * trainableParameters;

@@ -15,6 +15,7 @@ import ai.djl.ndarray.NDArray;
 
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.Policy;
+import io.rlrf.model.lora.LoraConfig;
 import io.rlrf.model.score.SequenceScorer.Sequence;
 
 /**
@@ -69,6 +70,33 @@ class ShardedTrainingTest {
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> new SftTrainer(policy.model(), OptimizerParams.of(1e-3, 0, 4), 8, 0));
             assertTrue(e.getMessage().contains("shards must be >= 1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anAdapterTrainsInOneShardAndCheckpointedShardsMatchPlainOnes() throws Exception {
+        try (Policy policy = Policy.initialize(CONFIG, null, 5)) {
+            policy.newAdapter(LoraConfig.allProjections(2, 4, 0), 5);
+            try (SftTrainer t = new SftTrainer(policy.model(), OptimizerParams.of(1e-3, 0, 4), 8, 2)) {
+                assertEquals(1, t.shards(), "under LoRA a micro-batch is one shard");
+                t.step(SftTrainerTest.batch(8, new SplittableRandom(1)));
+            }
+        }
+        List<float[]> plain = sftWithCheckpointing(false);
+        List<float[]> checkpointed = sftWithCheckpointing(true);
+        assertClose(plain, checkpointed, 1e-5);
+    }
+
+    private static List<float[]> sftWithCheckpointing(boolean on) throws Exception {
+        try (Policy policy = Policy.initialize(CONFIG, null, 7)) {
+            policy.model().setActivationCheckpointing(on);
+            try (SftTrainer t = new SftTrainer(policy.model(), OptimizerParams.of(1e-2, 0, 4), 16, 2)) {
+                SplittableRandom rng = new SplittableRandom(3);
+                for (int i = 0; i < 4; i++) {
+                    t.step(SftTrainerTest.batch(16, rng));
+                }
+            }
+            return weights(policy);
         }
     }
 

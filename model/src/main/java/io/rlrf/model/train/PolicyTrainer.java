@@ -45,6 +45,8 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
     /** Leaves of shards 1.. (shard 0 computes through {@link #model} itself); empty with one shard. */
     private final List<LlamaModel> shardModels = new ArrayList<>();
     private final ExecutorService shardThreads;
+    /** Whether shard i's leaves hold gradient buffers yet (written by shard i's task only). */
+    private final boolean[] shardGradients;
 
     protected PolicyTrainer(LlamaModel model, OptimizerParams optimizerParams, int microBatchSize) {
         this(model, optimizerParams, microBatchSize, 1);
@@ -70,6 +72,7 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
             shard.prepareForTraining();
             shardModels.add(shard);
         }
+        this.shardGradients = new boolean[n];
         this.shardThreads = n == 1 ? null : Executors.newFixedThreadPool(n, r -> {
             Thread t = new Thread(r, "training-shard");
             t.setDaemon(true);
@@ -150,23 +153,34 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
             through.setActivationCheckpointing(model.activationCheckpointing());
             Accumulator<S> shardAcc = acc.empty();
             figures.add(shardAcc);
+            int index = i;
             running.add(shardThreads.submit(() -> {
                 // one libtorch thread per shard, set before each shard: the matrix library's count is the
                 // process's latest, and the calling thread sets its own back after every micro-batch
                 Engines.useThreadsOnThisThread(1);
+                if (index > 0 && shardGradients[index]) {
+                    // a shard's own leaves start each micro-batch at zero (the weights' are zeroed in step 2)
+                    GradMode.withoutGradients(() -> {
+                        through.trainableParameters().forEach(p -> JniUtils.zeroGrad((PtNDArray) p));
+                        return null;
+                    });
+                }
                 backward(through, shard, shardAcc);
+                shardGradients[index] = true;
             }));
         }
-        await(running);
-        // the calling thread's own thread count again: libtorch's matrix library keeps one per process
-        Engines.useThreadsOnThisThread(JniUtils.getNumThreads());
+        try {
+            await(running);
+        } finally {
+            // the calling thread's own count again: libtorch's matrix library keeps one per process
+            Engines.useThreadsOnThisThread(JniUtils.getNumThreads());
+        }
         GradMode.withoutGradients(() -> {
             List<NDArray> params = model.trainableParameters();
             for (int i = 1; i < n; i++) {
                 List<NDArray> shardParams = shardModels.get(i - 1).trainableParameters();
                 for (int p = 0; p < params.size(); p++) {
                     params.get(p).getGradient().addi(shardParams.get(p).getGradient());
-                    JniUtils.zeroGrad((PtNDArray) shardParams.get(p));
                 }
             }
             return null;

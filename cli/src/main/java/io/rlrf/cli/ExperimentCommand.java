@@ -157,6 +157,10 @@ final class ExperimentCommand extends Cli.Command implements Callable<Integer> {
             if (evalPrompts != null) {
                 positive("--eval-prompts", evalPrompts);
             }
+            if (noRecipe && config != null) {
+                throw new IllegalArgumentException("--no-recipe and --config exclude each other: a --config file "
+                        + "already replaces the arith recipe (on the trainer's run defaults)");
+            }
             RunConfig overrides = overrides();
             if (task != null) {
                 if (!io.rlrf.loop.plan.RunProblems.KNOWN.contains(task)) {

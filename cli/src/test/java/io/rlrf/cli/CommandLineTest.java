@@ -212,6 +212,10 @@ class CommandLineTest {
         Path own = Files.writeString(dir.resolve("own.yaml"), "reflection: {k: 1}\n");
         assertEquals(RunConfig.newBuilder().setReflection(io.rlrf.api.trainer.v1.ReflectionConfig.newBuilder().setK(1)).build(),
                 experiment("--config", own.toString()).overrides());
+        // both at once would leave one of them silently unused
+        Result both = run("experiment", "--no-recipe", "--config", own.toString(), "--trainer", "127.0.0.1:1");
+        assertEquals(2, both.status(), both.err());
+        assertTrue(both.err().contains("--no-recipe and --config exclude each other"), both.err());
     }
 
     @Test

@@ -35,11 +35,11 @@ public final class Pairing {
         List<Choice> out = new ArrayList<>();
         for (int p = 0; p < rule.pairsPerPrompt() && p < best.size() / 2 && p < worst.size(); p++) {
             Candidate chosen = best.get(p);
-            if (chosen.score() + 1e-12 < rule.minChosenScore()) {
+            if (!Ranking.reaches(chosen.score(), rule.minChosenScore())) {
                 break; // best first: no later answer clears it either
             }
             Candidate rejected = worst.get(p);
-            if (chosen != rejected && chosen.score() - rejected.score() + 1e-12 >= rule.delta()
+            if (chosen != rejected && Ranking.reaches(chosen.score() - rejected.score(), rule.delta())
                     && !chosen.text().equals(rejected.text())) {
                 out.add(new Choice(chosen, rejected));
             }

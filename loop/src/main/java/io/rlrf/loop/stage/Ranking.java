@@ -20,6 +20,12 @@ public final class Ranking {
     /** The highest normalised score an answer can have. */
     public static final double TOP_SCORE = 1.0;
 
+    /**
+     * How far below a bound a score may fall and still reach it: scores are sums of ratings over
+     * maxima, so values equal in exact arithmetic can differ in the last bits.
+     */
+    static final double SCORE_TOLERANCE = 1e-12;
+
     private Ranking() {
     }
 
@@ -74,6 +80,11 @@ public final class Ranking {
      * prompt's best answer whatever else scores ({@link #bestFirst} puts initial answers first on ties).
      */
     public static boolean solved(List<Candidate> candidates) {
-        return candidates.stream().anyMatch(c -> c.score() >= TOP_SCORE - 1e-12);
+        return candidates.stream().anyMatch(c -> reaches(c.score(), TOP_SCORE));
+    }
+
+    /** Whether {@code score} reaches {@code bound}, within {@link #SCORE_TOLERANCE}. */
+    static boolean reaches(double score, double bound) {
+        return score + SCORE_TOLERANCE >= bound;
     }
 }

@@ -73,8 +73,8 @@ public final class Engines {
      * one libtorch thread ({@link io.rlrf.model.train.PolicyTrainer}): the system property
      * {@code rlrf.torch.training-shards}, else the environment variable {@code RLRF_TORCH_TRAINING_SHARDS},
      * else {@link #configuredThreads()}. At the built-in policy's size one training step's ops are too
-     * small to keep two threads busy (a step of 8 answers took 161 ms on 2 threads and 171 ms on 1), while
-     * two halves of it on one thread each took 95 ms. The float sums depend on the count (as they do on
+     * small to keep two threads busy (a step of 8 answers took 161 ms on 2 threads and 171 ms on 1); in 2
+     * shards the main job's steps took 107 ms instead of 159 ms. The float sums depend on the count (as they do on
      * the thread count), so a run resumed under another count continues with other sums.
      */
     public static int trainingShards() {

@@ -8,10 +8,10 @@ import ai.djl.pytorch.jni.JniUtils;
  * Gradient recording for one training pass on the calling thread: opening it turns PyTorch's autograd
  * on for this thread, {@link #backward} accumulates the gradients of a scalar loss into every leaf that
  * requires them, and closing it restores the thread's previous mode. PyTorch's switch is per thread and
- * each pass builds its own graph, so passes on different threads (two runs training at once in one
- * trainer) record and back-propagate independently. DJL's {@code GradientCollector} makes the same two
- * calls but also holds a process-wide flag that refuses a second collector while one is open ("Only one
- * can be collecting at a time"), which would fail the second of two concurrent runs; this has no flag.
+ * each pass builds its own graph, so passes on different threads (the shards of a training step, or two
+ * trainers in one process) record and back-propagate independently. DJL's {@code GradientCollector} makes
+ * the same two calls but also holds a process-wide flag that refuses a second collector while one is open
+ * ("Only one can be collecting at a time"), which would fail the second shard; this has no flag.
  */
 public final class Autograd implements AutoCloseable {
 

@@ -35,6 +35,9 @@ public final class Engines {
     /** The property that sets libtorch's intra-op threads. */
     public static final String THREADS_PROPERTY = "rlrf.torch.threads";
 
+    /** The property that sets how many shards a training micro-batch is computed in at once. */
+    public static final String TRAINING_SHARDS_PROPERTY = "rlrf.torch.training-shards";
+
     private static volatile boolean threadsSet;
 
     private Engines() {
@@ -65,17 +68,14 @@ public final class Engines {
         JniUtils.setNumThreads(threads);
     }
 
-    /** The property that sets how many shards a training micro-batch is computed in at once. */
-    public static final String TRAINING_SHARDS_PROPERTY = "rlrf.torch.training-shards";
-
     /**
      * How many shards the loop's training stages split each micro-batch into, computed at once, each on
      * one libtorch thread ({@link io.rlrf.model.train.PolicyTrainer}): the system property
      * {@code rlrf.torch.training-shards}, else the environment variable {@code RLRF_TORCH_TRAINING_SHARDS},
      * else {@link #configuredThreads()}. At the built-in policy's size one training step's ops are too
-     * small to keep two threads busy (a step of 8 answers took 161 ms on 2 threads and 171 ms on 1); in 2
-     * shards the main job's steps took 107 ms instead of 159 ms. The float sums depend on the count (as they do on
-     * the thread count), so a run resumed under another count continues with other sums.
+     * small to keep two threads busy (a step of 8 answers took 161 ms on 2 threads and 171 ms on 1); in
+     * 2 shards the main job's steps took 107 ms instead of 159 ms. The float sums depend on the count (as
+     * they do on the thread count), so a run resumed under another count continues with other sums.
      */
     public static int trainingShards() {
         return positive(TRAINING_SHARDS_PROPERTY, "RLRF_TORCH_TRAINING_SHARDS", configuredThreads());

@@ -107,6 +107,7 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
             Accumulator<S> acc = newAccumulator(batch);
             for (int start = 0; start < batch.size(); start += microBatchSize) {
                 List<? extends E> micro = batch.subList(start, Math.min(batch.size(), start + microBatchSize));
+                // 3-5. forward, loss and backward of this micro-batch: whole, or in shards computed at once
                 if (shardModels.isEmpty() || micro.size() == 1) {
                     backward(model, micro, acc);
                 } else {

@@ -20,8 +20,9 @@ import io.rlrf.model.Policy;
 import io.rlrf.model.score.SequenceScorer.Sequence;
 
 /**
- * Two runs may train at once in one trainer (rlrf.trainer.concurrent-runs): each trainer's steps on its
- * own thread must give exactly the weights that trainer reaches alone. With DJL's GradientCollector the
+ * Trainers on different threads record and back-propagate independently (training shards run their
+ * passes on a pool; two runs in one process could train at once): each trainer stepping on its own
+ * thread, beside another, reaches exactly the weights it reaches alone. With DJL's GradientCollector the
  * second trainer to open one failed ("Only one can be collecting at a time").
  */
 class ConcurrentTrainingTest {

@@ -61,6 +61,8 @@ public final class RunLoop {
         this.bootstrap = new BootstrapStage(bootstrap);
         this.listener = listener;
         this.safePoints = safePoints;
+        // read now, so that a bad rlrf.torch.training-shards stops start-up instead of a run's TRAIN stage
+        Engines.trainingShards();
     }
 
     /**

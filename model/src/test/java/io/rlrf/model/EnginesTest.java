@@ -28,6 +28,28 @@ class EnginesTest {
     }
 
     @Test
+    void aBadTrainingShardsSettingIsRefusedNamingIt() {
+        String before = System.getProperty(Engines.TRAINING_SHARDS_PROPERTY);
+        try {
+            System.setProperty(Engines.TRAINING_SHARDS_PROPERTY, "3");
+            assertEquals(3, Engines.trainingShards());
+            for (String bad : new String[] {"0", "-1", "two"}) {
+                System.setProperty(Engines.TRAINING_SHARDS_PROPERTY, bad);
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        Engines::trainingShards);
+                assertEquals("rlrf.torch.training-shards (or RLRF_TORCH_TRAINING_SHARDS) must be a positive integer, got '"
+                        + bad + "'", e.getMessage());
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(Engines.TRAINING_SHARDS_PROPERTY);
+            } else {
+                System.setProperty(Engines.TRAINING_SHARDS_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
     void matmulAndGradientAreCorrect() {
         try (NDManager manager = Engines.pytorch().newBaseManager()) {
             NDArray a = manager.create(new float[] {1, 2, 3, 4}, new Shape(2, 2)); // (2, 2)

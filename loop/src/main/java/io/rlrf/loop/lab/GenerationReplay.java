@@ -3,11 +3,14 @@ package io.rlrf.loop.lab;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import ai.djl.pytorch.jni.JniUtils;
 
+import io.rlrf.loop.run.Seeds;
 import io.rlrf.model.Engines;
 import io.rlrf.model.Policy;
 import io.rlrf.model.generate.Completion;
@@ -24,21 +27,24 @@ import io.rlrf.tasks.verify.Verdict;
 import io.rlrf.tasks.verify.VerifierParams;
 
 /**
- * The generation work of the main job's rlrf iteration, in process through one engine, with the
- * engine's own prefill and decode times: Q level-1 train questions x 8 samples (T 0.8, top-p 0.95),
- * then 4 rewrites (T 0.7) of each question's 2 best faulted samples under the default verifier's
- * critiques in the form reward-svc serves, answers capped at 3x the reference length as the main job caps them. Prints, for each
- * round, both stages' wall, prefill and decode seconds, the prompt tokens computed and copied, and
- * reflection's time per rewrite over sampling's per sample.
+ * The generation work of the main job's rlrf iteration 1, in process through one engine, with the
+ * engine's own prefill and decode times: Q level-1 train questions (drawn as the run of seed 1 draws
+ * its iteration-1 prompts) x 8 samples (T 0.8, top-p 0.95), then R rewrites (T 0.7) of each question's
+ * K best faulted samples under the default verifier's critiques in the form reward-svc serves, answers
+ * capped at 3x the reference length as the main job caps them. The shape follows the built-in arith
+ * recipe by default (K = 4 sources of distinct texts, R = 2 rewrites each, only questions no sample
+ * solved: SelectStage's rule); {@code 2 4 all} gives the run defaults' shape (2 sources x 4 rewrites of
+ * every question with a faulted answer), the shape of the main job before the recipe. Prints, for each
+ * round, both stages' wall, prefill and decode seconds, the prompt tokens computed and copied, the
+ * decoding rows computed, the work per sequence (prompt tokens and decoding rows computed) and the rate
+ * at which each kind of work ran, and reflection's time per rewrite over sampling's per sample.
  *
- * <p>{@code GenerationReplay <checkpoint> [threads] [questions] [min-shared-prefix] [rounds]}
- * (defaults 1, 256, the engine's default, 2).
+ * <p>{@code GenerationReplay <checkpoint> [threads] [questions] [min-shared-prefix] [rounds] [sources]
+ * [rewrites] [unsolved|all]} (defaults 1, 2048, the engine's default, 2, 4, 2, unsolved).
  */
 public final class GenerationReplay {
 
     private static final int SAMPLES = 8;
-    private static final int SOURCES = 2;
-    private static final int REWRITES = 4;
 
     private GenerationReplay() {
     }
@@ -51,11 +57,15 @@ public final class GenerationReplay {
     public static void main(String[] args) throws Exception {
         Engines.pytorch();
         JniUtils.setNumThreads(args.length > 1 ? Integer.parseInt(args[1]) : 1);
-        int questions = args.length > 2 ? Integer.parseInt(args[2]) : 256;
+        int questions = args.length > 2 ? Integer.parseInt(args[2]) : 2048;
         EngineParams params = args.length > 3 ? EngineParams.defaults().withMinSharedPrefix(Integer.parseInt(args[3]))
                 : EngineParams.defaults();
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 2;
-        List<MathProblem> problems = ArithWorld.generate(ArithLevel.L1, Split.TRAIN, questions, 1);
+        int sources = args.length > 5 ? Integer.parseInt(args[5]) : 4;
+        int rewrites = args.length > 6 ? Integer.parseInt(args[6]) : 2;
+        boolean unsolvedOnly = args.length <= 7 || args[7].equals("unsolved");
+        boolean distinct = unsolvedOnly; // the recipe sets both; the run defaults neither
+        List<MathProblem> problems = ArithWorld.generate(ArithLevel.L1, Split.TRAIN, questions, Seeds.mix(1, 1, 11));
         MathVerifier verifier = new MathVerifier(VerifierParams.SERVED);
         try (Policy policy = Policy.load(Path.of(args[0]))) {
             for (int round = 0; round < rounds; round++) {
@@ -73,36 +83,55 @@ public final class GenerationReplay {
                     MathProblem p = problems.get(i);
                     List<Verdict> verdicts = new ArrayList<>();
                     List<String> drafts = new ArrayList<>();
+                    boolean solved = false;
                     for (int j = 0; j < SAMPLES; j++) {
                         String draft = s.texts().get(i * SAMPLES + j);
                         Verdict v = verifier.verify(p.question(), draft, p.solution());
+                        solved |= v.score() >= 1.0;
                         if (v.ratings().stream().anyMatch(r -> r.rating() < 3)) {
                             verdicts.add(v);
                             drafts.add(draft);
                         }
+                    }
+                    if (unsolvedOnly && solved) {
+                        continue; // SelectStage: a sample has the top score, so no rewrite can change the pair
                     }
                     List<Integer> order = new ArrayList<>();
                     for (int k = 0; k < verdicts.size(); k++) {
                         order.add(k);
                     }
                     order.sort(Comparator.comparingDouble(k -> -verdicts.get(k).score()));
-                    for (int k = 0; k < Math.min(SOURCES, order.size()); k++) {
+                    Set<String> texts = new HashSet<>();
+                    if (distinct) {
+                        order.removeIf(k -> !texts.add(drafts.get(k))); // the best of each distinct text
+                    }
+                    for (int k = 0; k < Math.min(sources, order.size()); k++) {
                         int[] prompt = policy.encodePrompt(Arith.reflectionPrompt(p.question(), drafts.get(order.get(k)),
                                 verdicts.get(order.get(k))));
-                        for (int r = 0; r < REWRITES; r++) {
+                        for (int r = 0; r < rewrites; r++) {
                             reflection.add(new GenerationRequest(prompt, SamplingParams.sample(0.7, 0.95, cap(policy, p),
                                     7000L * i + 10L * k + r)));
                         }
                     }
                 }
                 Stage f = run(policy, params, reflection);
-                System.out.printf("round %d, min shared prefix %d:%n", round, params.minSharedPrefix());
+                System.out.printf("round %d, min shared prefix %d, %d sources x %d rewrites (%s):%n", round,
+                        params.minSharedPrefix(), sources, rewrites, unsolvedOnly ? "unsolved questions, distinct texts"
+                                : "every question with a faulted answer");
                 print("sampling", s);
                 print("reflection", f);
                 System.out.printf("  per rewrite / per sample: %.2fx (prefill %.2fx, decode %.2fx)%n",
                         (f.wall() / f.sequences()) / (s.wall() / s.sequences()),
                         (f.prefill() / f.sequences()) / (s.prefill() / s.sequences()),
                         (f.decode() / f.sequences()) / (s.decode() / s.sequences()));
+                System.out.printf("  work per rewrite / per sample: prompt tokens computed %.1f / %.1f (%.1fx), decoding rows "
+                        + "computed %.1f / %.1f (%.1fx)%n", (double) f.computed() / f.sequences(), (double) s.computed() / s.sequences(),
+                        ((double) f.computed() / f.sequences()) / ((double) s.computed() / s.sequences()),
+                        (double) f.decodeComputed() / f.sequences(), (double) s.decodeComputed() / s.sequences(),
+                        ((double) f.decodeComputed() / f.sequences()) / ((double) s.decodeComputed() / s.sequences()));
+                System.out.printf("  rates, reflection / sampling: prefill %,.0f / %,.0f prompt tokens/s, decode %,.0f / %,.0f "
+                        + "rows/s%n", f.computed() / f.prefill(), s.computed() / s.prefill(), f.decodeComputed() / f.decode(),
+                        s.decodeComputed() / s.decode());
             }
         }
     }

@@ -61,7 +61,9 @@ public final class RunLoop {
         this.bootstrap = new BootstrapStage(bootstrap);
         this.listener = listener;
         this.safePoints = safePoints;
-        // read now, so that a bad rlrf.torch.training-shards stops start-up instead of a run's TRAIN stage
+        // read now, so that a bad rlrf.torch.threads or rlrf.torch.training-shards stops start-up instead of
+        // a run at its first stage that computes
+        Engines.configuredThreads();
         Engines.trainingShards();
     }
 

@@ -135,17 +135,9 @@ public final class Engines {
     public static Engine pytorch() {
         System.setProperty("ai.djl.offline", "true");
         preferPassiveOpenMpWaiting();
+        Engine engine;
         try {
-            Engine engine = Engine.getEngine(PYTORCH);
-            if (!threadsSet) {
-                synchronized (Engines.class) {
-                    if (!threadsSet) {
-                        JniUtils.setNumThreads(configuredThreads());
-                        threadsSet = true;
-                    }
-                }
-            }
-            return engine;
+            engine = Engine.getEngine(PYTORCH);
         } catch (EngineException | IllegalArgumentException e) {
             String flavor = bundledFlavor();
             if (flavor.startsWith("cu") && !CudaUtils.hasCuda()) {
@@ -158,6 +150,16 @@ public final class Engines {
             throw new IllegalStateException("The PyTorch engine could not be loaded offline; check that "
                     + "ai.djl.pytorch:pytorch-native-cpu (or a CUDA build) is on the classpath: " + e.getMessage(), e);
         }
+        if (!threadsSet) {
+            synchronized (Engines.class) {
+                if (!threadsSet) {
+                    // outside the catch above: a bad rlrf.torch.threads is refused with its own message
+                    JniUtils.setNumThreads(configuredThreads());
+                    threadsSet = true;
+                }
+            }
+        }
+        return engine;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.rlrf.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +46,40 @@ class EnginesTest {
                 System.clearProperty(Engines.TRAINING_SHARDS_PROPERTY);
             } else {
                 System.setProperty(Engines.TRAINING_SHARDS_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void aBadThreadsSettingIsRefusedNamingIt() {
+        String before = System.getProperty(Engines.THREADS_PROPERTY);
+        String shards = System.getProperty(Engines.TRAINING_SHARDS_PROPERTY);
+        try {
+            System.clearProperty(Engines.TRAINING_SHARDS_PROPERTY); // unset: the shards follow the threads
+            System.setProperty(Engines.THREADS_PROPERTY, "3");
+            if (System.getenv("RLRF_TORCH_TRAINING_SHARDS") == null) {
+                assertEquals(3, Engines.trainingShards());
+            }
+            assertEquals(3, Engines.configuredThreads());
+            for (String bad : new String[] {"0", "-2", "all"}) {
+                System.setProperty(Engines.THREADS_PROPERTY, bad);
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        Engines::configuredThreads);
+                assertEquals("rlrf.torch.threads (or RLRF_TORCH_THREADS) must be a positive integer, got '" + bad + "'",
+                        e.getMessage());
+                // the training shards default to the thread count, so they are refused for the same reason
+                if (System.getenv("RLRF_TORCH_TRAINING_SHARDS") == null) {
+                    assertThrows(IllegalArgumentException.class, Engines::trainingShards);
+                }
+            }
+        } finally {
+            if (shards != null) {
+                System.setProperty(Engines.TRAINING_SHARDS_PROPERTY, shards);
+            }
+            if (before == null) {
+                System.clearProperty(Engines.THREADS_PROPERTY);
+            } else {
+                System.setProperty(Engines.THREADS_PROPERTY, before);
             }
         }
     }

@@ -70,7 +70,9 @@ public class GenerationService {
         this.store = store;
         this.batcher = batcher;
         this.metrics = metrics;
-        // The configured defaults must themselves be valid requests: fail at start-up, not per call.
+        // The configured defaults must themselves be valid requests, and libtorch's thread count a number:
+        // fail at start-up, not per call or at the first model load.
+        Engines.configuredThreads();
         SamplingValidation.validate(GeneratorConfig.PREFIX + ".sampling", defaults(),
                 GeneratorConfig.samplingLimits(config.limits()));
     }

@@ -45,7 +45,10 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
     /** Leaves of shards 1.. (shard 0 computes through {@link #model} itself); empty with one shard. */
     private final List<LlamaModel> shardModels = new ArrayList<>();
     private final ExecutorService shardThreads;
-    /** Whether shard i's leaves hold gradient buffers yet (written by shard i's task only). */
+    /**
+     * Whether the leaves of shard i (1..) hold gradient buffers yet, at {@code i - 1}, like {@link #shardModels}
+     * (written by shard i's task only; shard 0's gradients are the weights' own, zeroed in step 2).
+     */
     private final boolean[] shardGradients;
 
     protected PolicyTrainer(LlamaModel model, OptimizerParams optimizerParams, int microBatchSize) {
@@ -72,7 +75,7 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
             shard.prepareForTraining();
             shardModels.add(shard);
         }
-        this.shardGradients = new boolean[n];
+        this.shardGradients = new boolean[n - 1];
         this.shardThreads = n == 1 ? null : Executors.newFixedThreadPool(n, r -> {
             Thread t = new Thread(r, "training-shard");
             t.setDaemon(true);
@@ -159,7 +162,7 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
                 // one libtorch thread per shard, set before each shard: the matrix library's count is the
                 // process's latest, and the calling thread sets its own back after every micro-batch
                 Engines.useThreadsOnThisThread(1);
-                if (index > 0 && shardGradients[index]) {
+                if (index > 0 && shardGradients[index - 1]) {
                     // a shard's own leaves start each micro-batch at zero (the weights' are zeroed in step 2)
                     GradMode.withoutGradients(() -> {
                         through.trainableParameters().forEach(p -> JniUtils.zeroGrad((PtNDArray) p));
@@ -167,7 +170,9 @@ public abstract sealed class PolicyTrainer<E, S> implements AutoCloseable permit
                     });
                 }
                 backward(through, shard, shardAcc);
-                shardGradients[index] = true;
+                if (index > 0) {
+                    shardGradients[index - 1] = true;
+                }
             }));
         }
         try {

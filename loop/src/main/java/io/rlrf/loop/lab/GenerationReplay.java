@@ -63,7 +63,11 @@ public final class GenerationReplay {
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         int sources = args.length > 5 ? Integer.parseInt(args[5]) : 4;
         int rewrites = args.length > 6 ? Integer.parseInt(args[6]) : 2;
-        boolean unsolvedOnly = args.length <= 7 || args[7].equals("unsolved");
+        String which = args.length > 7 ? args[7] : "unsolved";
+        if (!which.equals("unsolved") && !which.equals("all")) {
+            throw new IllegalArgumentException("the 8th argument is unsolved or all, got " + which);
+        }
+        boolean unsolvedOnly = which.equals("unsolved");
         boolean distinct = unsolvedOnly; // the recipe sets both; the run defaults neither
         List<MathProblem> problems = ArithWorld.generate(ArithLevel.L1, Split.TRAIN, questions, Seeds.mix(1, 1, 11));
         MathVerifier verifier = new MathVerifier(VerifierParams.SERVED);

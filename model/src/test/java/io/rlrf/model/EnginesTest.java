@@ -36,8 +36,7 @@ class EnginesTest {
             assertEquals(3, Engines.trainingShards());
             for (String bad : new String[] {"0", "-1", "two"}) {
                 System.setProperty(Engines.TRAINING_SHARDS_PROPERTY, bad);
-                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                        Engines::trainingShards);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Engines::trainingShards);
                 assertEquals("rlrf.torch.training-shards (or RLRF_TORCH_TRAINING_SHARDS) must be a positive integer, got '"
                         + bad + "'", e.getMessage());
             }
@@ -63,8 +62,7 @@ class EnginesTest {
             assertEquals(3, Engines.configuredThreads());
             for (String bad : new String[] {"0", "-2", "all"}) {
                 System.setProperty(Engines.THREADS_PROPERTY, bad);
-                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                        Engines::configuredThreads);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Engines::configuredThreads);
                 assertEquals("rlrf.torch.threads (or RLRF_TORCH_THREADS) must be a positive integer, got '" + bad + "'",
                         e.getMessage());
                 // the training shards default to the thread count, so they are refused for the same reason

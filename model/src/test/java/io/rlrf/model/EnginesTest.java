@@ -41,11 +41,7 @@ class EnginesTest {
                         + bad + "'", e.getMessage());
             }
         } finally {
-            if (before == null) {
-                System.clearProperty(Engines.TRAINING_SHARDS_PROPERTY);
-            } else {
-                System.setProperty(Engines.TRAINING_SHARDS_PROPERTY, before);
-            }
+            restore(Engines.TRAINING_SHARDS_PROPERTY, before);
         }
     }
 
@@ -71,14 +67,17 @@ class EnginesTest {
                 }
             }
         } finally {
-            if (shards != null) {
-                System.setProperty(Engines.TRAINING_SHARDS_PROPERTY, shards);
-            }
-            if (before == null) {
-                System.clearProperty(Engines.THREADS_PROPERTY);
-            } else {
-                System.setProperty(Engines.THREADS_PROPERTY, before);
-            }
+            restore(Engines.TRAINING_SHARDS_PROPERTY, shards);
+            restore(Engines.THREADS_PROPERTY, before);
+        }
+    }
+
+    /** Puts a system property back as it was: {@code value}, or unset when it was null. */
+    private static void restore(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import ai.djl.pytorch.jni.JniUtils;
 
 import io.rlrf.loop.run.Seeds;
+import io.rlrf.loop.stage.Ranking;
 import io.rlrf.model.Engines;
 import io.rlrf.model.Policy;
 import io.rlrf.model.generate.Completion;
@@ -91,7 +92,7 @@ public final class GenerationReplay {
                     for (int j = 0; j < SAMPLES; j++) {
                         String draft = s.texts().get(i * SAMPLES + j);
                         Verdict v = verifier.verify(p.question(), draft, p.solution());
-                        solved |= v.score() >= 1.0;
+                        solved |= Ranking.solves(v.score()); // SelectStage's rule
                         if (v.ratings().stream().anyMatch(r -> r.rating() < 3)) {
                             verdicts.add(v);
                             drafts.add(draft);

@@ -80,7 +80,12 @@ public final class Ranking {
      * prompt's best answer whatever else scores ({@link #bestFirst} puts initial answers first on ties).
      */
     public static boolean solved(List<Candidate> candidates) {
-        return candidates.stream().anyMatch(c -> reaches(c.score(), TOP_SCORE));
+        return candidates.stream().anyMatch(c -> solves(c.score()));
+    }
+
+    /** Whether an answer with this score solves its prompt: the top score, within {@link #SCORE_TOLERANCE}. */
+    public static boolean solves(double score) {
+        return reaches(score, TOP_SCORE);
     }
 
     /** Whether {@code score} reaches {@code bound}, within {@link #SCORE_TOLERANCE}. */

@@ -128,6 +128,15 @@ class PairingTest {
         assertFalse(Ranking.solved(List.of(sample("s1", 0.75, 3), sample("s2", 0.5, 2))));
         List<Candidate> solvedPool = List.of(sample("s1", 1.0, 3), sample("s2", 0.5, 2));
         assertTrue(Ranking.solved(solvedPool));
+        // a top score that a float sum left a bit short (ten tenths: 0.9999999999999999) still solves; 0.75 does not
+        double summed = 0;
+        for (int i = 0; i < 10; i++) {
+            summed += 0.1;
+        }
+        assertTrue(summed < 1.0, "the example must fall short of 1.0 in floating point");
+        assertTrue(Ranking.solves(summed));
+        assertTrue(Ranking.solved(List.of(sample("s1", summed, 3))));
+        assertFalse(Ranking.solves(0.75));
         // what unsolved_only relies on: a rewrite at the top score ties with the sample, and the sample is chosen
         List<Candidate> withRewrite = List.of(sample("s1", 1.0, 3), sample("s2", 0.5, 2), rewrite("r1", 1.0, 3, "s2"));
         PairingRule rule = new PairingRule(0.25, 1, FINE, true, DROP);

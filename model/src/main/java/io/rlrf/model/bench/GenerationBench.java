@@ -1,14 +1,17 @@
 package io.rlrf.model.bench;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -16,11 +19,15 @@ import io.rlrf.model.Engines;
 import io.rlrf.model.GradMode;
 import io.rlrf.model.LlamaConfig;
 import io.rlrf.model.Policy;
+import io.rlrf.model.Tensors;
 import io.rlrf.model.generate.Completion;
 import io.rlrf.model.generate.EngineParams;
 import io.rlrf.model.generate.GenerationEngine;
 import io.rlrf.model.generate.GenerationRequest;
 import io.rlrf.model.generate.SamplingParams;
+import io.rlrf.model.nn.AttentionMask;
+import io.rlrf.model.nn.KvCache;
+import io.rlrf.model.nn.LlamaModel;
 import io.rlrf.model.tokenizer.CharTokenizerSpec;
 
 /**
@@ -44,8 +51,9 @@ import io.rlrf.model.tokenizer.CharTokenizerSpec;
  * <p>A command, not a test: {@code ./mvnw -B -q -pl model package -DskipTests && java -cp
  * "model/target/rlrf-model-0.1.0-SNAPSHOT.jar:model/target/lib/*" io.rlrf.model.bench.GenerationBench}.
  * Options: {@code --models builtin,large}, {@code --batches 1,16,64}, {@code --prompts 100,400},
- * {@code --new-tokens 64}, {@code --threads N} (default: every processor), and the engine's
- * {@code --prefill-chunk N} and {@code --prefill-batch-tokens N} (default: {@link EngineParams#defaults}).
+ * {@code --new-tokens 64}, {@code --threads N} (default: every processor), the engine's
+ * {@code --prefill-chunk N} and {@code --prefill-batch-tokens N} (default: {@link EngineParams#defaults}),
+ * and {@code --verify-widths 1,2,4,8} (default: none), which adds {@link #verifyCost}'s table.
  */
 public final class GenerationBench {
 
@@ -66,6 +74,7 @@ public final class GenerationBench {
         int newTokens = 64;
         int threads = Runtime.getRuntime().availableProcessors();
         EngineParams engine = EngineParams.defaults();
+        int[] verifyWidths = {};
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--models" -> models = List.of(args[++i].split(","));
@@ -75,9 +84,17 @@ public final class GenerationBench {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--prefill-chunk" -> engine = engine.withPrefillChunk(Integer.parseInt(args[++i]));
                 case "--prefill-batch-tokens" -> engine = engine.withPrefillBatchTokens(Integer.parseInt(args[++i]));
+                case "--verify-widths" -> {
+                    verifyWidths = ints(args[++i]);
+                    if (Arrays.stream(verifyWidths).anyMatch(w -> w < 1)) {
+                        System.err.println("--verify-widths takes positions per row, each at least 1, got " + args[i]);
+                        System.exit(2);
+                    }
+                }
                 default -> {
                     System.err.println("unknown option " + args[i] + "; options: --models builtin,large --batches 1,16,64 "
-                            + "--prompts 100,400 --new-tokens N --threads N --prefill-chunk N --prefill-batch-tokens N");
+                            + "--prompts 100,400 --new-tokens N --threads N --prefill-chunk N --prefill-batch-tokens N "
+                            + "--verify-widths 1,2,4,8");
                     System.exit(2);
                 }
             }
@@ -96,6 +113,9 @@ public final class GenerationBench {
                 default -> throw new IllegalArgumentException("unknown model " + name + " (builtin, large)");
             };
             run(name, config, batches, prompts, newTokens, engine, report, flops);
+            if (verifyWidths.length > 0) {
+                report.addAll(verifyCost(name, config, max(batches), max(prompts), verifyWidths));
+            }
         }
         double after = matmulRate();
         double peak = Math.max(before, after);
@@ -200,6 +220,79 @@ public final class GenerationBench {
         out.put("prefill_tps", prefill);
         out.put("decode_tps", decode);
         return out;
+    }
+
+    /**
+     * What it costs a decoding pass to feed each row w positions instead of 1: the price of verifying
+     * w - 1 drafted tokens (speculative or prompt-lookup decoding) in the pass that decodes the row's
+     * next token. {@code rows} rows at about {@code columns} columns each (their own lengths, spread
+     * over 40 columns, as in a continuous batch) run one pass of w positions through a KV cache, the
+     * engine's own scattered writes and per-row causal mask; the better of 12 passes after 3 warm-up
+     * passes. Drafting pays only where a pass accepts more tokens per row, on average, than the ratio
+     * printed for its width. Widths run in increasing order, w = 1 (the baseline) always first.
+     */
+    static List<String> verifyCost(String name, LlamaConfig c, int rows, int columns, int[] widths) throws java.io.IOException {
+        List<String> out = new ArrayList<>();
+        out.add(String.format("%s: a decoding pass that feeds each of %d rows w positions (about %d columns each)", name, rows,
+                columns));
+        out.add(String.format("%-6s | %9s %10s %17s", "w", "pass ms", "x w = 1", "ms per position"));
+        widths = IntStream.concat(IntStream.of(1), Arrays.stream(widths))
+                .distinct().sorted().toArray();
+        int widest = max(widths);
+        try (Policy policy = Policy.initialize(c, null, 42); NDManager manager = Engines.pytorch().newBaseManager();
+                KvCache cache = new KvCache(manager, c.numHiddenLayers(), c.numKeyValueHeads(), c.headDim())) {
+            cache.ensureCapacity(rows, columns + widest);
+            SplittableRandom rng = new SplittableRandom(7);
+            int[] starts = new int[rows];
+            for (int r = 0; r < rows; r++) {
+                starts[r] = Math.max(0, columns - 40 + rng.nextInt(40));
+            }
+            double single = 0;
+            for (int w : widths) {
+                long best = Long.MAX_VALUE;
+                for (int pass = 0; pass < 15; pass++) {
+                    long nanos = GradMode.withoutGradients(() -> onePass(policy.model(), cache, manager, starts, w, rng));
+                    if (pass >= 3) {
+                        best = Math.min(best, nanos);
+                    }
+                }
+                double ms = best / 1e6;
+                if (w == 1) {
+                    single = ms;
+                }
+                out.add(String.format("%-6d | %9.2f %10.2f %17.3f", w, ms, ms / single, ms / rows / w));
+            }
+        }
+        return out;
+    }
+
+    /** Nanoseconds of one pass feeding row r positions [starts[r], starts[r] + w) with random tokens. */
+    private static long onePass(LlamaModel model, KvCache cache, NDManager manager, int[] starts, int w,
+            SplittableRandom rng) {
+        int rows = starts.length;
+        long[] tokens = new long[rows * w]; // (rows, w)
+        long[] positions = new long[rows * w]; // (rows, w)
+        int end = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < w; j++) {
+                tokens[r * w + j] = 3 + rng.nextInt(model.config().vocabSize() - 3);
+                positions[r * w + j] = starts[r] + j;
+            }
+            end = Math.max(end, starts[r] + w);
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            long t0 = System.nanoTime();
+            try (NDScope ignored = new NDScope()) {
+                ignored.suppressNotUsedWarning();
+                cache.scatter(0, rows, starts, w, end);
+                NDArray bias = w == 1 ? AttentionMask.upTo(scope, starts, rows, end)
+                        : AttentionMask.causalFrom(scope, starts, w, end); // (rows, 1, 1, [w,] end)
+                NDArray hidden = model.hidden(Tensors.of(scope, tokens, new Shape(rows, w)),
+                        Tensors.of(scope, positions, new Shape(rows, w)), bias, cache); // (rows, w, C)
+                model.logits(hidden).toFloatArray(); // (rows, w, V), read as the engine reads it
+            }
+            return System.nanoTime() - t0;
+        }
     }
 
     /** 2 FLOP per weight of every matrix a token goes through (the embedding is a lookup). */

@@ -23,6 +23,7 @@ import io.rlrf.tasks.MathProblem;
 import io.rlrf.tasks.Split;
 import io.rlrf.tasks.arith.ArithLevel;
 import io.rlrf.tasks.arith.ArithWorld;
+import io.rlrf.tasks.prompt.ReflectionPrompt;
 import io.rlrf.tasks.verify.MathVerifier;
 import io.rlrf.tasks.verify.Verdict;
 import io.rlrf.tasks.verify.VerifierParams;
@@ -93,7 +94,7 @@ public final class GenerationReplay {
                         String draft = s.texts().get(i * SAMPLES + j);
                         Verdict v = verifier.verify(p.question(), draft, p.solution());
                         solved |= Ranking.solves(v.score()); // SelectStage's rule
-                        if (v.ratings().stream().anyMatch(r -> r.rating() < 3)) {
+                        if (v.ratings().stream().anyMatch(r -> ReflectionPrompt.isFault(r.rating()))) {
                             verdicts.add(v);
                             drafts.add(draft);
                         }
